@@ -1,0 +1,78 @@
+"""``smh-boot`` command line: a thin click layer over the library.
+
+Each subcommand lives in its own module (``smh_boot/cli/<name>.py``, exposing a click command
+named ``command``) and is imported only when it runs.  Every :class:`~smh_boot.errors.SmhError`
+reaching the top is printed as one clear message (exit status 2) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from ..errors import InputError, SmhError
+
+#: subcommand name -> (module, one-line help).  Modules that are missing are not listed.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "boot": ("smh_boot.cli.boot_cmd", "Boot a board: regions, heap pool, devices, memory map."),
+    "boards": ("smh_boot.cli.boards_cmd", "List the shipped boards."),
+    "regions": ("smh_boot.cli.regions_cmd", "List the zephyr,memory-attr regions of a devicetree."),
+    "validate": ("smh_boot.cli.validate_cmd", "Validate a devicetree memory layout."),
+    "map": ("smh_boot.cli.map_cmd", "Draw the memory map of a booted board (SVG/HTML/text)."),
+    "replay": ("smh_boot.cli.replay_cmd", "Replay golden-format heap traces."),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = []
+        for name, (mod, _help) in SUBCOMMANDS.items():
+            if importlib.util.find_spec(mod) is not None:
+                names.append(name)
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        entry = SUBCOMMANDS.get(name)
+        if entry is None or importlib.util.find_spec(entry[0]) is None:
+            return None
+        return importlib.import_module(entry[0]).command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="smh-boot")
+def cli() -> None:
+    """smh-boot: a devicetree-driven platform boot emulator for Zephyr-style firmware."""
+
+
+def format_error(e: SmhError) -> str:
+    """One message for the terminal: input errors are already ``file:line:col: error: ...``."""
+    text = str(e)
+    return text if isinstance(e, InputError) else f"error: {text}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; turns SmhError into ``error: ...`` and exit status 2."""
+    try:
+        rv = cli.main(args=argv, prog_name="smh-boot", standalone_mode=False)
+    except SmhError as e:
+        click.echo(format_error(e), err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except BrokenPipeError:
+        return 0
+    return rv if isinstance(rv, int) else 0
+
+
+def run() -> None:  # pragma: no cover - thin wrapper for ``python -m smh_boot``
+    sys.exit(main())
+

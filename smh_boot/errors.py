@@ -1,0 +1,175 @@
+"""The exception family of smh-boot.
+
+Every failure smh-boot raises derives from :class:`SmhError`.  Three groups matter:
+
+* **Heap errors** (:class:`HeapError`): an operation of the heap stack failed.  Each carries
+  the Zephyr errno name and number (``errno_name``/``errno``) and ``c_outcome``, what the C
+  code does in the same situation: ``"rc"`` (returns a negative errno), ``"assert"``
+  (``__ASSERT`` fires) or ``"panic"`` (``k_panic()`` from the heap hardening checks).  The
+  golden-trace adapter turns these back into ``rc`` / ``terminated``.
+* **Input errors** (:class:`InputError`): a user file (devicetree, board, trace) is wrong.
+  They carry ``file``/``line``/``column`` and format as ``path:line:col: error: message``.
+* **Runtime model errors**: :class:`BusFault`, :class:`CoherencyError`, :class:`LayoutError`.
+
+Allocation failure is *not* an error: like C, alloc returns ``None``.
+"""
+
+from __future__ import annotations
+
+from . import errno as _errno
+
+
+class SmhError(Exception):
+    """Base of every smh-boot error."""
+
+    #: Zephyr errno name (``"EINVAL"``...) or None when the error has no errno analogue.
+    errno_name: str | None = None
+
+    @property
+    def errno(self) -> int | None:
+        """Zephyr's errno number for :attr:`errno_name` (positive), or None."""
+        return _errno.BY_NAME.get(self.errno_name) if self.errno_name else None
+
+
+# --------------------------------------------------------------------------- heap
+
+
+class HeapError(SmhError):
+    """A heap-stack operation failed (see the module docstring for ``c_outcome``)."""
+
+    errno_name = "EINVAL"
+    c_outcome = "rc"
+
+
+class PoolAlreadyInitialised(HeapError):
+    """``shared_multi_heap_pool_init()`` / ``mem_attr_heap_pool_init()`` called twice."""
+
+    errno_name = "EALREADY"
+
+
+class InvalidAttribute(HeapError):
+    """SMH attribute out of range (``attr >= SMH_REG_ATTR_NUM``)."""
+
+    errno_name = "EINVAL"
+
+
+class RegionTooSmall(HeapError):
+    """Region too small (or too big) for ``sys_heap_init``; C asserts "heap size is too small"."""
+
+    errno_name = "EINVAL"
+    c_outcome = "assert"
+
+
+class TooManyHeaps(HeapError):
+    """No heap slot left: 8 per SMH attribute (C: ``-ENOMEM``) or 8 in total (C: assert)."""
+
+    errno_name = "ENOMEM"
+
+
+class InvalidAlignment(HeapError):
+    """Alignment with three or more bits set; C asserts "align must be a power of 2"."""
+
+    errno_name = "EINVAL"
+    c_outcome = "assert"
+
+
+class HeapCorruption(HeapError):
+    """A hardening check found a damaged chunk header (C: ``k_panic()``)."""
+
+    errno_name = "EFAULT"
+    c_outcome = "panic"
+
+
+class DoubleFree(HeapCorruption):
+    """Free (or realloc) of a block that is not in use (C: "heap corruption (double free?)")."""
+
+
+class InvalidFree(HeapCorruption):
+    """STRICT hardening: a pointer that is not the start of a live block of this pool."""
+
+
+# --------------------------------------------------------------------------- memory model
+
+
+class BusFault(SmhError):
+    """An access outside every mapped region of an address space."""
+
+    errno_name = "EFAULT"
+
+    def __init__(self, address: int, size: int = 1, what: str = "access"):
+        self.address = address
+        self.size = size
+        super().__init__(
+            f"bus fault: {what} of {size} byte(s) at {address:#x} is outside every mapped region"
+        )
+
+
+class MemoryMapError(SmhError):
+    """A mapping request that cannot be honoured (overlap, size 0, beyond the address space)."""
+
+    errno_name = "EINVAL"
+
+
+class CoherencyError(SmhError):
+    """The cache/DMA coherency checker caught a maintenance bug (see ``smh_boot.memory``)."""
+
+
+# --------------------------------------------------------------------------- user input
+
+
+class InputError(SmhError):
+    """A problem in a user-supplied file, reported GCC-style as ``file:line:col: error: msg``."""
+
+    errno_name = "EINVAL"
+
+    def __init__(
+        self,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ):
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.hint = hint
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """``path:line:col: error: message`` (parts that are unknown are left out)."""
+        loc = ""
+        if self.file:
+            loc = str(self.file)
+            if self.line:
+                loc += f":{self.line}"
+                if self.column:
+                    loc += f":{self.column}"
+            loc += ": "
+        text = f"{loc}error: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class DevicetreeError(InputError):
+    """The devicetree (or an overlay, include or header) could not be preprocessed or parsed."""
+
+
+class BoardError(InputError):
+    """A board definition (``boards/*.yaml``) is invalid."""
+
+
+class TraceError(InputError):
+    """A golden-format trace file is malformed."""
+
+
+class LayoutError(SmhError):
+    """The memory layout has error-level findings (``boot(strict=True)``)."""
+
+    def __init__(self, diagnostics: list, message: str | None = None):
+        self.diagnostics = list(diagnostics)
+        lines = [message or f"memory layout has {len(self.diagnostics)} error(s):"]
+        lines += [f"  {d}" for d in self.diagnostics]
+        super().__init__("\n".join(lines))
