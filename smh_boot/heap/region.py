@@ -30,3 +30,16 @@ class SharedMultiHeapRegion:
     attr: int
     addr: int
     size: int
+
+
+@dataclass(frozen=True)
+class MemAttrRegion:
+    """``struct mem_attr_region_t``: one entry of the mem_attr table (devicetree order).
+
+    ``name`` is the node's full name (``"memory@20000000"``), ``attr`` the raw 32-bit
+    ``zephyr,memory-attr`` value."""
+
+    name: str
+    addr: int
+    size: int
+    attr: int
