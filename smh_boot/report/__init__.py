@@ -1,0 +1,23 @@
+"""Memory-map pictures and heap reports.
+
+Build a :class:`~.model.MemoryMap` (bands, allocations, findings; heap reports from
+:func:`~.heap_report.heap_report`) and render it with :func:`render` as SVG, HTML or text.
+This package imports nothing from the devicetree or boot layers.
+"""
+
+from __future__ import annotations
+
+from .heap_report import Bucket, HeapReport, bucket_idx, heap_report
+from .model import Allocation, Band, MapFinding, MemoryMap, memory_map
+
+__all__ = [
+    "Allocation",
+    "Band",
+    "Bucket",
+    "HeapReport",
+    "MapFinding",
+    "MemoryMap",
+    "bucket_idx",
+    "heap_report",
+    "memory_map",
+]

@@ -1,0 +1,46 @@
+"""Number formatting shared by every renderer (fixed, so outputs diff cleanly)."""
+
+from __future__ import annotations
+
+_UNITS = (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
+
+
+def hex_width(address_bits: int) -> int:
+    """Hex digits needed for an address of ``address_bits`` bits."""
+    return max(1, (address_bits + 3) // 4)
+
+
+def hex_addr(addr: int, address_bits: int = 32) -> str:
+    """``0x24000000``; above 8 digits grouped by 8 (``0x00000001_00000000``) so long
+    addresses stay readable.  Zero-padded to the width of the address space."""
+    digits = f"{addr:0{hex_width(address_bits)}x}"
+    if len(digits) > 8:
+        groups = []
+        while digits:
+            groups.append(digits[-8:])
+            digits = digits[:-8]
+        digits = "_".join(reversed(groups))
+    return "0x" + digits
+
+
+def human_size(nbytes: int) -> str:
+    """``256 B``, ``64 KiB``, ``1.5 MiB``, ``4 GiB``: exact when the unit divides, else at most
+    two decimals (trailing zeros dropped)."""
+    for unit, scale in _UNITS:
+        if nbytes >= scale:
+            if nbytes % scale == 0:
+                return f"{nbytes // scale} {unit}"
+            text = f"{nbytes / scale:.2f}".rstrip("0").rstrip(".")
+            return f"{text} {unit}"
+    return f"{nbytes} B"
+
+
+def num(value: float) -> str:
+    """A drawing coordinate with at most one decimal, no trailing zeros (``12``, ``12.5``)."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def percent(ratio: float) -> str:
+    """``0.25`` -> ``25.0%``."""
+    return f"{100 * ratio:.1f}%"
