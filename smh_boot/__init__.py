@@ -33,7 +33,7 @@ __all__ = [
 
 
 def boot(*args, **kwargs):
-    """Boot a board; see :func:`smh_boot.boot.boot` (imported lazily, it pulls in devicetree)."""
-    from .boot import boot as _boot
+    """Boot a board; see :func:`smh_boot.bootstage.boot` (imported lazily, it pulls in devicetree)."""
+    from .bootstage import boot as _boot
 
     return _boot(*args, **kwargs)

@@ -1,0 +1,404 @@
+"""``boot()``: board -> devicetree -> regions -> validation -> address space -> SMH pool ->
+mem_attr -> cache/DMA -> devices, with a deterministic boot log."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..errors import CoherencyError, HeapError, LayoutError, MemoryMapError, SmhError
+from ..heap import HeapConfig, Hardening, MemAttr, MemAttrHeap, SharedMultiHeap
+from ..heap.region import SmhAttr
+from ..memory import AddressSpace
+from .bootlog import BootLog
+from .device import Device, DeviceInitError
+from .driver import DriverRegistry, default_registry
+from .levels import InitLevel
+from .system import HeapRegionInfo, System
+
+
+def boot(
+    board: Any = None,
+    overlays: Sequence[str | os.PathLike] = (),
+    drivers: bool | DriverRegistry | Iterable[type] = True,
+    strict: bool = True,
+    *,
+    seed: int = 0,
+    stress: bool = False,
+    include_dirs: Sequence[str | os.PathLike] = (),
+) -> System:
+    """Boot a board and return the :class:`System`.
+
+    ``board`` is a name from ``boards/``, a path to a board YAML, a ``Board`` or None (the
+    default board).  ``overlays`` are applied after the board's own.  ``drivers``: True binds
+    every registered driver, False none, or pass a DriverRegistry / a list of Driver classes.
+    With ``strict=True`` error-level layout findings raise :class:`LayoutError`; with False they
+    are logged and the boot goes on.  ``seed`` and ``stress`` drive the cache stress modes.
+    """
+    from ..board import default_board, load_board
+    from ..devicetree import (
+        MappingPolicy,
+        find_regions,
+        load_devicetree,
+        map_to_smh,
+        mem_attr_table,
+    )
+
+    if board is None:
+        b = default_board()
+    elif isinstance(board, (str, os.PathLike)):
+        b = load_board(board)
+    else:
+        b = board
+    log = BootLog()
+    log.banner(b, overlays)
+
+    dt = load_devicetree(
+        b.dts_path,
+        overlays=[*b.overlay_paths, *map(Path, overlays)],
+        include_dirs=[*b.include_dirs, *map(Path, include_dirs)],
+    )
+    arch = b.arch
+    scan = find_regions(dt, arch=arch)
+    policy = MappingPolicy.from_rules(b.smh_policy) if b.smh_policy else MappingPolicy.default(arch)
+
+    heap_cfg = _heap_config(b)
+    diagnostics = _validate(dt, b, policy, heap_cfg)
+    errors = [d for d in diagnostics if getattr(d, "severity", "") == "error"]
+    if errors and strict:
+        raise LayoutError(errors, f"{b.name}: memory layout has {len(errors)} error(s):")
+    for d in diagnostics:
+        log.diagnostic(d)
+    for w in getattr(scan, "warnings", ()):
+        log.line(f"warning: {w}")
+
+    mapping = map_to_smh(scan.regions, policy)
+    memory = AddressSpace(addr_bits=8 * b.ptr_size)
+    _map_memories(memory, dt, scan, log)
+
+    # ---------------------------------------------------------------- platform stage
+    pool = SharedMultiHeap(memory, heap_cfg)
+    pool.pool_init()
+    infos = _add_heaps(pool, scan, mapping, log)
+    mem_attr = MemAttr(mem_attr_table(scan.regions))
+    mem_attr_heap = None
+    if _opt(b, "mem_attr", "heap", False):
+        mem_attr_heap = MemAttrHeap(mem_attr, memory=memory, config=heap_cfg)
+        rc = _safe_call(mem_attr_heap.pool_init)
+        log.line(f"mem_attr_heap: pool_init -> {rc}")
+
+    cache, memsys, dma = _memory_system(b, memory, infos, pool, seed, stress)
+
+    system = System(
+        board=b,
+        devicetree=dt,
+        regions=infos,
+        pool=pool,
+        mem_attr=mem_attr,
+        mem_attr_heap=mem_attr_heap,
+        memory=memory,
+        memsys=memsys,
+        cache=cache,
+        dma=dma,
+        device_list=[],
+        log=log.lines,
+        diagnostics=diagnostics,
+        seed=seed,
+    )
+
+    # ---------------------------------------------------------------- devices
+    registry = _registry(drivers)
+    if registry is not None:
+        devices = _create_devices(dt, registry, scan)
+        system.device_list = devices
+        system.__post_init__()
+        for dev in devices:
+            dev.system = system
+        _init_devices(system, devices, log)
+    log.memory_map(system)
+    return system
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _opt(board: Any, section: str, key: str, default: Any) -> Any:
+    """``board.<section>.<key>`` whether the section is a dataclass, a dict or missing."""
+    sec = getattr(board, section, None)
+    if sec is None:
+        return default
+    if isinstance(sec, dict):
+        return sec.get(key, default)
+    return getattr(sec, key, default)
+
+
+def _heap_config(b: Any) -> HeapConfig:
+    hard = _opt(b, "heap", "hardening", "strict")
+    if isinstance(hard, str):
+        hard = Hardening[hard.upper()]
+    return HeapConfig(
+        ptr_size=b.ptr_size,
+        runtime_stats=bool(_opt(b, "heap", "runtime_stats", False)),
+        alloc_loops=int(_opt(b, "heap", "alloc_loops", 3)),
+        heap_mode=str(_opt(b, "heap", "heap_mode", "auto")),
+        hardening=Hardening(hard),
+    )
+
+
+def _validate(dt: Any, b: Any, policy: Any, cfg: HeapConfig) -> list[Any]:
+    try:
+        from ..validate import ValidationOptions, validate_devicetree
+    except ImportError:  # validator not available in this build
+        return []
+    opts = ValidationOptions(
+        arch=b.arch,
+        ptr_size=b.ptr_size,
+        runtime_stats=cfg.runtime_stats,
+        smh_policy=policy,
+    )
+    return list(validate_devicetree(dt, options=opts))
+
+
+def _map_memories(memory: AddressSpace, dt: Any, scan: Any, log: BootLog) -> None:
+    """Map every memory the devicetree describes, merging nested/overlapping ones into spans."""
+    spans: list[tuple[int, int, str]] = []
+    for node in dt.memory_nodes():
+        try:
+            regs = dt.reg(node)
+        except SmhError:
+            continue
+        for r in regs:
+            if r.size and r.size > 0:
+                spans.append((r.addr, r.addr + r.size, node.name))
+    for rec in scan.regions:
+        if rec.size:
+            spans.append((rec.addr, rec.addr + rec.size, rec.name))
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    merged: list[list[Any]] = []
+    for start, end, name in spans:
+        if merged and start < merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1][1] = end
+            continue
+        merged.append([start, end, name])
+    for start, end, name in merged:
+        try:
+            memory.map(start, end - start, name)
+        except MemoryMapError as e:
+            log.line(f"warning: {e}")
+
+
+def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> list[HeapRegionInfo]:
+    mapped = {id(rec): region for rec, region in mapping.regions}
+    reasons = {id(rec): why for rec, why in mapping.unmapped}
+    infos: list[HeapRegionInfo] = []
+    for rec in scan.regions:
+        region = mapped.get(id(rec))
+        info = HeapRegionInfo(
+            name=rec.region_name or rec.name,
+            path=rec.path,
+            addr=rec.addr,
+            size=rec.size,
+            attr=SmhAttr(region.attr).name if region is not None else None,
+            dt_attr=rec.attr,
+            decoded=rec.decoded.describe() if rec.decoded is not None else "",
+            record=rec,
+        )
+        if region is None:
+            info.error = reasons.get(id(rec), "not mapped to an SMH attribute")
+        else:
+            try:
+                pool.add(region, user_data=rec)
+                info.heap_index = len(pool.heaps) - 1
+            except HeapError as e:
+                info.error = str(e)
+        infos.append(info)
+        log.region(info, pool)
+    return infos
+
+
+def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], pool: Any,
+                   seed: int, stress: bool):
+    from ..memory import AllocationInfo, DataCache, DmaEngine, MemorySystem, StressConfig
+
+    cache_cfg = getattr(b, "cache", None)
+    cache = None
+    if cache_cfg:
+        get = cache_cfg.get if isinstance(cache_cfg, dict) else lambda k, d=None: getattr(cache_cfg, k, d)
+        cache = DataCache(line_size=get("line_size", 32), size=get("size", 32768), ways=get("ways", 4))
+    noncacheable = [(i.addr, i.size) for i in infos if i.attr == "NON_CACHEABLE"]
+    noncacheable += [(i.addr, i.size) for i in infos
+                     if i.attr is None and i.record is not None and i.record.decoded is not None
+                     and i.record.decoded.cacheable is False]
+    noncacheable.sort()
+
+    def cacheable(addr: int) -> bool:
+        for base, size in noncacheable:
+            if base <= addr < base + size:
+                return False
+        return True
+
+    names = {i.addr: i.name for i in infos}
+
+    def owner_lookup(addr: int):
+        blk = pool.block_at(addr)
+        if blk is None:
+            return None
+        region = pool.heaps[blk.heap_index].region
+        return AllocationInfo(blk.addr, blk.size, names.get(region.addr), blk.owner)
+
+    stress_cfg = StressConfig(seed=seed) if stress else None
+    memsys = MemorySystem(memory, cache, cacheable=cacheable, owner_lookup=owner_lookup,
+                          stress=stress_cfg)
+    return cache, memsys, DmaEngine(memsys)
+
+
+def _registry(drivers: Any) -> DriverRegistry | None:
+    if drivers is False or drivers is None:
+        return None
+    if drivers is True:
+        return default_registry()
+    if isinstance(drivers, DriverRegistry):
+        return drivers
+    reg = DriverRegistry()
+    for cls in drivers:
+        reg.register(cls)
+    return reg
+
+
+def _typed_props(node: Any) -> dict[str, Any]:
+    """dtlib properties as plain Python values (duck-typed: the boot stage never imports dtlib)."""
+    out: dict[str, Any] = {}
+    for name, prop in node.props.items():
+        kind = getattr(getattr(prop, "type", None), "name", "")
+        try:
+            if kind == "EMPTY":
+                out[name] = True
+            elif kind == "NUM":
+                out[name] = prop.to_num()
+            elif kind == "NUMS":
+                out[name] = prop.to_nums()
+            elif kind == "STRING":
+                out[name] = prop.to_string()
+            elif kind == "STRINGS":
+                out[name] = prop.to_strings()
+            elif kind in ("PHANDLE", "PATH"):
+                target = prop.to_node() if kind == "PHANDLE" else prop.to_path()
+                out[name] = target.path
+            elif kind == "PHANDLES":
+                out[name] = [n.path for n in prop.to_nodes()]
+            else:
+                out[name] = bytes(prop.value)
+        except Exception:  # noqa: BLE001 - a malformed value stays raw rather than failing boot
+            out[name] = bytes(getattr(prop, "value", b""))
+    return out
+
+
+_DEP_PROPS = ("memory-region", "memory-regions", "dmas")
+
+
+def _create_devices(dt: Any, registry: DriverRegistry, scan: Any) -> list[Device]:
+    by_path = {rec.path: rec for rec in [*scan.regions, *scan.disabled]}
+    devices: list[Device] = []
+    order: dict[str, int] = {}
+    for node in dt.nodes():
+        if not dt.status_okay(node):
+            continue
+        compats = dt.compatibles(node)
+        if not compats:
+            continue
+        binding = registry.lookup(compats)
+        if binding is None:
+            continue
+        targets = []
+        deps = []
+        for p in _DEP_PROPS:
+            if p in node.props:
+                try:
+                    nodes = dt.phandle_targets(node, p)
+                except SmhError:
+                    nodes = []
+                for t in nodes:
+                    deps.append(t.path)
+                    if p.startswith("memory-region"):
+                        targets.append(by_path.get(t.path, t.path))
+        try:
+            reg = dt.reg(node) if "reg" in node.props else []
+        except SmhError:
+            reg = []
+        dev = Device(
+            name=node.name,
+            path=node.path,
+            labels=tuple(node.labels),
+            compatible=binding.compatible,
+            level=binding.level,
+            priority=binding.priority,
+            props=_typed_props(node),
+            reg=reg,
+            memory_regions=targets,
+            depends_on=deps,
+            driver=None,
+        )
+        dev._binding = binding  # type: ignore[attr-defined]
+        order[dev.path] = len(devices)
+        devices.append(dev)
+    return _sort_devices(devices, order)
+
+
+def _sort_devices(devices: list[Device], order: dict[str, int]) -> list[Device]:
+    """Zephyr's order: init level, then priority; among equals, a device's dependencies
+    (memory-region / dmas targets that are devices) first, then devicetree order."""
+    by_path = {d.path: d for d in devices}
+    groups: dict[tuple[int, int], list[Device]] = {}
+    for d in sorted(devices, key=lambda d: order[d.path]):
+        groups.setdefault((int(d.level), d.priority), []).append(d)
+    result: list[Device] = []
+    for k in sorted(groups):
+        members = {d.path for d in groups[k]}
+        placed: set[str] = set()
+
+        def place(d: Device, stack: frozenset[str] = frozenset()) -> None:
+            if d.path in placed or d.path in stack:
+                return  # already placed, or a dependency cycle: keep devicetree order
+            for dep in d.depends_on:
+                if dep in members:
+                    place(by_path[dep], stack | {d.path})
+            placed.add(d.path)
+            result.append(d)
+
+        for d in groups[k]:
+            place(d)
+    return result
+
+
+def _init_devices(system: System, devices: list[Device], log: BootLog) -> None:
+    ready: dict[str, bool] = {}
+    for dev in devices:
+        not_ready = [p for p in dev.depends_on if p in ready and not ready[p]]
+        if not_ready:
+            dev.ready = False
+            dev.init_error = "dependency not ready: " + ", ".join(not_ready)
+        else:
+            binding = dev._binding  # type: ignore[attr-defined]
+            try:
+                drv = binding.cls()
+                drv.device = dev
+                dev.driver = drv
+                drv.init(dev)
+                dev.ready = True
+            except CoherencyError:
+                raise  # a cache-maintenance bug is a test failure, not a device state
+            except Exception as e:  # noqa: BLE001 - any init failure marks the device not ready
+                dev.ready = False
+                dev.init_error = f"{type(e).__name__}: {e}" if not isinstance(e, DeviceInitError) else str(e)
+        ready[dev.path] = dev.ready
+        log.device(dev)
+
+
+def _safe_call(fn) -> int:
+    try:
+        fn()
+        return 0
+    except HeapError as e:
+        return -(e.errno or 22)

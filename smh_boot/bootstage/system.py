@@ -1,0 +1,106 @@
+"""The booted system: everything a user, a test or the CLI looks at after ``boot()``."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+from .device import Device
+
+
+@dataclass
+class HeapRegionInfo:
+    """One SMH heap the platform stage added (or tried to add)."""
+
+    name: str  #: zephyr,memory-region name, else the node name
+    path: str
+    addr: int
+    size: int
+    attr: str | None  #: SMH attribute name, None when unmapped
+    dt_attr: int | None
+    decoded: str  #: decoded zephyr,memory-attr bits
+    heap_index: int | None = None  #: index in pool.heaps (None when not added)
+    error: str | None = None  #: why it is not a heap
+    record: Any = field(default=None, repr=False)  #: the devicetree RegionRecord
+
+    @property
+    def end(self) -> int:
+        """One past the last byte."""
+        return self.addr + self.size
+
+
+@dataclass(eq=False)
+class System:
+    """A booted board.
+
+    Attributes: ``board`` (Board), ``devicetree`` (Devicetree), ``regions`` (every
+    ``zephyr,memory-attr`` region as :class:`HeapRegionInfo`, devicetree order), ``pool`` (the
+    initialised SharedMultiHeap), ``mem_attr`` (MemAttr table), ``mem_attr_heap`` (MemAttrHeap or
+    None), ``memory`` (AddressSpace), ``memsys`` (MemorySystem: CPU view, DMA view, cache),
+    ``cache`` (DataCache or None), ``dma`` (DmaEngine), ``devices`` (by node name, path and
+    label), ``log`` (boot log lines), ``diagnostics`` (validator findings), ``seed``.
+    """
+
+    board: Any
+    devicetree: Any
+    regions: list[HeapRegionInfo]
+    pool: Any
+    mem_attr: Any
+    mem_attr_heap: Any
+    memory: Any
+    memsys: Any
+    cache: Any
+    dma: Any
+    device_list: list[Device]
+    log: list[str]
+    diagnostics: list[Any]
+    seed: int = 0
+    unbound: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._index: dict[str, Device] = {}
+        for d in self.device_list:
+            for key in (d.name, d.path, *d.labels):
+                self._index.setdefault(key, d)
+        heaps = sorted((r for r in self.regions if r.heap_index is not None), key=lambda r: r.addr)
+        self._heap_bases = [r.addr for r in heaps]
+        self._heap_regions = heaps
+
+    # ------------------------------------------------------------------ lookups
+    @property
+    def devices(self) -> dict[str, Device]:
+        """Devices by node name, path and label."""
+        return dict(self._index)
+
+    def device(self, key: str) -> Device:
+        """A device by node name, path or label (KeyError listing the known names)."""
+        try:
+            return self._index[key]
+        except KeyError:
+            known = ", ".join(d.name for d in self.device_list) or "none"
+            raise KeyError(f"no device {key!r} (devices: {known})") from None
+
+    def region(self, name: str) -> HeapRegionInfo:
+        """A heap region by zephyr,memory-region name, node name or path."""
+        for r in self.regions:
+            if name in (r.name, r.path, r.path.rsplit("/", 1)[-1]):
+                return r
+        raise KeyError(f"no region {name!r}")
+
+    def region_name_at(self, addr: int) -> str | None:
+        """Name of the heap region holding ``addr`` (None outside every heap region)."""
+        i = bisect.bisect_right(self._heap_bases, addr) - 1
+        if i >= 0 and addr < self._heap_regions[i].end:
+            return self._heap_regions[i].name
+        return None
+
+    @property
+    def ready(self) -> bool:
+        """True when every device initialised."""
+        return all(d.ready for d in self.device_list)
+
+    @property
+    def log_text(self) -> str:
+        """The boot log as one string."""
+        return "\n".join(self.log) + "\n"
