@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import CoherencyError, HeapError, LayoutError, MemoryMapError, SmhError
 from ..heap import HeapConfig, Hardening, MemAttr, MemAttrHeap, SharedMultiHeap
@@ -27,6 +27,7 @@ def boot(
     seed: int = 0,
     stress: bool = False,
     include_dirs: Sequence[str | os.PathLike] = (),
+    pool_hook: Callable[[Any], Any] | None = None,
 ) -> System:
     """Boot a board and return the :class:`System`.
 
@@ -35,6 +36,9 @@ def boot(
     every registered driver, False none, or pass a DriverRegistry / a list of Driver classes.
     With ``strict=True`` error-level layout findings raise :class:`LayoutError`; with False they
     are logged and the boot goes on.  ``seed`` and ``stress`` drive the cache stress modes.
+    ``pool_hook(pool)`` is called with the SharedMultiHeap right after it is created, before
+    ``pool_init()`` (e.g. to record an allocation trace); if it returns an object, that object
+    is used as the pool from then on (a recording proxy).
     """
     from ..board import default_board, load_board
     from ..devicetree import (
@@ -79,6 +83,8 @@ def boot(
 
     # ---------------------------------------------------------------- platform stage
     pool = SharedMultiHeap(memory, heap_cfg)
+    if pool_hook is not None:
+        pool = pool_hook(pool) or pool
     pool.pool_init()
     infos = _add_heaps(pool, scan, mapping, log)
     mem_attr = MemAttr(mem_attr_table(scan.regions))
