@@ -1,5 +1,38 @@
-"""Emulated memory: address space (and, on top of it, the cache and DMA models)."""
+"""Emulated memory: the address space, and on top of it the data cache, the CPU and
+bus-master views (:class:`MemorySystem`), the DMA engine, the stress modes and the coherency
+checker.  Nothing here knows about heaps, devicetrees or drivers."""
 
 from .address_space import AddressSpace, MappedRegion
+from .cache import CacheConfigError, CacheLine, CacheStats, DataCache
+from .coherency import CoherencyChecker, CoherencyKind, CoherencyReport, CoherencyViolation
+from .dma import DmaDirection, DmaEngine, DmaError, DmaTransfer
+from .events import EventLog, MemEvent
+from .records import AllocationInfo, BufferInfo
+from .stress import StressConfig, Stressor
+from .system import CpuView, DmaView, MemorySystem
 
-__all__ = ["AddressSpace", "MappedRegion"]
+__all__ = [
+    "AddressSpace",
+    "AllocationInfo",
+    "BufferInfo",
+    "CacheConfigError",
+    "CacheLine",
+    "CacheStats",
+    "CoherencyChecker",
+    "CoherencyKind",
+    "CoherencyReport",
+    "CoherencyViolation",
+    "CpuView",
+    "DataCache",
+    "DmaDirection",
+    "DmaEngine",
+    "DmaError",
+    "DmaTransfer",
+    "DmaView",
+    "EventLog",
+    "MappedRegion",
+    "MemEvent",
+    "MemorySystem",
+    "StressConfig",
+    "Stressor",
+]

@@ -1,0 +1,467 @@
+"""The memory system: a CPU view through the data cache, a bus-master view around it.
+
+:class:`MemorySystem` ties an :class:`~smh_boot.memory.address_space.AddressSpace` to an
+optional :class:`~smh_boot.memory.cache.DataCache`:
+
+* ``memsys.cpu`` (:class:`CpuView`) is what code running on the core sees.  Accesses to
+  cacheable addresses go through the cache (write-back, write-allocate); others go straight to
+  memory, as an MPU/MMU "normal non-cacheable" or device mapping does.
+* ``memsys.dma`` (:class:`DmaView`) is what a bus master (DMA engine, Ethernet MAC...) sees: it
+  reads and writes memory directly and never looks into the cache.
+* Cache maintenance uses Zephyr's names (``sys_cache_data_flush_range`` ...) and returns 0
+  like Zephyr, or ``-ENOTSUP`` when there is no data cache (Zephyr without
+  ``CONFIG_DCACHE``).  Range operations act on whole lines, as hardware does: invalidating
+  4 bytes of a line drops the other bytes of that line too.
+
+Cacheability is given by the caller (the boot stage derives it from SMH attributes and
+``zephyr,memory-attr`` bits): either a list of ``(base, size)`` cacheable ranges, whose ends
+must fall on cache-line boundaries, or a callable ``addr -> bool`` asked once per line.
+Without a cache nothing is cached, whatever the ranges say.
+
+The optional :class:`~smh_boot.memory.stress.StressConfig` adds seeded speculative prefetches
+and evictions; the optional :class:`~smh_boot.memory.coherency.CoherencyChecker` watches
+every step and reports maintenance bugs.  Both see every access through the hooks below.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from ..errno import ENOTSUP
+from ..errors import MemoryMapError
+from .address_space import AddressSpace
+from .cache import CacheLine, DataCache, byte_mask
+from .records import AllocationInfo
+
+if TYPE_CHECKING:
+    from .coherency import CoherencyChecker
+    from .dma import DmaTransfer
+    from .stress import StressConfig
+
+#: Actor named in histories for what the cache hardware does on its own (replacement, stress).
+CACHE_ACTOR = "cache"
+
+CacheableSpec = Callable[[int], bool] | Iterable[tuple[int, int]]
+OwnerLookup = Callable[[int], AllocationInfo | None]
+
+_NO_END = 1 << 80  # beyond any address space: "no further boundary"
+
+
+class _Cacheability:
+    """Answers "is this line cacheable, and up to where does that answer hold?"."""
+
+    def __init__(self, spec: CacheableSpec, line_size: int | None):
+        self._fn: Callable[[int], bool] | None = None
+        self._bases: list[int] = []
+        self._ends: list[int] = []
+        self._line = line_size or 1
+        if callable(spec):
+            self._fn = spec
+            return
+        for base, size in sorted(spec):
+            if size <= 0:
+                raise MemoryMapError(f"cacheable range at {base:#x} has size {size}; must be > 0")
+            if line_size and (base % line_size or size % line_size):
+                raise MemoryMapError(
+                    f"cacheable range [{base:#x}, {base + size:#x}) does not start and end on "
+                    f"a {line_size}-byte cache line; align the region to the line size"
+                )
+            if self._ends and base < self._ends[-1]:
+                raise MemoryMapError(f"cacheable range at {base:#x} overlaps the previous one")
+            self._bases.append(base)
+            self._ends.append(base + size)
+
+    def span(self, addr: int) -> tuple[bool, int]:
+        """``(cacheable, end)``: the answer for ``addr`` holds up to ``end`` (exclusive)."""
+        if self._fn is not None:
+            line_end = (addr | (self._line - 1)) + 1
+            return bool(self._fn(addr - addr % self._line)), line_end
+        i = bisect.bisect_right(self._bases, addr) - 1
+        if i >= 0 and addr < self._ends[i]:
+            return True, self._ends[i]
+        nxt = self._bases[i + 1] if i + 1 < len(self._bases) else _NO_END
+        return False, nxt
+
+
+class MemorySystem:
+    """CPU and bus-master views of ``memory`` with an optional write-back ``cache``.
+
+    Attributes: ``memory``, ``cache`` (or None), ``cpu`` (:class:`CpuView`), ``dma``
+    (:class:`DmaView`), ``checker`` (or None), ``stressor`` (or None), ``owner_lookup``.
+    """
+
+    def __init__(
+        self,
+        memory: AddressSpace,
+        cache: DataCache | None = None,
+        *,
+        cacheable: CacheableSpec = (),
+        owner_lookup: OwnerLookup | None = None,
+        stress: StressConfig | None = None,
+        checker: CoherencyChecker | None = None,
+    ):
+        self.memory = memory
+        self.cache = cache
+        self._ls = cache.line_size if cache else 0
+        self._cacheability = _Cacheability(cacheable, self._ls or None)
+        self.owner_lookup: OwnerLookup = owner_lookup or (lambda addr: None)
+        self.cpu = CpuView(self)
+        self.dma = DmaView(self)
+        self._actors: list[str] = []
+        self.checker = checker
+        if checker is not None:
+            checker.bind(self)
+        self.stressor = None
+        if stress is not None and cache is not None:
+            from .stress import Stressor  # stress is optional; keep it off the import path
+
+            self.stressor = Stressor(stress, self)
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def line_size(self) -> int:
+        """The cache line size in bytes (0 without a cache)."""
+        return self._ls
+
+    def is_cacheable(self, addr: int) -> bool:
+        """True when CPU accesses to ``addr`` go through the cache (never without a cache)."""
+        return self._ls != 0 and self._cacheability.span(addr)[0]
+
+    def any_cacheable(self, addr: int, size: int) -> bool:
+        """True when some byte of ``[addr, addr+size)`` is cacheable."""
+        return any(c for c, _, _ in self._spans(addr, addr + size))
+
+    def lines(self, addr: int, size: int) -> range:
+        """Line addresses covering ``[addr, addr+size)`` (empty for size 0 or no cache)."""
+        if not self._ls or size <= 0:
+            return range(0)
+        return range(addr - addr % self._ls, addr + size, self._ls)
+
+    def _spans(self, addr: int, end: int) -> Iterator[tuple[bool, int, int]]:
+        """Split ``[addr, end)`` into ``(cacheable, start, stop)`` runs."""
+        while addr < end:
+            if not self._ls:
+                yield False, addr, end
+                return
+            cached, span_end = self._cacheability.span(addr)
+            stop = min(end, span_end)
+            yield cached, addr, stop
+            addr = stop
+
+    # ------------------------------------------------------------------ actors
+    @property
+    def actor(self) -> str | None:
+        """The device/driver named by the innermost :meth:`acting_as`, or None."""
+        return self._actors[-1] if self._actors else None
+
+    @contextmanager
+    def acting_as(self, device_name: str) -> Iterator[MemorySystem]:
+        """Within the block, accesses and maintenance are attributed to ``device_name`` in
+        histories and reports (nests; the innermost name wins)."""
+        self._actors.append(device_name)
+        try:
+            yield self
+        finally:
+            self._actors.pop()
+
+    # ------------------------------------------------------------------ cache traffic
+    def _line(self, la: int) -> CacheLine:
+        """The cached line at ``la``, filled from memory on a miss (write-allocate too)."""
+        line = self.cache.lookup(la)  # type: ignore[union-attr]
+        if line is None:
+            line = self._fill(la, "miss fill")
+        return line
+
+    def _fill(self, la: int, why: str) -> CacheLine:
+        cache = self.cache
+        assert cache is not None
+        line, victim = cache.insert(la, self.memory.read(la, self._ls))
+        if victim is not None:
+            self._retire(victim, f"evict (replaced by {la:#x})")
+        if self.checker is not None:
+            self.checker.note(la, CACHE_ACTOR if why == "prefetch" else self.actor, why, la, self._ls)
+        return line
+
+    def _writeback(self, line: CacheLine, why: str) -> None:
+        cache = self.cache
+        assert cache is not None
+        runs = cache.writeback_runs(line)
+        for off, n in runs:
+            self.memory.write(line.addr + off, line.data[off : off + n])
+        if runs:
+            cache.stats.writebacks += 1
+            if self.checker is not None:
+                detail = "whole line" if runs == [(0, self._ls)] else f"bytes {runs}"
+                self.checker.note(line.addr, CACHE_ACTOR, f"write-back ({why})", line.addr, self._ls, detail)
+        line.dirty = 0
+
+    def _retire(self, line: CacheLine, why: str) -> None:
+        """A line leaving the cache by replacement or eviction: write it back if dirty."""
+        was_dirty = line.dirty
+        self._writeback(line, why)
+        if self.checker is not None:
+            self.checker.note(
+                line.addr, CACHE_ACTOR, why, line.addr, self._ls, "was dirty" if was_dirty else "was clean"
+            )
+
+    def evict_line(self, addr: int) -> bool:
+        """Evict the line holding ``addr`` now (written back if dirty), as a replacement would;
+        returns False when it was not cached.  Used by the stress mode and by tests."""
+        if self.cache is None:
+            return False
+        line = self.cache.remove(self.cache.line_addr(addr))
+        if line is None:
+            return False
+        self.cache.stats.evictions += 1
+        self._retire(line, "evict")
+        return True
+
+    def prefetch_line(self, addr: int) -> bool:
+        """Speculatively fill the line holding ``addr``, as a core's prefetcher may at any time;
+        returns False when it is not cacheable, not fully mapped or already cached."""
+        if self.cache is None:
+            return False
+        la = self.cache.line_addr(addr)
+        if (
+            not self.is_cacheable(la)
+            or self.cache.peek(la) is not None
+            or self.memory.find(la, self._ls) is None
+        ):
+            return False
+        self.cache.stats.prefetches += 1
+        self._fill(la, "prefetch")
+        return True
+
+    # ------------------------------------------------------------------ CPU accesses
+    def _cpu_read(self, addr: int, size: int) -> bytes:
+        if size < 0:
+            raise ValueError(f"read size {size} is negative")
+        out = bytearray()
+        for cached, start, stop in self._spans(addr, addr + size):
+            if not cached:
+                out += self.memory.read(start, stop - start)
+                continue
+            ls, chk, st = self._ls, self.checker, self.stressor
+            pos = start
+            while pos < stop:
+                la = pos - pos % ls
+                off = pos - la
+                n = min(stop, la + ls) - pos
+                line = self._line(la)
+                if chk is not None:  # after the fill, so the history reads in order
+                    chk.cpu_read(pos, n, self.actor)
+                out += line.data[off : off + n]
+                if st is not None:
+                    st.tick(la)
+                pos += n
+        return bytes(out)
+
+    def _cpu_write(self, addr: int, data: bytes | bytearray | memoryview) -> None:
+        data = memoryview(data).cast("B")
+        end = addr + len(data)
+        for cached, start, stop in self._spans(addr, end):
+            if not cached:
+                self.memory.write(start, data[start - addr : stop - addr])
+                continue
+            ls, chk, st = self._ls, self.checker, self.stressor
+            pos = start
+            while pos < stop:
+                la = pos - pos % ls
+                off = pos - la
+                n = min(stop, la + ls) - pos
+                line = self._line(la)
+                if chk is not None:
+                    chk.cpu_write(pos, n, self.actor)
+                line.data[off : off + n] = data[pos - addr : pos - addr + n]
+                line.dirty |= byte_mask(off, n)
+                if st is not None:
+                    st.tick(la)
+                pos += n
+
+    # ------------------------------------------------------------------ bus-master accesses
+    def _dma_read(self, addr: int, size: int, device: str | None, transfer: DmaTransfer | None) -> bytes:
+        chk = self.checker
+        if chk is not None:
+            for cached, start, stop in self._spans(addr, addr + size):
+                if cached:
+                    chk.dma_read(start, stop - start, device, transfer)
+        return self.memory.read(addr, size)
+
+    def _dma_write(
+        self, addr: int, data: bytes | bytearray | memoryview, device: str | None, transfer: DmaTransfer | None
+    ) -> None:
+        chk = self.checker
+        if chk is not None:
+            for cached, start, stop in self._spans(addr, addr + len(data)):
+                if cached:
+                    chk.dma_write(start, stop - start, device, transfer)
+        self.memory.write(addr, data)
+
+    def _dma_started(self, transfer: DmaTransfer) -> None:
+        """Called by the DMA engine before a transfer takes effect (checks may raise)."""
+        if self.checker is not None:
+            self.checker.dma_start(transfer)
+
+    def _dma_window(self, transfer: DmaTransfer) -> None:
+        """Called by the DMA engine while a transfer is in flight (stress bursts)."""
+        if self.stressor is not None:
+            self.stressor.dma_window(transfer)
+
+    def _dma_completed(self, transfer: DmaTransfer) -> None:
+        if self.checker is not None:
+            self.checker.dma_complete(transfer)
+
+    def require_noncacheable(self, addr: int, size: int, *, device: str | None = None) -> bool:
+        """Declare that a device needs ``[addr, addr+size)`` non-cacheable (descriptor rings
+        the device polls, for example); returns True when it is.  With a checker, a
+        cacheable buffer is a ``CACHEABLE_BUFFER_FOR_DMA`` report."""
+        ok = not self.any_cacheable(addr, size)
+        if not ok and self.checker is not None:
+            self.checker.cacheable_for_dma(addr, size, device or self.actor, None)
+        return ok
+
+    # ------------------------------------------------------------------ maintenance (Zephyr API)
+    def sys_cache_data_flush_range(self, addr: int, size: int) -> int:
+        """Write back the dirty lines covering ``[addr, addr+size)``; 0, or -ENOTSUP without a cache."""
+        return self._maintain_range(addr, size, flush=True, invd=False)
+
+    def sys_cache_data_invd_range(self, addr: int, size: int) -> int:
+        """Drop the lines covering ``[addr, addr+size)`` without writing them back (dirty data
+        in them, even outside the range, is lost); 0, or -ENOTSUP without a cache."""
+        return self._maintain_range(addr, size, flush=False, invd=True)
+
+    def sys_cache_data_flush_and_invd_range(self, addr: int, size: int) -> int:
+        """Write back, then drop, the lines covering the range; 0, or -ENOTSUP without a cache."""
+        return self._maintain_range(addr, size, flush=True, invd=True)
+
+    def sys_cache_data_flush_all(self) -> int:
+        """Write back every dirty line; 0, or -ENOTSUP without a cache."""
+        return self._maintain_all(flush=True, invd=False)
+
+    def sys_cache_data_invd_all(self) -> int:
+        """Drop every line, dirty or not; 0, or -ENOTSUP without a cache."""
+        return self._maintain_all(flush=False, invd=True)
+
+    def sys_cache_data_flush_and_invd_all(self) -> int:
+        """Write back every dirty line, then drop every line; 0, or -ENOTSUP without a cache."""
+        return self._maintain_all(flush=True, invd=True)
+
+    def _maintain_range(self, addr: int, size: int, *, flush: bool, invd: bool) -> int:
+        if self.cache is None:
+            return -ENOTSUP
+        end = addr + size
+        for cached, start, stop in self._spans(addr, end):
+            if cached:
+                for la in self.lines(start, stop - start):
+                    self._maintain_line(la, flush, invd, addr, end)
+        return 0
+
+    def _maintain_line(self, la: int, flush: bool, invd: bool, lo: int, hi: int) -> None:
+        cache, chk = self.cache, self.checker
+        assert cache is not None
+        line = cache.peek(la)
+        if flush:
+            if line is not None:
+                self._writeback(line, "flush")
+            if chk is not None:
+                chk.flushed(la, lo, hi, self.actor)
+        if invd:
+            if chk is not None:
+                chk.invalidating(la, lo, hi, self.actor)  # before the data is gone
+            if line is not None:
+                cache.remove(la)
+                cache.stats.invalidations += 1
+
+    def _maintain_all(self, *, flush: bool, invd: bool) -> int:
+        cache = self.cache
+        if cache is None:
+            return -ENOTSUP
+        for line in cache.lines():
+            if flush:
+                self._writeback(line, "flush all")
+            if invd:
+                cache.remove(line.addr)
+                cache.stats.invalidations += 1
+        if self.checker is not None:
+            self.checker.maintained_all(flush, invd, self.actor)
+        return 0
+
+
+class CpuView:
+    """What software on the core sees: cacheable addresses through the data cache.
+
+    Multi-byte integers are little-endian.  Accesses outside every mapping raise
+    :class:`~smh_boot.errors.BusFault`."""
+
+    def __init__(self, memsys: MemorySystem):
+        self._m = memsys
+
+    def read(self, addr: int, size: int) -> bytes:
+        """Load ``size`` bytes."""
+        return self._m._cpu_read(addr, size)
+
+    def write(self, addr: int, data: bytes | bytearray | memoryview) -> None:
+        """Store ``data``."""
+        self._m._cpu_write(addr, data)
+
+    def fill(self, addr: int, value: int, size: int) -> None:
+        """memset()."""
+        self._m._cpu_write(addr, bytes([value & 0xFF]) * size)
+
+    def copy(self, dst: int, src: int, size: int) -> None:
+        """memcpy() (through the cache on both sides where cacheable)."""
+        self._m._cpu_write(dst, self._m._cpu_read(src, size))
+
+    def read_u8(self, addr: int) -> int:
+        """8-bit load."""
+        return self._m._cpu_read(addr, 1)[0]
+
+    def read_u16(self, addr: int) -> int:
+        """16-bit little-endian load."""
+        return int.from_bytes(self._m._cpu_read(addr, 2), "little")
+
+    def read_u32(self, addr: int) -> int:
+        """32-bit little-endian load."""
+        return int.from_bytes(self._m._cpu_read(addr, 4), "little")
+
+    def write_u8(self, addr: int, value: int) -> None:
+        """8-bit store."""
+        self._m._cpu_write(addr, bytes([value & 0xFF]))
+
+    def write_u16(self, addr: int, value: int) -> None:
+        """16-bit little-endian store."""
+        self._m._cpu_write(addr, (value & 0xFFFF).to_bytes(2, "little"))
+
+    def write_u32(self, addr: int, value: int) -> None:
+        """32-bit little-endian store."""
+        self._m._cpu_write(addr, (value & 0xFFFFFFFF).to_bytes(4, "little"))
+
+
+class DmaView:
+    """What a bus master sees: memory itself, never the cache.
+
+    ``device`` names the master in reports (default: the current ``acting_as`` name).  Use
+    it for accesses a device makes outside a :class:`~smh_boot.memory.dma.DmaEngine`
+    transfer, such as an Ethernet MAC fetching and updating its descriptors."""
+
+    def __init__(self, memsys: MemorySystem):
+        self._m = memsys
+
+    def read(self, addr: int, size: int, *, device: str | None = None) -> bytes:
+        """Bus-master read of ``size`` bytes."""
+        return self._m._dma_read(addr, size, device or self._m.actor, None)
+
+    def write(self, addr: int, data: bytes | bytearray | memoryview, *, device: str | None = None) -> None:
+        """Bus-master write of ``data``."""
+        self._m._dma_write(addr, data, device or self._m.actor, None)
+
+    def read_u32(self, addr: int, *, device: str | None = None) -> int:
+        """32-bit little-endian bus-master read."""
+        return int.from_bytes(self.read(addr, 4, device=device), "little")
+
+    def write_u32(self, addr: int, value: int, *, device: str | None = None) -> None:
+        """32-bit little-endian bus-master write."""
+        self.write(addr, (value & 0xFFFFFFFF).to_bytes(4, "little"), device=device)
