@@ -1,0 +1,137 @@
+"""From a loaded :class:`~smh_boot.devicetree.Devicetree` to the validator's :class:`Layout`.
+
+One pass over the nodes, in devicetree order.  Attribute values, their decoding and the SMH
+mapping come from the front end (``find_regions`` / ``map_to_smh``) so that the validator
+judges exactly the records the boot stage will use; everything else is read from the node's
+properties through the ``Devicetree`` API (``reg`` decoding, locations, phandles).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Layout, LayoutNode, RegionRef
+from .options import ValidationOptions
+
+_REF_PROPS = ("memory-region", "memory-regions")
+
+
+def _string(prop: Any) -> str:
+    """First string of a property value (NUL-terminated bytes), tolerant of junk."""
+    return bytes(prop.value).split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def _strings(prop: Any) -> list[str]:
+    raw = bytes(prop.value)
+    if raw.endswith(b"\0"):
+        raw = raw[:-1]
+    return [s.decode("utf-8", "replace") for s in raw.split(b"\0")] if raw else []
+
+
+def _raw_first_addr(prop: Any, address_cells: int) -> int | None:
+    """The first reg address as written (parent's address space, before ``ranges``)."""
+    n = 4 * address_cells
+    value = bytes(prop.value)
+    if address_cells <= 0 or len(value) < n:
+        return None
+    return int.from_bytes(value[:n], "big")
+
+
+def _refs(dt: Any, node: Any) -> tuple[RegionRef, ...]:
+    props = node.props
+    names_prop = props.get("memory-region-names")
+    names = _strings(names_prop) if names_prop is not None else []
+    phandle2node = dt.dt.phandle2node
+    out = []
+    for pname in _REF_PROPS:
+        prop = props.get(pname)
+        if prop is None:
+            continue
+        loc = dt.location(prop)
+        value = bytes(prop.value)
+        # Each cell is one phandle (memory-region carries no specifier cells); dtlib has
+        # already turned &label references into numbers.
+        for k in range(len(value) // 4):
+            target = phandle2node.get(int.from_bytes(value[4 * k : 4 * k + 4], "big"))
+            out.append(
+                RegionRef(pname, target.path if target is not None else None, k,
+                          names[k] if k < len(names) else None, loc)
+            )
+    return tuple(out)
+
+
+def layout_from_devicetree(dt: Any, options: ValidationOptions | None = None) -> Layout:
+    """Build the :class:`Layout` of ``dt`` for ``options`` (architecture, SMH policy, DMA
+    compatibles).  Raises DevicetreeError (with a location) when a ``reg`` cannot be decoded."""
+    from ..devicetree import MappingPolicy, find_regions, map_to_smh
+
+    options = options or ValidationOptions()
+    scan = find_regions(dt, arch=options.arch)
+    policy = options.smh_policy if options.smh_policy is not None else MappingPolicy.default(options.arch)
+    mapping = map_to_smh(scan.regions, policy)
+    smh = {rec.path: int(region.attr) for rec, region in mapping.regions}
+    unmapped = {rec.path: reason for rec, reason in mapping.unmapped}
+    records = {rec.path: rec for rec in (*scan.regions, *scan.disabled)}
+    dma_compats = set(options.dma_compatibles)
+
+    sram = dt.chosen("zephyr,sram")
+    layout = Layout(sram=sram.path if sram is not None else None,
+                    files=(str(dt.dts_path), *map(str, dt.overlays)))
+    for node in dt.nodes():
+        props = node.props
+        path = node.path
+        parent = node.parent
+        compat = tuple(dt.compatibles(node))
+        n = LayoutNode(
+            path=path,
+            name=node.name,
+            unit_addr=node.unit_addr or None,
+            labels=tuple(node.labels),
+            parent=parent.path if parent is not None else None,
+            compatible=compat,
+            okay=dt.status_okay(node),
+            location=dt.location(node),
+        )
+        n.in_reserved_memory = (
+            parent is not None and parent.name == "reserved-memory"
+            and parent.parent is not None and parent.parent.parent is None
+        )
+        if "device_type" in props:
+            n.device_type = _string(props["device_type"])
+        n.is_memory = n.device_type == "memory" or "mmio-sram" in compat
+        reg = props.get("reg")
+        if reg is not None:
+            n.regs = tuple((r.addr, r.size or 0) for r in dt.reg(node))
+            n.raw_first_addr = _raw_first_addr(reg, dt.cells(node)[0])
+            n.reg_location = dt.location(reg)
+        size = props.get("size")
+        if size is not None:
+            n.has_size = True
+            n.size_location = dt.location(size)
+        for flag in ("no-map", "reusable"):
+            p = props.get(flag)
+            if p is not None:
+                setattr(n, flag.replace("-", "_"), True)
+                setattr(n, f"{flag.replace('-', '_')}_location", dt.location(p))
+        rn = props.get("zephyr,memory-region")
+        if rn is not None:
+            n.region_name = _string(rn)
+            n.region_name_location = dt.location(rn)
+        rec = records.get(path)
+        if rec is not None:
+            n.attr = rec.attr
+            n.attr_encoding = rec.attr_encoding
+            n.attr_raw = rec.attr_raw
+            n.attr_location = rec.attr_location
+            n.decoded = rec.decoded
+            n.smh_attr = smh.get(path)
+            n.unmapped_reason = unmapped.get(path)
+        if "memory-region" in props or "memory-regions" in props:
+            n.refs = _refs(dt, node)
+            n.needs_dma = (
+                "dmas" in props
+                or any("dma" in c.lower() for c in compat)
+                or any(c in dma_compats for c in compat)
+            )
+        layout.add(n)
+    return layout

@@ -1,0 +1,85 @@
+"""Which regions ``sys_heap_init()`` accepts: the size arithmetic of heap spec section 2.3.
+
+Only the geometry is modelled (no heap is built): the footer reserved at the end, the 8-byte
+rounding of both ends, the chunk-0 header with its bucket array, and the asserts that reject a
+region.  The result depends on the pointer size, ``CONFIG_SYS_HEAP_RUNTIME_STATS`` and the base
+address modulo 8, exactly like the golden table of minimum region sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CHUNK_UNIT = 8
+#: big/small threshold of CONFIG_SYS_HEAP_AUTO on 32-bit (chunk count)
+_SMALL_MAX_CHUNKS = 0x7FFF
+#: "heap size is too big": bytes / 8 must not exceed this
+_MAX_CHUNKS = 0x7FFFFFFF
+
+
+def _z_heap_size(ptr_size: int, stats: bool) -> int:
+    # struct z_heap: chunk0_hdr[2] + end_chunk + avail_buckets (16 bytes), plus three size_t
+    # counters with runtime stats (28 on 32-bit, 40 on 64-bit).
+    return 16 + (3 * ptr_size if stats else 0)
+
+
+def _big(chunks: int, ptr_size: int) -> bool:
+    # 64-bit heaps are always big; 32-bit AUTO switches above 0x7FFF chunks.
+    return ptr_size > 4 or chunks > _SMALL_MAX_CHUNKS
+
+
+def _bucket_idx(sz: int, min_chunk: int) -> int:
+    return (sz - min_chunk + 1).bit_length() - 1
+
+
+@dataclass(frozen=True)
+class HeapFit:
+    """Outcome of :func:`heap_fit`: ``ok`` (sys_heap_init builds a sane heap), ``bogus``
+    (the unsigned size arithmetic wraps: no assert fires but the heap is garbage),
+    ``reason`` (why not), ``end_chunk`` (chunks of the heap when ok), ``lost`` (bytes of the
+    region before the 8-aligned heap base)."""
+
+    ok: bool
+    reason: str | None = None
+    bogus: bool = False
+    end_chunk: int = 0
+    lost: int = 0
+
+
+def heap_fit(addr: int, size: int, ptr_size: int = 4, runtime_stats: bool = False) -> HeapFit:
+    """Would ``sys_heap_init(heap, addr, size)`` accept this region (default Kconfig, AUTO)?"""
+    mask = (1 << (8 * ptr_size)) - 1
+    lost = (-addr) % CHUNK_UNIT
+    if size // CHUNK_UNIT > _MAX_CHUNKS:
+        return HeapFit(False, "heap size is too big", lost=lost)
+    footer = 8 if _big(size // CHUNK_UNIT, ptr_size) else 4
+    if size <= footer:
+        return HeapFit(False, "heap size is too small", lost=lost)
+    usable = size - footer
+    start = addr + lost
+    end = (addr + usable) & ~(CHUNK_UNIT - 1)
+    # C computes (end - addr) / 8 in size_t: a negative difference wraps around.
+    heap_sz = ((end - start) & mask) // CHUNK_UNIT
+    bogus = end < start
+    hdr_chunks = -(-_z_heap_size(ptr_size, runtime_stats) // CHUNK_UNIT)
+    if heap_sz <= hdr_chunks:
+        return HeapFit(False, "heap size is too small", lost=lost)
+    big = _big(heap_sz, ptr_size)
+    min_chunk = 2 if big else 1
+    nb = _bucket_idx(heap_sz, min_chunk) + 1
+    chunk0 = -(-(_z_heap_size(ptr_size, runtime_stats) + 4 * nb) // CHUNK_UNIT)
+    if chunk0 + min_chunk > heap_sz:
+        return HeapFit(False, "heap size is too small", lost=lost)
+    if bogus:
+        return HeapFit(False, "size arithmetic wraps around", bogus=True, end_chunk=heap_sz, lost=lost)
+    return HeapFit(True, end_chunk=heap_sz, lost=lost)
+
+
+def min_heap_size(ptr_size: int = 4, runtime_stats: bool = False, base_mod: int = 0) -> int:
+    """Smallest region (bytes) whose heap ``sys_heap_init`` accepts, for a base address
+    ``base_mod`` bytes past an 8-byte boundary (golden README: 44/51/48 for 32-bit without
+    stats at base_mod 0/1/4)."""
+    size = 1
+    while not heap_fit(base_mod, size, ptr_size, runtime_stats).ok:
+        size += 1
+    return size
