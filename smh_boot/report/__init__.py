@@ -7,10 +7,12 @@ This package imports nothing from the devicetree or boot layers.
 
 from __future__ import annotations
 
-from .heap_report import Bucket, HeapReport, bucket_idx, heap_report
+from .heap_report import Bucket, HeapReport, bucket_idx, heap_report, heap_report_for
 from .model import Allocation, Band, MapFinding, MemoryMap, memory_map
+from .render import FORMATS, as_map, format_for, render, write_map
 
 __all__ = [
+    "FORMATS",
     "Allocation",
     "Band",
     "Bucket",
@@ -18,6 +20,11 @@ __all__ = [
     "MapFinding",
     "MemoryMap",
     "bucket_idx",
+    "as_map",
+    "format_for",
     "heap_report",
+    "heap_report_for",
     "memory_map",
+    "render",
+    "write_map",
 ]

@@ -181,3 +181,17 @@ def heap_report(
         region_size, hdr, big, end_chunk, chunk0, used, used_n, free, free_n, largest,
         undersized, buckets,
     )
+
+
+def heap_report_for(heap: Any) -> HeapReport:
+    """:func:`heap_report` of a live heap object (duck-typed, so this module needs nothing
+    from the heap package): it must offer ``chunks()`` (the walk from chunk 0, end marker
+    excluded) and ``hdr``, ``big``, ``end_chunk``, ``chunk0`` and ``size`` (region bytes)."""
+    return heap_report(
+        heap.chunks(),
+        hdr=heap.hdr,
+        big=bool(heap.big),
+        end_chunk=heap.end_chunk,
+        chunk0=heap.chunk0,
+        region_size=heap.size,
+    )

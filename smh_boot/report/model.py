@@ -159,7 +159,7 @@ class MemoryMap:
         if not isinstance(self.address_bits, int) or not 1 <= self.address_bits <= 64:
             raise ValueError(f"memory map: address_bits must be 1..64, got {self.address_bits!r}")
         bands = tuple(sorted(self.bands, key=_band_key))
-        allocs = tuple(sorted(self.allocations, key=lambda a: (a.region, a.addr, a.size)))
+        allocs = tuple(sorted(self.allocations, key=lambda a: (a.addr, a.size, a.region)))
         findings = tuple(
             sorted(self.findings, key=lambda f: (f.addr is None, f.addr or 0, f.kind, f.message))
         )
