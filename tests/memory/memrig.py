@@ -46,8 +46,9 @@ def make_rig(
     owner_lookup: Callable[[int], AllocationInfo | None] | None = None,
     cache: DataCache | None | bool = True,
     rate: float = 0.1,
+    stress: StressConfig | None = None,
 ) -> Rig:
-    """A fresh system; ``seed`` turns the stress modes on."""
+    """A fresh system; ``seed`` turns the stress modes on (``stress`` gives the whole config)."""
     memory = AddressSpace(32)
     memory.map(SRAM, 0x10000, "sram")
     memory.map(SRAM_NC, 0x4000, "sram_nocache")
@@ -59,7 +60,7 @@ def make_rig(
         cache or None,
         cacheable=[(SRAM, 0x10000)],
         owner_lookup=owner_lookup,
-        stress=StressConfig(seed, rate=rate) if seed is not None else None,
+        stress=stress or (StressConfig(seed, rate=rate) if seed is not None else None),
         checker=checker,
     )
     return Rig(memory, memsys, DmaEngine(memsys), checker)
