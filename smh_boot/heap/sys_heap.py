@@ -1,0 +1,609 @@
+"""``sys_heap``: Zephyr's chunk allocator, byte-exact, with its headers in emulated memory.
+
+The heap keeps a ``memoryview`` of its own region's bytes (from
+:meth:`AddressSpace.view <smh_boot.memory.AddressSpace.view>`) and reads and writes every
+``struct z_heap`` field and chunk header at the offset the C code uses, so a caller that
+overruns a block through the address space damages the next header exactly as on hardware.
+
+Speed: the hot operations are closures built once per heap over *strided field views*
+(``L[c]``, ``SZ[c]``, ``PV[c]``, ``NX[c]`` are the four header fields of chunk ``c``: a cast
+of the region bytes to uint16/uint32 sliced with the header stride), with the free-list
+operations written out in place.  They are installed as instance attributes (``heap.alloc``
+is a plain function, not a bound method).  Introspection (walks, validate, digests) lives in
+:mod:`.inspect` and never runs on the hot path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import DoubleFree, HeapCorruption, InvalidAlignment, InvalidFree, MemoryMapError
+from ..memory.address_space import AddressSpace
+from . import inspect as _inspect
+from .config import Hardening, HeapConfig
+from .layout import CHUNK_UNIT, Geometry, bucket_idx, geometry
+from .stats import HeapStats
+
+_MISSING = object()
+
+
+class SysHeap:
+    """One ``struct sys_heap`` over ``[addr, addr + size)``.
+
+    ``memory``: the address space holding the region (it must be mapped there already), or
+    None to map it into a private one.  Public attributes: ``addr``/``size`` (the region),
+    ``base`` (8-aligned heap base), ``end_chunk``, ``big``, ``hdr``, ``nb``, ``chunk0``,
+    ``first_block_offset``, ``config``, ``memory``; ``live`` is the STRICT-level dict of live
+    block start -> owner tag (None at other levels).
+
+    Operations (C name in brackets; addresses are ints, NULL is None):
+    ``alloc(bytes, owner=None)`` [sys_heap_alloc], ``aligned_alloc(align, bytes, owner=None)``,
+    ``free(ptr)``, ``realloc(ptr, bytes, owner=None)``,
+    ``aligned_realloc(ptr, align, bytes, owner=None)``, ``usable_size(ptr)``.
+    """
+
+    def __init__(
+        self, memory: AddressSpace | None, addr: int, size: int, config: HeapConfig = HeapConfig()
+    ):
+        g = geometry(addr, size, config)
+        if memory is None:
+            memory = AddressSpace(32 if config.ptr_size == 4 else 64)
+            memory.map(addr, size, f"heap@{addr:#x}")
+        elif memory.find(addr, size) is None:
+            raise MemoryMapError(
+                f"heap region [{addr:#x}, {addr + size:#x}) is not mapped in the address space; "
+                "map it (AddressSpace.map) before creating the heap"
+            )
+        self.memory = memory
+        self.config = config
+        self.geometry: Geometry = g
+        self.addr, self.size, self.base = addr, size, g.base
+        self.end_chunk, self.big, self.hdr, self.nb, self.chunk0 = (
+            g.end_chunk, g.big, g.hdr, g.nb, g.chunk0,
+        )
+        self.first_block_offset = g.first_block_offset
+        self.live: dict[int, Any] | None = {} if config.hardening >= Hardening.STRICT else None
+        self._raw = memory.view(addr, size)
+        self._make_views()
+        self._init_memory()
+        self._build_ops()
+
+    # ------------------------------------------------------------------ layout
+    def _make_views(self) -> None:
+        g = self.geometry
+        off = g.base - g.addr
+        # Chunk headers up to and including the end marker's LEFT_SIZE/SIZE_AND_USED.
+        hb = self._raw[off : off + CHUNK_UNIT * g.end_chunk + g.hdr]
+        if g.big:
+            w = hb.cast("I")
+            self._L, self._SZ, self._PV, self._NX = w[0::2], w[1::2], w[2::2], w[3::2]
+        else:
+            w = hb.cast("H")
+            self._L, self._SZ, self._PV, self._NX = w[0::4], w[1::4], w[2::4], w[3::4]
+        # struct z_heap: end_chunk at +8, avail_buckets at +12, then stats, then buckets.
+        self._Z = hb[:16].cast("I")
+        self._B = hb[g.buckets_offset : g.buckets_offset + 4 * g.nb].cast("I")
+        if g.stats_offset is None:
+            self._ST = None
+        else:
+            ps = self.config.ptr_size
+            self._ST = hb[g.stats_offset : g.stats_offset + 3 * ps].cast("I" if ps == 4 else "Q")
+
+    def _init_memory(self) -> None:
+        """sys_heap_init steps 4-9: z_heap fields, chunk 0, the free chunk, the end marker."""
+        g = self.geometry
+        L, SZ, Z, B, ST = self._L, self._SZ, self._Z, self._B, self._ST
+        Z[2] = g.end_chunk
+        Z[3] = 0
+        if ST is not None:
+            ST[0] = ST[1] = ST[2] = 0
+        for b in range(g.nb):
+            B[b] = 0
+        c0, end = g.chunk0, g.end_chunk
+        SZ[0] = c0 << 1 | 1
+        L[0] = 0
+        SZ[c0] = (end - c0) << 1
+        L[c0] = c0
+        SZ[end] = 1
+        L[end] = end - c0
+        # free_list_add of the one free chunk (always big enough to be listed).
+        bi = bucket_idx(end - c0, g.big)
+        Z[3] = 1 << bi
+        B[bi] = c0
+        self._PV[c0] = c0
+        self._NX[c0] = c0
+        if ST is not None:
+            ST[0] = g.initial_free_bytes
+
+    # ------------------------------------------------------------------ hot path
+    def _build_ops(self) -> None:  # noqa: C901 - one closure factory on purpose (speed)
+        L, SZ, PV, NX, Z, B, ST = self._L, self._SZ, self._PV, self._NX, self._Z, self._B, self._ST
+        g = self.geometry
+        big, hdr, end, c0min = g.big, g.hdr, g.end_chunk, g.chunk0
+        base, addr = g.base, g.addr
+        hb = base + hdr  # chunk c's data starts at hb + 8*c
+        m1 = 1 if big else 0  # min_chunk_size - 1, for bucket_idx
+        hdr7 = hdr + 7
+        stats = ST is not None
+        loops = self.config.alloc_loops
+        level = int(self.config.hardening)
+        live = self.live
+        raw = self._raw
+        heap = self
+
+        def fl_add(c: int, sz: int) -> None:
+            # free_list_add(): undersized chunks of big heaps are never listed.
+            if big and sz < 2:
+                return
+            bi = (sz - m1).bit_length() - 1
+            h = B[bi]
+            if h:
+                f = PV[h]
+                PV[c] = f
+                NX[c] = h
+                NX[f] = c
+                PV[h] = c
+            else:
+                Z[3] |= 1 << bi
+                B[bi] = c
+                PV[c] = c
+                NX[c] = c
+            if stats:
+                ST[0] += sz * 8 - hdr
+
+        def fl_remove(c: int, sz: int) -> None:
+            # free_list_remove(): the bucket head moves to c's successor, whatever c was.
+            if big and sz < 2:
+                return
+            bi = (sz - m1).bit_length() - 1
+            n = NX[c]
+            if n == c:
+                Z[3] &= ~(1 << bi)
+                B[bi] = 0
+            else:
+                p = PV[c]
+                B[bi] = n
+                NX[p] = n
+                PV[n] = p
+            if stats:
+                ST[0] -= sz * 8 - hdr
+
+        def alloc_chunk(sz: int) -> int:
+            # Bounded search of the exact bucket (rotating its head), then the smallest
+            # non-empty bigger bucket.  Returns the chunk, already off its list, or 0.
+            bi = (sz - m1).bit_length() - 1
+            c = B[bi]
+            if c:
+                first = c
+                i = loops
+                while True:
+                    csz = SZ[c] >> 1
+                    if csz >= sz:
+                        n = NX[c]
+                        if n == c:
+                            Z[3] &= ~(1 << bi)
+                            B[bi] = 0
+                        else:
+                            p = PV[c]
+                            B[bi] = n
+                            NX[p] = n
+                            PV[n] = p
+                        if stats:
+                            ST[0] -= csz * 8 - hdr
+                        return c
+                    c = NX[c]
+                    B[bi] = c
+                    i -= 1
+                    if not i or c == first:
+                        break
+            mask = Z[3] >> (bi + 1)
+            if not mask:
+                return 0
+            bi += (mask & -mask).bit_length()
+            c = B[bi]
+            n = NX[c]
+            if n == c:
+                Z[3] &= ~(1 << bi)
+                B[bi] = 0
+            else:
+                p = PV[c]
+                B[bi] = n
+                NX[p] = n
+                PV[n] = p
+            if stats:
+                ST[0] -= (SZ[c] >> 1) * 8 - hdr
+            return c
+
+        def free_chunk(c: int, sz: int) -> None:
+            # Merge with a free right neighbour first, then with a free left one.
+            rc = c + sz
+            rs = SZ[rc]
+            if not rs & 1:
+                rs >>= 1
+                fl_remove(rc, rs)
+                sz += rs
+                SZ[c] = sz << 1
+                L[c + sz] = sz
+            lc = c - L[c]
+            ls = SZ[lc]
+            if not ls & 1:
+                ls >>= 1
+                fl_remove(lc, ls)
+                sz += ls
+                SZ[lc] = sz << 1
+                L[lc + sz] = sz
+                c = lc
+            fl_add(c, sz)
+
+        def alloc(nbytes: int, owner: Any = None) -> int | None:
+            if nbytes <= 0:
+                if nbytes == 0:
+                    return None
+                raise ValueError(f"allocation size must not be negative: {nbytes}")
+            need = (nbytes + hdr7) >> 3
+            if need > end:
+                need = end
+            c = alloc_chunk(need)
+            if not c:
+                return None
+            sz = SZ[c] >> 1
+            if sz > need:
+                rc = c + need
+                rsz = sz - need
+                SZ[rc] = rsz << 1
+                L[rc] = need
+                L[rc + rsz] = rsz
+                fl_add(rc, rsz)
+                sz = need
+            SZ[c] = sz << 1 | 1
+            if stats:
+                a = ST[1] + sz * 8 - hdr
+                ST[1] = a
+                if a > ST[2]:
+                    ST[2] = a
+            p = hb + (c << 3)
+            if live is not None:
+                live[p] = owner
+            return p
+
+        def aligned_alloc(align: int, nbytes: int, owner: Any = None) -> int | None:
+            rew = align & -align
+            if align != rew:
+                # Two bits set: align to the higher part, then rewind by the lowest bit.
+                align -= rew
+                gap = rew if rew < hdr else hdr
+                if align & (align - 1):
+                    raise _bad_align(align + rew)
+            else:
+                if align <= hdr:
+                    return alloc(nbytes, owner)
+                rew = 0
+                gap = hdr
+            if nbytes <= 0:
+                if nbytes == 0:
+                    return None
+                raise ValueError(f"allocation size must not be negative: {nbytes}")
+            padded = (nbytes + align - gap + hdr7) >> 3
+            if padded > end:
+                padded = end
+            c0 = alloc_chunk(padded)
+            if not c0:
+                return None
+            m = ((hb + (c0 << 3) + rew + align - 1) & -align) - rew
+            c = (m - hb) >> 3
+            c_end = (m + nbytes + 7 - base) >> 3
+            sz = SZ[c0] >> 1
+            if c > c0:
+                # Free the unused prefix (before the suffix: the order shows in the lists).
+                lsz = c - c0
+                sz -= lsz
+                SZ[c0] = lsz << 1
+                SZ[c] = sz << 1
+                L[c] = lsz
+                L[c + sz] = sz
+                fl_add(c0, lsz)
+            if c + sz > c_end:
+                lsz = c_end - c
+                rsz = sz - lsz
+                SZ[c_end] = rsz << 1
+                L[c_end] = lsz
+                L[c_end + rsz] = rsz
+                fl_add(c_end, rsz)
+                sz = lsz
+            SZ[c] = sz << 1 | 1
+            if stats:
+                a = ST[1] + sz * 8 - hdr
+                ST[1] = a
+                if a > ST[2]:
+                    ST[2] = a
+            if live is not None:
+                live[m] = owner
+            return m
+
+        def check_block(ptr: int, op: str) -> tuple[int, int]:
+            # The free-time hardening checks (and the emulator's own bounds checks, which
+            # keep a wild pointer from taking Python outside the heap's views).
+            c = (ptr - hb) >> 3
+            if not c0min <= c < end:
+                raise _outside(heap, ptr, op)
+            s = SZ[c]
+            sz = s >> 1
+            if level:
+                if not s & 1:
+                    raise _double_free(heap, ptr, op)
+                rc = c + sz
+                if not sz or rc > end or L[rc] != sz:
+                    raise _overflow(heap, ptr, c, op)
+                if level >= 2:
+                    lsz = L[c]
+                    if not lsz or lsz > c or SZ[c - lsz] >> 1 != lsz:
+                        raise _overflow(heap, ptr, c, op)
+            elif not sz or c + sz > end or L[c] > c:
+                raise _overflow(heap, ptr, c, op)
+            return c, s
+
+        def free(ptr: int | None) -> None:
+            if ptr is None:
+                return
+            if live is not None and live.pop(ptr, _MISSING) is _MISSING:
+                raise _not_live(heap, ptr, "free")
+            c, s = check_block(ptr, "free")
+            sz = s >> 1
+            SZ[c] = s & -2
+            if stats:
+                ST[1] -= sz * 8 - hdr
+            free_chunk(c, sz)
+
+        def usable_size(ptr: int) -> int:
+            c = (ptr - hb) >> 3
+            # mem_align_gap() of this revision is 0 whenever the header is 8 bytes, so big
+            # heaps over-report rewind-aligned blocks (golden surprise 9).
+            return (SZ[c] >> 1) * 8 - hdr - (0 if big else (ptr - 4) & 7)
+
+        def inplace_realloc(ptr: int, nbytes: int) -> bool:
+            c = (ptr - hb) >> 3
+            gap = 0 if big else (ptr - 4) & 7
+            need = (nbytes + gap + hdr7) >> 3
+            if need > end:
+                need = end
+            sz = SZ[c] >> 1
+            if sz == need:
+                return True
+            if sz > need:
+                # Shrink: split, keep the head used, free the tail (merging to the right).
+                rc = c + need
+                rsz = sz - need
+                SZ[c] = need << 1 | 1
+                SZ[rc] = rsz << 1
+                L[rc] = need
+                L[rc + rsz] = rsz
+                free_chunk(rc, rsz)
+                if stats:
+                    ST[1] -= rsz * 8
+                return True
+            rc = c + sz
+            rs = SZ[rc]
+            if rs & 1:
+                return False
+            rsz = rs >> 1
+            if sz + rsz < need:
+                return False
+            # Grow into the free right neighbour, taking only what is needed.
+            split = need - sz
+            if stats:
+                a = ST[1] + split * 8
+                ST[1] = a
+                if a > ST[2]:
+                    ST[2] = a
+            fl_remove(rc, rsz)
+            if split < rsz:
+                nc = rc + split
+                nsz = rsz - split
+                SZ[rc] = split << 1
+                SZ[nc] = nsz << 1
+                L[nc] = split
+                L[nc + nsz] = nsz
+                fl_add(nc, nsz)
+            SZ[c] = need << 1 | 1
+            L[c + need] = need
+            return True
+
+        def aligned_realloc(
+            ptr: int | None, align: int, nbytes: int, owner: Any = None
+        ) -> int | None:
+            if ptr is None:
+                return aligned_alloc(align, nbytes, owner)
+            if nbytes == 0:
+                free(ptr)
+                return None
+            if align & (align - 1):
+                raise _bad_align(align)
+            if live is not None:
+                old = live.get(ptr, _MISSING)
+                if old is _MISSING:
+                    raise _not_live(heap, ptr, "realloc")
+                if owner is None:
+                    owner = old
+            if level >= 3:
+                check_block(ptr, "realloc")
+            if (not align or not ptr & (align - 1)) and inplace_realloc(ptr, nbytes):
+                if live is not None:
+                    live[ptr] = owner
+                return ptr
+            # Fallback: allocate first (so ptr's own chunk cannot be reused), copy, free.
+            p2 = aligned_alloc(align, nbytes, owner)
+            if p2 is not None:
+                n = usable_size(ptr)
+                if n > nbytes:
+                    n = nbytes
+                o1 = ptr - addr
+                o2 = p2 - addr
+                raw[o2 : o2 + n] = bytes(raw[o1 : o1 + n])
+                free(ptr)
+            return p2
+
+        def realloc(ptr: int | None, nbytes: int, owner: Any = None) -> int | None:
+            return aligned_realloc(ptr, 0, nbytes, owner)
+
+        self.alloc = alloc
+        self.aligned_alloc = aligned_alloc
+        self.free = free
+        self.realloc = realloc
+        self.aligned_realloc = aligned_realloc
+        self.usable_size = usable_size
+        self._inplace_realloc = inplace_realloc
+
+    # ------------------------------------------------------------------ memory access
+    def read(self, addr: int, size: int) -> bytes:
+        """Bytes ``[addr, addr+size)`` of this heap's region (BusFault-free fast path)."""
+        o = addr - self.addr
+        if o < 0 or o + size > self.size:
+            raise InvalidFree(f"{addr:#x}+{size} is outside heap region {self.addr:#x}+{self.size:#x}")
+        return bytes(self._raw[o : o + size])
+
+    def write(self, addr: int, data: bytes) -> None:
+        """Store ``data`` at ``addr`` inside this heap's region."""
+        o = addr - self.addr
+        if o < 0 or o + len(data) > self.size:
+            raise InvalidFree(f"{addr:#x}+{len(data)} is outside heap region {self.addr:#x}+{self.size:#x}")
+        self._raw[o : o + len(data)] = data
+
+    def contains(self, ptr: int) -> bool:
+        """True when ``ptr`` lies inside this heap's region."""
+        return self.addr <= ptr < self.addr + self.size
+
+    def owner_of(self, ptr: int) -> Any:
+        """Owner tag of the live block starting at ``ptr`` (STRICT only; None otherwise)."""
+        return None if self.live is None else self.live.get(ptr)
+
+    def set_owner(self, ptr: int, owner: Any) -> None:
+        """Re-tag a live block (STRICT only; a no-op at other levels)."""
+        if self.live is not None and ptr in self.live:
+            self.live[ptr] = owner
+
+    # ------------------------------------------------------------------ introspection
+    def chunks(self) -> list[tuple[int, int, bool]]:
+        """Chunk walk from chunk 0: ``(chunk, size_units, used)``, end marker excluded."""
+        return _inspect.chunks(self)
+
+    def stats(self) -> HeapStats:
+        """free/allocated/max bytes: the runtime counters, or a walk without runtime stats
+        (then ``max_allocated_bytes`` is None: the high-water mark is not tracked)."""
+        if self._ST is not None:
+            return HeapStats(int(self._ST[0]), int(self._ST[1]), int(self._ST[2]))
+        free, used = _inspect.walk_totals(self)
+        return HeapStats(free, used, None)
+
+    def runtime_stats_get(self) -> HeapStats:
+        """``sys_heap_runtime_stats_get`` (needs ``runtime_stats=True``)."""
+        if self._ST is None:
+            raise _no_stats()
+        return self.stats()
+
+    def runtime_stats_reset_max(self) -> None:
+        """``sys_heap_runtime_stats_reset_max``: max = allocated (needs runtime stats)."""
+        if self._ST is None:
+            raise _no_stats()
+        self._ST[2] = self._ST[1]
+
+    def check(self) -> str | None:
+        """Every check of Zephyr's ``sys_heap_validate``: None when sound, else the reason."""
+        return _inspect.check(self)
+
+    def validate(self) -> bool:
+        """``sys_heap_validate``: True when :meth:`check` finds nothing."""
+        return _inspect.check(self) is None
+
+    def largest_free_bytes(self) -> int:
+        """Usable bytes of the largest listed free chunk (0 when none)."""
+        return _inspect.largest_free_bytes(self)
+
+    def free_chunk_histogram(self) -> list[int]:
+        """Number of listed free chunks per bucket (length ``nb``)."""
+        return _inspect.free_chunk_histogram(self)
+
+    def digest(self, index: int = 0, seed: int | None = None) -> int:
+        """Golden ``sd`` words of this heap (as region ``index``) folded into FNV-1a 64."""
+        return _inspect.digest(self, index, seed)
+
+    def dump(self, index: int = 0) -> dict[str, Any]:
+        """The golden ``final_state`` entry of this heap (as region ``index``)."""
+        return _inspect.dump(self, index)
+
+    def __repr__(self) -> str:
+        kind = "big" if self.big else "small"
+        return (
+            f"<SysHeap {self.addr:#x}+{self.size:#x} {kind} end_chunk={self.end_chunk} "
+            f"chunk0={self.chunk0}>"
+        )
+
+
+# ---------------------------------------------------------------------- error paths
+# Built only when something is wrong, so they may be as slow and as wordy as is useful.
+
+
+def _c_error(cls: type, message: str, c_message: str) -> Exception:
+    e = cls(message)
+    e.zephyr_message = c_message
+    return e
+
+
+def _bad_align(align: int) -> Exception:
+    return _c_error(
+        InvalidAlignment,
+        f"alignment {align} ({align:#x}) has more than two bits set: use a power of two, or a "
+        "power of two plus one lower 'rewind' bit",
+        "align must be a power of 2",
+    )
+
+
+def _no_stats() -> Exception:
+    from ..errors import HeapError
+
+    e = HeapError("runtime stats are off for this heap: create it with HeapConfig(runtime_stats=True)")
+    return e
+
+
+def _describe(heap: SysHeap, ptr: int) -> str:
+    return _inspect.describe_pointer(heap, ptr)
+
+
+def _outside(heap: SysHeap, ptr: int, op: str) -> Exception:
+    return _c_error(
+        InvalidFree,
+        f"{op}({ptr:#x}): the pointer is not inside the heap area of {heap!r} "
+        f"({_describe(heap, ptr)})",
+        "heap corruption (invalid pointer?) at %p",
+    )
+
+
+def _double_free(heap: SysHeap, ptr: int, op: str) -> Exception:
+    return _c_error(
+        DoubleFree,
+        f"heap corruption (double free?) at {ptr:#x}: {op} of a chunk that is not in use "
+        f"({_describe(heap, ptr)})",
+        "heap corruption (double free?) at %p",
+    )
+
+
+def _overflow(heap: SysHeap, ptr: int, c: int, op: str) -> Exception:
+    return _c_error(
+        HeapCorruption,
+        f"heap corruption (buffer overflow?) at {ptr:#x} during {op}: "
+        + _inspect.explain_damage(heap, ptr, c),
+        "heap corruption (buffer overflow?) at %p",
+    )
+
+
+def _not_live(heap: SysHeap, ptr: int, op: str) -> Exception:
+    c = (ptr - heap.base - heap.hdr) >> 3
+    inside = heap.chunk0 <= c < heap.end_chunk
+    if inside and ptr == heap.base + heap.hdr + 8 * c and not heap._SZ[c] & 1:
+        cls, what = DoubleFree, "it was already freed (double free?)"
+    else:
+        cls, what = InvalidFree, "it is not the start of a live block of this pool"
+    return _c_error(
+        cls,
+        f"{op}({ptr:#x}) refused: {what}; {_describe(heap, ptr)}",
+        "heap corruption (double free?) at %p" if cls is DoubleFree else "invalid pointer",
+    )
