@@ -1,0 +1,409 @@
+"""Load a devicetree: cpp, then dtlib, with a source location on every node and property.
+
+This is the only module that imports the third-party ``devicetree`` package (dtlib 0.0.2,
+pinned: the location shim below reads its private parser position).
+
+Location shim (spec/devicetree.md 1.5, extended): dtlib 0.0.2 has no ``Node.lineno``.  The
+parser subclass below notes ``(file, line, column)`` each time a node body or property
+assignment starts, *overwriting* any earlier note, so a later ``&label { ... }`` override or
+a redefinition moves the location to the last definition, as a user reading the overlay
+expects.  It hooks two parser methods instead of patching dtlib's classes, so other users of
+dtlib in the same process are unaffected.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from devicetree import dtlib
+
+from ..errors import DevicetreeError
+from .cells import DEFAULT_ADDRESS_CELLS, DEFAULT_SIZE_CELLS, split_entries, translate
+from .diagnose import translate_parse_error, translate_post_parse_error
+from .model import Reg, SourceLocation
+from .preprocess import display_path, preprocess
+from .sources import LOC_ATTR, SourceText, location_of
+
+_PROPNODENAME = dtlib._T.PROPNODENAME  # private; pinned dtlib 0.0.2
+
+
+class _LocatingDT(dtlib.DT):
+    """dtlib.DT that records where nodes and properties were last defined (see module doc)."""
+
+    def __init__(self, filename: str, include_path: Sequence[str] = ()):
+        self._smh_stack: list[Any] = []
+        self._smh_pending: tuple[Any, str, tuple[str, int, int]] | None = None
+        super().__init__(filename, include_path)
+
+    def _smh_here(self) -> tuple[str, int, int]:
+        # Same column arithmetic as dtlib's own parse errors (1-based, tab = 1).
+        col = self._tok_i - self._file_contents.rfind("\n", 0, self._tok_i + 1)
+        return (self.filename, self._lineno, col)
+
+    def _parse_node(self, node: Any) -> Any:
+        pending = self._smh_pending
+        if pending is not None and pending[0] is node.parent and pending[1] == node.name:
+            setattr(node, LOC_ATTR, pending[2])  # 'name {': the name token
+        else:
+            setattr(node, LOC_ATTR, self._smh_here())  # '/ {' or '&label {'
+        self._smh_pending = None
+        self._smh_stack.append(node)
+        try:
+            return super()._parse_node(node)
+        finally:
+            self._smh_stack.pop()
+
+    def _parse_propnode_labels(self) -> Any:
+        # Called before every item of a node body: the previous item is complete, so a
+        # pending property gets its location now (also covers 'flag;' properties, which
+        # never reach _parse_assignment).
+        pending = self._smh_pending
+        if pending is not None:
+            prop = pending[0].props.get(pending[1])
+            if prop is not None:
+                setattr(prop, LOC_ATTR, pending[2])
+            self._smh_pending = None
+        result = super()._parse_propnode_labels()
+        tok = self._saved_token  # the name token, peeked by the call above
+        if tok is not None and tok.id == _PROPNODENAME:
+            self._smh_pending = (self._smh_stack[-1], tok.val, self._smh_here())
+        return result
+
+
+def _check_inputs(dts: str, overlays: Sequence[str], include_dirs: Sequence[str]) -> None:
+    for f in (dts, *overlays):
+        if not Path(f).is_file():
+            raise DevicetreeError(
+                "no such devicetree file", file=f, hint="check the path (and the current directory)"
+            )
+    for d in include_dirs:
+        if not Path(d).is_dir():
+            raise DevicetreeError(
+                "include directory does not exist", file=d, hint="check the -I/include_dirs path"
+            )
+
+
+def load_devicetree(
+    dts: str | os.PathLike[str],
+    overlays: Sequence[str | os.PathLike[str]] = (),
+    include_dirs: Sequence[str | os.PathLike[str]] = (),
+    *,
+    cpp: str | None = None,
+) -> Devicetree:
+    """Preprocess ``dts`` with ``overlays`` (cpp, Zephyr's flags) and parse it.
+
+    ``include_dirs`` are searched (as ``-isystem``) before the shipped ``dts/include``.
+    ``cpp`` names the preprocessor (default: ``$SMH_BOOT_CPP`` or ``cpp``).  Raises
+    DevicetreeError, located at the original file and line, for every problem."""
+    dts_s = str(dts)
+    ovl = tuple(str(o) for o in overlays)
+    inc = tuple(str(d) for d in include_dirs)
+    _check_inputs(dts_s, ovl, inc)
+    with tempfile.TemporaryDirectory(prefix="smh-boot-dt-") as tmp:
+        pre = os.path.join(tmp, "devicetree.pre.dts")
+        preprocess(dts_s, ovl, inc, pre, cpp)
+        return load_preprocessed(pre, dts=dts_s, overlays=ovl, include_dirs=inc)
+
+
+def load_preprocessed(
+    pre: str | os.PathLike[str],
+    *,
+    dts: str | None = None,
+    overlays: Sequence[str] = (),
+    include_dirs: Sequence[str] = (),
+) -> Devicetree:
+    """Parse an already preprocessed file (cpp output with line markers, or plain DTS).
+
+    ``dts``/``overlays`` name the original inputs (for errors that have no line of their own);
+    they default to ``pre``."""
+    pre_s = str(pre)
+    inputs = [dts or pre_s, *overlays]
+    dt = _LocatingDT.__new__(_LocatingDT)
+    try:
+        dt.__init__(pre_s, include_dirs)  # type: ignore[misc]
+    except dtlib.DTError as e:
+        raise _translate(str(e), dt, pre_s, inputs) from e
+    except OSError as e:  # a missing /include/d file
+        raise DevicetreeError(
+            f"cannot read {e.filename or pre_s}: {e.strerror}", file=inputs[0],
+            hint="check /include/ names and include_dirs",
+        ) from e
+    return Devicetree(dt, dts or pre_s, tuple(overlays), tuple(include_dirs))
+
+
+def _translate(text: str, dt: Any, pre: str, inputs: Sequence[str]) -> DevicetreeError:
+    try:
+        pre_text = Path(pre).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        pre_text = None
+    src = SourceText(pre_text)
+    root = getattr(dt, "_root", None)
+    err = translate_parse_error(text, src, inputs, root)
+    if err is not None:
+        return err
+    return translate_post_parse_error(text, src, root, display_path(inputs[0]))
+
+
+class Devicetree:
+    """A loaded devicetree (wraps a ``dtlib.DT``; nodes are dtlib ``Node`` objects).
+
+    Attributes: ``dt`` (the dtlib.DT, an escape hatch), ``dts_path``, ``overlays``,
+    ``include_dirs``."""
+
+    def __init__(
+        self, dt: Any, dts_path: str, overlays: tuple[str, ...], include_dirs: tuple[str, ...]
+    ):
+        self.dt = dt
+        self.dts_path = dts_path
+        self.overlays = overlays
+        self.include_dirs = include_dirs
+        self._ranges_cache: dict[int, list[tuple[int, int, int]] | None] = {}
+
+    # ------------------------------------------------------------------ lookup
+
+    def nodes(self) -> Iterator[Any]:
+        """Every node, pre-order (devicetree order)."""
+        return self.dt.node_iter()
+
+    @property
+    def root(self) -> Any:
+        """The root node."""
+        return self.dt.root
+
+    def get(self, ref: str) -> Any | None:
+        """Node for ``"/path"``, ``"&label"``, ``"label"`` or an alias; None if absent."""
+        if ref.startswith("/"):
+            try:
+                return self.dt.get_node(ref)
+            except dtlib.DTError:
+                return None
+        name = ref[1:] if ref.startswith("&") else ref
+        node = self.dt.label2node.get(name)
+        if node is None:
+            node = self.dt.alias2node.get(name)
+        return node
+
+    def location(self, obj: Any) -> SourceLocation | None:
+        """Where a node or property was last defined (an ``&label {}`` override moves it)."""
+        return location_of(obj)
+
+    def prop_location(self, node: Any, name: str) -> SourceLocation | None:
+        """Location of property ``name`` of ``node``, else of the node itself."""
+        prop = node.props.get(name)
+        return location_of(prop) if prop is not None else location_of(node)
+
+    def error(self, obj: Any, message: str, hint: str | None = None) -> DevicetreeError:
+        """A DevicetreeError located at a node or property (for layers above to raise)."""
+        loc = location_of(obj)
+        if loc is None:
+            return DevicetreeError(message, file=self.dts_path, hint=hint)
+        return DevicetreeError(message, file=loc.file, line=loc.line, column=loc.column, hint=hint)
+
+    # ------------------------------------------------------------------ properties
+
+    def has_prop(self, node: Any, name: str) -> bool:
+        """True if ``node`` has property ``name``."""
+        return name in node.props
+
+    def int_prop(self, node: Any, name: str, default: int | None = None) -> int | None:
+        """Property ``name`` as one 32-bit number (``<n>``), ``default`` when absent;
+        DevicetreeError when it is something else."""
+        prop = node.props.get(name)
+        if prop is None:
+            return default
+        if prop.type is not dtlib.Type.NUM:
+            raise self.error(
+                prop,
+                f"'{name}' must be one number, like {name} = <1>; not: {str(prop).strip()}",
+                "write the value as a single cell between < >",
+            )
+        return int.from_bytes(prop.value, "big")
+
+    def nums_prop(self, node: Any, name: str) -> list[int] | None:
+        """Property ``name`` as a list of 32-bit cells; None when absent."""
+        prop = node.props.get(name)
+        if prop is None:
+            return None
+        if prop.type not in (dtlib.Type.NUM, dtlib.Type.NUMS):
+            raise self.error(
+                prop,
+                f"'{name}' must be a list of numbers between < >; not: {str(prop).strip()}",
+                "a string (or a reference) stands where numbers belong",
+            )
+        v = prop.value
+        return [int.from_bytes(v[i : i + 4], "big") for i in range(0, len(v), 4)]
+
+    def str_prop(self, node: Any, name: str, default: str | None = None) -> str | None:
+        """Property ``name`` as one string, ``default`` when absent."""
+        prop = node.props.get(name)
+        if prop is None:
+            return default
+        if prop.type is not dtlib.Type.STRING:
+            raise self.error(
+                prop,
+                f"'{name}' must be one string, like {name} = \"text\"; not: {str(prop).strip()}",
+                "quote the value",
+            )
+        return prop.value.decode("utf-8", errors="replace")[:-1]
+
+    def strings_prop(self, node: Any, name: str) -> list[str]:
+        """Property ``name`` as a list of strings ([] when absent)."""
+        prop = node.props.get(name)
+        if prop is None:
+            return []
+        if prop.type not in (dtlib.Type.STRING, dtlib.Type.STRINGS):
+            raise self.error(prop, f"'{name}' must be a list of strings", "quote each value")
+        return prop.value.decode("utf-8", errors="replace").split("\0")[:-1]
+
+    def prop_kind(self, node: Any, name: str) -> str | None:
+        """``"empty"``, ``"num"``, ``"nums"``, ``"string"``, ``"strings"``, ``"phandle"``,
+        ``"phandles"``, ``"path"``, ``"bytes"`` or ``"other"``; None if absent."""
+        prop = node.props.get(name)
+        if prop is None:
+            return None
+        return _KIND.get(prop.type, "other")
+
+    def status(self, node: Any) -> str:
+        """The node's status (missing -> "okay", "ok" -> "okay")."""
+        s = self.str_prop(node, "status", "okay") or "okay"
+        return "okay" if s == "ok" else s
+
+    def status_okay(self, node: Any) -> bool:
+        """True unless the node's status says otherwise."""
+        return self.status(node) == "okay"
+
+    def compatibles(self, node: Any) -> list[str]:
+        """The node's ``compatible`` strings."""
+        return self.strings_prop(node, "compatible")
+
+    def chosen(self, name: str) -> Any | None:
+        """The node a ``/chosen`` property points at, or None."""
+        chosen = self.dt.root.nodes.get("chosen")
+        if chosen is None or name not in chosen.props:
+            return None
+        try:
+            return chosen.props[name].to_path()
+        except dtlib.DTError as e:
+            raise self.error(chosen.props[name], f"/chosen '{name}': {e}", "use = &label;") from e
+
+    def phandle_targets(self, node: Any, name: str) -> list[Any]:
+        """Nodes referenced by phandle property ``name`` ([] when absent)."""
+        prop = node.props.get(name)
+        if prop is None:
+            return []
+        try:
+            return list(prop.to_nodes())
+        except dtlib.DTError as e:
+            raise self.error(
+                prop, f"'{name}' must hold phandles, like {name} = <&a &b>;", "use <&label ...>"
+            ) from e
+
+    def memory_nodes(self) -> list[Any]:
+        """Nodes describing memory, in devicetree order: ``device_type = "memory"``,
+        ``compatible`` with "mmio-sram" or "zephyr,memory-region", children of
+        /reserved-memory."""
+        out = []
+        for node in self.nodes():
+            p = node.parent
+            if p is not None and p.parent is not None and p.parent.parent is None \
+                    and p.name == "reserved-memory":
+                out.append(node)
+                continue
+            if "device_type" in node.props and self.str_prop(node, "device_type") == "memory":
+                out.append(node)
+                continue
+            if "compatible" in node.props:
+                compat = self.compatibles(node)
+                if "mmio-sram" in compat or "zephyr,memory-region" in compat:
+                    out.append(node)
+        return out
+
+    # ------------------------------------------------------------------ addresses
+
+    def cells(self, node: Any) -> tuple[int, int]:
+        """``(#address-cells, #size-cells)`` that apply to ``node``'s ``reg`` (its parent's;
+        defaults 2 and 1)."""
+        parent = node.parent if node.parent is not None else node
+        return (
+            self.int_prop(parent, "#address-cells", DEFAULT_ADDRESS_CELLS),  # type: ignore[return-value]
+            self.int_prop(parent, "#size-cells", DEFAULT_SIZE_CELLS),
+        )
+
+    def reg(self, node: Any) -> list[Reg]:
+        """``reg`` entries of ``node`` as CPU addresses ([] when absent).
+
+        DevicetreeError (at the ``reg`` line) when its length does not fit the parent's
+        cells or it is not a list of numbers."""
+        cells = self.nums_prop(node, "reg")
+        if cells is None:
+            return []
+        ac, sc = self.cells(node)
+        try:
+            entries = split_entries(cells, (ac, sc))
+        except ValueError:
+            raise self.error(
+                node.props["reg"],
+                f"'reg' of {node.path} has {len(cells)} cells, which is not a multiple of "
+                f"{ac + sc} (#address-cells = <{ac}> + #size-cells = <{sc}> of "
+                f"{node.parent.path})",
+                "write one <address size> pair per entry, each with the parent's cell counts",
+            ) from None
+        return [Reg(self._to_cpu(node.parent, e[0]), e[1] if sc else None) for e in entries]
+
+    def _ranges(self, bus: Any) -> list[tuple[int, int, int]] | None:
+        # None: no 'ranges' (translation stops here, as in edtlib); []: identity.
+        key = id(bus)
+        if key in self._ranges_cache:
+            return self._ranges_cache[key]
+        cells = self.nums_prop(bus, "ranges")
+        ranges: list[tuple[int, int, int]] | None = None
+        if cells is not None:
+            # entry = <child address (bus's #address-cells), parent address (its parent's),
+            # length (bus's #size-cells)>
+            child_ac = self.int_prop(bus, "#address-cells", DEFAULT_ADDRESS_CELLS)
+            size_c = self.int_prop(bus, "#size-cells", DEFAULT_SIZE_CELLS)
+            parent_ac = self.cells(bus)[0]
+            try:
+                ranges = [tuple(e) for e in split_entries(cells, (child_ac, parent_ac, size_c))]  # type: ignore[misc]
+            except ValueError:
+                raise self.error(
+                    bus.props["ranges"],
+                    f"'ranges' of {bus.path} has {len(cells)} cells, which is not a multiple "
+                    f"of {child_ac + parent_ac + size_c} (child address {child_ac} + parent "
+                    f"address {parent_ac} + size {size_c})",
+                    "write one <child-address parent-address length> triple per entry",
+                ) from None
+        self._ranges_cache[key] = ranges
+        return ranges
+
+    def _to_cpu(self, bus: Any, addr: int) -> int:
+        # Walk up through every bus; a bus without 'ranges' ends translation (edtlib does
+        # the same), and an address no range covers is kept as it is.
+        while bus is not None and bus.parent is not None:
+            ranges = self._ranges(bus)
+            if ranges is None:
+                return addr
+            if ranges:
+                moved = translate(addr, ranges)
+                if moved is None:
+                    return addr
+                addr = moved
+            bus = bus.parent
+        return addr
+
+
+_KIND = {
+    dtlib.Type.EMPTY: "empty",
+    dtlib.Type.BYTES: "bytes",
+    dtlib.Type.NUM: "num",
+    dtlib.Type.NUMS: "nums",
+    dtlib.Type.STRING: "string",
+    dtlib.Type.STRINGS: "strings",
+    dtlib.Type.PATH: "path",
+    dtlib.Type.PHANDLE: "phandle",
+    dtlib.Type.PHANDLES: "phandles",
+}

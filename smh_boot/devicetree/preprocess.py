@@ -1,0 +1,139 @@
+"""Run the C preprocessor over a board devicetree and its overlays, the way Zephyr does.
+
+Zephyr (``zephyr_dt_preprocess`` in cmake/modules/extensions.cmake) runs::
+
+    <cc> -x assembler-with-cpp -nostdinc -isystem <dir>... -include <board.dts>
+         -include <overlay>... -undef -D__DTS__ -E -o zephyr.dts.pre <empty input>
+
+so every file is one translation unit (a ``#define`` in the board reaches the overlays) and
+the line markers stay in the output (no ``-P``): dtlib reads them, which is how every node
+and error keeps its original file and line.
+
+cpp's own failures (missing include, ``#error``, unterminated macro call) are turned into one
+:class:`~smh_boot.errors.DevicetreeError` at the file and line cpp names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import DevicetreeError
+from ..resources import dts_dir
+
+#: Environment variable naming the preprocessor to run instead of ``cpp`` on the PATH.
+CPP_ENV = "SMH_BOOT_CPP"
+
+#: The empty primary input; the board and overlays come in through ``-include``.
+EMPTY_INPUT = os.devnull
+
+# "file:line:col: fatal error: text" / "file:line: error: text" (GCC diagnostics)
+_DIAG_RE = re.compile(
+    r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? (?:fatal )?error: (?P<msg>.*)$",
+    re.MULTILINE,
+)
+_MISSING_RE = re.compile(r"^(?P<name>.+): No such file or directory$")
+
+
+def project_include_dir() -> Path:
+    """The shipped ``dts/include`` (dt-bindings headers, ``mem.h``), always on the path."""
+    return dts_dir() / "include"
+
+
+def display_path(name: str) -> str:
+    """A file name as users wrote it: cpp prefixes ``-include``d relative paths with ``./``."""
+    return name[2:] if name.startswith("./") else name
+
+
+def find_cpp(cpp: str | None = None, for_file: str | None = None) -> str:
+    """The preprocessor to run: ``cpp`` argument, else ``$SMH_BOOT_CPP``, else ``cpp`` on the
+    PATH.  Raises DevicetreeError with install instructions when it cannot be found."""
+    wanted = cpp or os.environ.get(CPP_ENV) or "cpp"
+    found = shutil.which(wanted)
+    if found is None:
+        raise DevicetreeError(
+            f"the C preprocessor '{wanted}' was not found; devicetrees are preprocessed "
+            "with cpp, as Zephyr does",
+            file=for_file,
+            hint="install it (Debian/Ubuntu: apt-get install cpp; Fedora: dnf install cpp) "
+            f"or point {CPP_ENV} at a GCC-compatible preprocessor",
+        )
+    return found
+
+
+def cpp_command(
+    cpp: str,
+    dts: str,
+    overlays: Sequence[str],
+    include_dirs: Sequence[str],
+    output: str,
+) -> list[str]:
+    """The preprocessor command line (Zephyr's flags; user include dirs come first so they
+    can override the shipped headers)."""
+    cmd = [cpp, "-x", "assembler-with-cpp", "-nostdinc", "-undef", "-D__DTS__"]
+    for d in [*include_dirs, str(project_include_dir())]:
+        cmd += ["-isystem", str(d)]
+    for f in [dts, *overlays]:
+        cmd += ["-include", str(f)]
+    cmd += ["-E", EMPTY_INPUT, "-o", output]
+    return cmd
+
+
+def preprocess(
+    dts: str,
+    overlays: Sequence[str],
+    include_dirs: Sequence[str],
+    output: str,
+    cpp: str | None = None,
+) -> None:
+    """Preprocess ``dts`` + ``overlays`` into ``output``; DevicetreeError on any cpp error."""
+    exe = find_cpp(cpp, for_file=dts)
+    cmd = cpp_command(exe, dts, overlays, include_dirs, output)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    except OSError as e:  # e.g. the file exists but is not executable
+        raise DevicetreeError(
+            f"cannot run the C preprocessor '{exe}': {e.strerror or e}",
+            file=dts,
+            hint=f"install cpp (apt-get install cpp) or point {CPP_ENV} at a working one",
+        ) from e
+    if proc.returncode != 0:
+        raise cpp_error(proc.stderr, dts)
+
+
+def cpp_error(stderr: str, dts: str) -> DevicetreeError:
+    """Turn cpp's stderr into one located DevicetreeError (the first error it reports)."""
+    m = _DIAG_RE.search(stderr)
+    if m is None:
+        text = stderr.strip().splitlines()
+        return DevicetreeError(
+            f"the C preprocessor failed: {text[-1] if text else 'no message'}",
+            file=dts,
+            hint="run the same cpp command by hand to see the full output",
+        )
+    msg, hint = m["msg"].strip(), None
+    missing = _MISSING_RE.match(msg)
+    if missing:
+        name = missing["name"]
+        msg = f"cannot find include file '{name}'"
+        hint = (
+            "add the folder that holds it with -I DIR (include_dirs=...), or fix the name; "
+            "smh-boot ships <zephyr/dt-bindings/memory-attr/*.h>, "
+            "<zephyr/dt-bindings/dt-util.h> and <mem.h>"
+        )
+    elif msg.startswith("#error"):
+        msg = msg[len("#error") :].strip() or "#error"
+        hint = "an #error directive stopped preprocessing"
+    elif "unterminated argument list" in msg:
+        hint = "a macro call is missing its closing ')'"
+    return DevicetreeError(
+        msg,
+        file=display_path(m["file"]),
+        line=int(m["line"]),
+        column=int(m["col"]) if m["col"] else None,
+        hint=hint or "fix the preprocessor directive or macro use at this line",
+    )
