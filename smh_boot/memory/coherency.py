@@ -93,7 +93,7 @@ class CoherencyReport:
         out.append(f"  buffer:     {self.buffer}")
         out.append(f"  cache line: {self.line_addr:#x} ({self.line_state})")
         out.append("  events on this line, oldest first:")
-        out += [f"    {e}" for e in self.events]
+        out += [f"    {e}" for e in self.events] or ["    (none recorded)"]
         out.append(f"  hint: {self.hint}")
         return "\n".join(out)
 
@@ -209,7 +209,8 @@ class CoherencyChecker:
         if hit:
             kind = CoherencyKind.INVALIDATE_BEFORE_COMPLETION if w.early else CoherencyKind.STALE_RX_DATA
             what = (
-                "the line was invalidated while the transfer was still running, and not after it"
+                "after invalidating the line only while the transfer was still running (a refill "
+                "between that invalidate and the device's write brings the old data back)"
                 if w.early else "without invalidating the line after the device wrote it"
             )
             self._report(
