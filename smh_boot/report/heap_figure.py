@@ -10,7 +10,7 @@ from .describe import alloc_label, alloc_tip
 from .fmt import hex_addr, human_size, percent
 from .heap_report import HeapReport
 from .model import Allocation, Band
-from .svgkit import fit, label, rect, with_tip
+from .svgkit import attr, fit, label, rect, with_tip
 
 BAR_H = 20.0
 HIST_H = 48.0
@@ -56,7 +56,7 @@ def _bar(
     for a in allocs:
         lo = max(a.addr, band.addr) - band.addr
         hi = min(a.end, band.end) - band.addr
-        ag = dw.Group(class_="heap-bar-alloc", data_owner=a.owner or "")
+        ag = dw.Group(class_="heap-bar-alloc", data_owner=attr(a.owner or ""))
         ag.append(rect(x + lo * scale, y, max((hi - lo) * scale, 1.5), BAR_H,
                        fill=colours[a.owner], stroke="#333333", stroke_width=0.4))
         g.append(with_tip(ag, alloc_tip(a, band, bits) + "\n" + alloc_label(a, bits)))
@@ -103,7 +103,7 @@ def draw_heap_panel(
     :data:`PANEL_H` high."""
     h = band.heap
     assert h is not None, "draw_heap_panel needs a band with a heap report"
-    g = dw.Group(class_="heap-figure", data_region=band.name)
+    g = dw.Group(class_="heap-figure", data_region=attr(band.name))
     title = (f"heap in {band.name} · {hex_addr(band.addr, bits)} · {human_size(band.size)} · "
              f"{band.attr or 'no attribute'}{' · DMA' if band.dma else ''} · "
              f"{'big' if h.big else 'small'} heap")

@@ -21,7 +21,7 @@ from .fmt import hex_addr, human_size
 from .heap_figure import PANEL_H, draw_heap_panel
 from .layout import Axis, assign_lanes, build_axis, r1, stack_labels
 from .model import DRAWN_FINDING_KINDS, Band, MemoryMap
-from .svgkit import fit, hatch, label, rect, text_width, with_tip
+from .svgkit import attr, fit, hatch, label, rect, text_width, with_tip
 
 MARGIN = 16.0
 BAND_W = 250.0
@@ -117,7 +117,7 @@ def _band(
     y0, y1 = f.band_y(b)
     h = y1 - y0
     fill, stroke = palette.ATTR_COLOURS[b.attr]
-    g = dw.Group(class_=f"band band-{b.kind}", data_name=b.name, data_kind=b.kind,
+    g = dw.Group(class_=f"band band-{b.kind}", data_name=attr(b.name), data_kind=b.kind,
                  data_attr=b.attr or "", data_dma="yes" if b.dma else "no")
     g.append(rect(x, y0, BAND_W, h, fill=reserved_fill if b.kind == "reserved" else fill,
                   stroke=stroke, stroke_width=1.3))
@@ -125,7 +125,7 @@ def _band(
         g.append(rect(x, y0, 5, h, fill=palette.DMA_STRIPE, class_="dma-stripe"))
     room = BAND_W * (1 - ALLOC_STRIP if holds_heap else 1) - 16
     size_text = human_size(b.size)
-    t = dw.Group(class_="band-label", data_name=b.name)
+    t = dw.Group(class_="band-label", data_name=attr(b.name))
     if h >= TWO_LINE_H:
         t.append(label(fit(b.name, room, 12), x + 10, y0 + 15, 12, bold=True, cls="band-name"))
         lines = _wrap([size_text, *band_traits(b).split(" · ")], room, 10)
@@ -157,7 +157,7 @@ def _allocations(f: _Frame, b: Band, colours: dict[str | None, str]) -> tuple[dw
     x = f.band_x(b) + BAND_W * (1 - ALLOC_STRIP)
     w = BAND_W * ALLOC_STRIP - 6
     y0, y1 = f.band_y(b)
-    g = dw.Group(class_="heap-strip", data_region=b.name)
+    g = dw.Group(class_="heap-strip", data_region=attr(b.name))
     g.append(rect(x, y0 + 3, w, y1 - y0 - 6, fill=palette.FREE_FILL, stroke=palette.MUTED,
                   stroke_width=0.8, stroke_dasharray="3,2", class_="heap-free"))
     notes = []
@@ -165,8 +165,8 @@ def _allocations(f: _Frame, b: Band, colours: dict[str | None, str]) -> tuple[dw
         lo, hi = max(a.addr, b.addr), min(a.end, b.end)
         ay0 = f.y(lo)
         ah = max(f.y(max(hi, lo)) - ay0, ALLOC_MIN_H)
-        ag = dw.Group(class_="alloc", data_owner=a.owner or "", data_addr=hex_addr(a.addr, bits),
-                      data_size=str(a.size), data_region=b.name)
+        ag = dw.Group(class_="alloc", data_owner=attr(a.owner or ""), data_addr=hex_addr(a.addr, bits),
+                      data_size=str(a.size), data_region=attr(b.name))
         ag.append(rect(x + 2, ay0, w - 4, ah, fill=colours[a.owner], stroke="#333333",
                        stroke_width=0.5))
         g.append(with_tip(ag, alloc_tip(a, b, bits)))
@@ -250,7 +250,7 @@ def _finding_list(f: _Frame, x: float, y: float) -> tuple[dw.Group, float]:
     for n, fd in enumerate(f.mm.findings, 1):
         colour = {"overlap": palette.OVERLAP, "gap": palette.GAP}.get(fd.kind, palette.TEXT)
         g.append(label(f"{n}. {finding_line(fd, f.mm.address_bits)}", x, y + 12 + 15 * n, 10.5,
-                       fill=colour, cls=f"finding-item finding-item-{fd.kind}"))
+                       fill=colour, cls=attr(f"finding-item finding-item-{fd.kind}")))
     return g, 12 + 15 * len(f.mm.findings) + 10
 
 

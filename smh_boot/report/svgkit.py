@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as _html
+
 import drawsvg as dw
 
 from .layout import r1
@@ -72,3 +74,9 @@ def with_tip(group: dw.Group, tip: str) -> dw.Group:
     page shows (element text keeps its newlines; an attribute value would not)."""
     group.append_title(tip)
     return group
+
+
+def attr(value: str) -> str:
+    """An attribute value made safe: drawsvg writes attribute values as they are (it only
+    escapes element text), and names and owners come from user devicetrees."""
+    return _html.escape(value, quote=True)
