@@ -1,0 +1,414 @@
+"""Golden-trace replay: run a ``zephyr-shared-multi-heap-golden/1`` file through
+:class:`~smh_boot.heap.shared_multi_heap.SharedMultiHeap` and compare with what Zephyr's C
+code recorded.
+
+A trace is a list of ops on one pool (``init_pool``, ``add``, ``alloc``, ``aligned_alloc``,
+``realloc``, ``free`` and the harness-only ``alias`` / ``free_raw``) with one result per op
+(return code, ``[region, offset]`` of a returned pointer, usable size, per-region runtime
+stats, and ``sd``, an FNV-1a digest of every heap's buckets and chunk walk).  Regions are
+placed like the C harness does (4096-aligned slots in one buffer, ``base_mod`` into the slot)
+so that the alignment of every address is the one C saw.  Exceptions map back to the C
+outcome: ``c_outcome == "rc"`` gives a negative (Linux-numbered) ``rc``; ``"assert"`` and
+``"panic"`` end the run, as ``__ASSERT`` / ``k_panic()`` did.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import errno as _errno
+from ..errors import HeapError, SmhError, TraceError
+from .config import Hardening, HeapConfig
+from .inspect import FNV_OFFSET
+from .region import SMH_REG_ATTR_NUM, SharedMultiHeapRegion
+from .shared_multi_heap import SharedMultiHeap
+
+FORMAT = "zephyr-shared-multi-heap-golden/1"
+
+#: Where the harness buffer starts in the emulated address space (4096-aligned, < 4 GiB).
+BUFFER_BASE = 0x1000_0000
+#: Gap the C harness leaves after each region before rounding up to the next 4 KiB slot.
+REGION_GAP = 64
+SLOT_ALIGN = 4096
+
+#: op name -> required fields and their kinds ("int", "tag" = string or null).
+OP_FIELDS: dict[str, dict[str, str]] = {
+    "init_pool": {},
+    "add": {"attr": "int", "base_mod": "int", "size": "int"},
+    "alloc": {"attr": "int", "size": "int", "tag": "tag"},
+    "aligned_alloc": {"attr": "int", "align": "int", "size": "int", "tag": "tag"},
+    "realloc": {"attr": "int", "tag": "tag", "size": "int"},
+    "free": {"tag": "tag"},
+    "alias": {"tag": "tag", "newtag": "tag"},
+    "free_raw": {"region": "int", "offset": "int"},
+}
+
+
+@dataclass
+class Trace:
+    """A loaded trace: the parsed document, where it came from, and each op's line."""
+
+    doc: dict[str, Any]
+    path: str
+    op_lines: list[int | None]
+
+    @property
+    def name(self) -> str:
+        """Trace name (file stem when the document has none)."""
+        return str(self.doc.get("name") or Path(self.path).stem)
+
+    @property
+    def ops(self) -> list[dict[str, Any]]:
+        """The ops to run."""
+        return self.doc["ops"]
+
+    def line_of(self, i: int) -> int | None:
+        """Source line of op ``i`` (when the file has one op per line)."""
+        return self.op_lines[i] if 0 <= i < len(self.op_lines) else None
+
+
+@dataclass(frozen=True)
+class Difference:
+    """First place a replay disagrees with the recorded trace."""
+
+    where: str  # "op", "terminated" or "final_state"
+    index: int | None
+    field: str
+    expected: Any
+    actual: Any
+    op: dict[str, Any] | None = None
+    line: int | None = None
+
+    def describe(self, path: str = "") -> str:
+        """Human-readable report of the difference."""
+        loc = f"{path}:{self.line}: " if path and self.line else (f"{path}: " if path else "")
+        if self.where == "op":
+            head = f"{loc}op {self.index} {json.dumps(self.op, separators=(',', ':'))}: field '{self.field}'"
+        elif self.where == "final_state":
+            head = f"{loc}final_state {self.field}"
+        else:
+            head = f"{loc}termination {self.field}"
+        return f"{head}\n  expected: {json.dumps(self.expected)}\n  actual:   {json.dumps(self.actual)}"
+
+
+# ---------------------------------------------------------------------- loading
+
+
+def load_trace(path: str | Path) -> Trace:
+    """Read and check a trace file; raises TraceError naming the file and line."""
+    p = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise TraceError(f"cannot read trace: {e}", p, hint="pass a golden-format .json file") from e
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise TraceError(f"not valid JSON: {e.msg}", p, e.lineno, e.colno) from e
+    return parse_trace(doc, p, text)
+
+
+def parse_trace(doc: Any, path: str = "<trace>", text: str | None = None) -> Trace:
+    """Check a parsed trace document (``text``, if given, supplies op line numbers)."""
+    if not isinstance(doc, dict):
+        raise TraceError("a trace must be a JSON object", path, 1, hint=f"expected format {FORMAT}")
+    fmt = doc.get("format")
+    if fmt is not None and fmt != FORMAT:
+        raise TraceError(f"unknown trace format {fmt!r}", path, 1, hint=f"expected {FORMAT}")
+    ops = doc.get("ops")
+    if not isinstance(ops, list):
+        raise TraceError("the trace has no 'ops' list", path, 1, hint="every trace lists its ops under \"ops\"")
+    op_lines: list[int | None] = [None] * len(ops)
+    if text is not None:
+        found = [n + 1 for n, line in enumerate(text.splitlines()) if line.lstrip().startswith('{"op"')]
+        if len(found) == len(ops):
+            op_lines = list(found)
+    trace = Trace(doc, path, op_lines)
+    variant = doc.get("variant")
+    if not isinstance(variant, dict) or variant.get("ptr_size") not in (4, 8):
+        raise TraceError(
+            "the trace's 'variant' must give ptr_size 4 or 8", path, 1,
+            hint='e.g. "variant": {"name": "p4_nostats", "ptr_size": 4, "runtime_stats": false}',
+        )
+    if not isinstance(variant.get("runtime_stats", False), bool):
+        raise TraceError("variant.runtime_stats must be true or false", path, 1)
+    for key in ("results", "final_state"):
+        if key in doc and doc[key] is not None and not isinstance(doc[key], list):
+            raise TraceError(f"'{key}' must be a list", path, 1)
+    for i, op in enumerate(ops):
+        _check_op(trace, i, op)
+    return trace
+
+
+def _check_op(trace: Trace, i: int, op: Any) -> None:
+    line = trace.line_of(i)
+    if not isinstance(op, dict) or op.get("op") not in OP_FIELDS:
+        name = op.get("op") if isinstance(op, dict) else type(op).__name__
+        raise TraceError(
+            f"op {i}: unknown op {name!r}", trace.path, line,
+            hint=f"known ops: {', '.join(OP_FIELDS)}",
+        )
+    for field, kind in OP_FIELDS[op["op"]].items():
+        if field not in op:
+            raise TraceError(f"op {i} ({op['op']}): missing field '{field}'", trace.path, line)
+        v = op[field]
+        ok = (isinstance(v, int) and not isinstance(v, bool) and v >= 0) if kind == "int" else (
+            v is None or isinstance(v, str)
+        )
+        if not ok:
+            want = "a non-negative integer" if kind == "int" else "a string or null"
+            raise TraceError(f"op {i} ({op['op']}): field '{field}' must be {want}, not {v!r}", trace.path, line)
+    if op["op"] == "add" and op["base_mod"] >= SLOT_ALIGN:
+        raise TraceError(f"op {i}: base_mod must be below {SLOT_ALIGN}", trace.path, line)
+    if op["op"] == "realloc" and not (op.get("newtag") is None or isinstance(op["newtag"], str)):
+        raise TraceError(f"op {i} (realloc): 'newtag' must be a string or null", trace.path, line)
+
+
+def config_for(trace: Trace) -> HeapConfig:
+    """The heap configuration a trace was recorded with (variant + config block)."""
+    doc = trace.doc
+    cfg = doc.get("config") or {}
+    variant = doc["variant"]
+    try:
+        return HeapConfig(
+            ptr_size=variant["ptr_size"],
+            runtime_stats=bool(variant.get("runtime_stats", False)),
+            alloc_loops=int(cfg.get("CONFIG_SYS_HEAP_ALLOC_LOOPS", 3)),
+            heap_mode="auto",
+            hardening=Hardening(int(cfg.get("CONFIG_SYS_HEAP_HARDENING_LEVEL", Hardening.MODERATE))),
+        )
+    except (ValueError, TypeError) as e:
+        raise TraceError(f"unusable trace configuration: {e}", trace.path, 1) from e
+
+
+# ---------------------------------------------------------------------- replay
+
+
+class _Run:
+    """State of one replay: the pool, region placement, tags."""
+
+    def __init__(self, config: HeapConfig):
+        self.config = config
+        self.pool = SharedMultiHeap(None, config)
+        self.cursor = 0
+        #: per region index: (base address, size, heap or None when the add failed)
+        self.regions: list[tuple[int, int, Any]] = []
+        self.tags: dict[str, int | None] = {}
+
+    def place(self, base_mod: int, size: int) -> int:
+        slot = (self.cursor + SLOT_ALIGN - 1) // SLOT_ALIGN * SLOT_ALIGN
+        base = slot + base_mod
+        self.cursor = base + size + REGION_GAP
+        return BUFFER_BASE + base
+
+    def locate(self, ptr: int) -> list[int]:
+        for k, (base, size, heap) in enumerate(self.regions):
+            if heap is not None and base <= ptr < base + size:
+                return [k, ptr - base]
+        for k, (base, size, _h) in enumerate(self.regions):
+            if base <= ptr < base + size:
+                return [k, ptr - base]
+        return [-1, ptr - BUFFER_BASE]
+
+    def digest(self) -> str:
+        h = FNV_OFFSET
+        for k, (_b, _s, heap) in enumerate(self.regions):
+            if heap is not None:
+                h = heap.digest(k, h)
+        return f"{h:016x}"
+
+    def stats(self) -> list[Any]:
+        out: list[Any] = []
+        for _b, _s, heap in self.regions:
+            if heap is None:
+                out.append(None)
+            else:
+                st = heap.stats()
+                out.append([st.free_bytes, st.allocated_bytes, st.max_allocated_bytes])
+        return out
+
+    def ptr(self, tag: str | None) -> int | None:
+        return None if tag is None else self.tags.get(tag)
+
+    def run(self, i: int, op: dict[str, Any], res: dict[str, Any]) -> None:
+        kind = op["op"]
+        pool = self.pool
+        if kind == "init_pool":
+            try:
+                pool.pool_init()
+                res["rc"] = 0
+            except HeapError as e:
+                res["rc"] = _rc(e)
+        elif kind == "add":
+            k = len(self.regions)
+            base = self.place(op["base_mod"], op["size"])
+            self.regions.append((base, op["size"], None))
+            res["region"] = k
+            try:
+                rec = pool.add(SharedMultiHeapRegion(op["attr"], base, op["size"]))
+            except HeapError as e:
+                res["rc"] = _rc(e)
+                return
+            heap = rec.sys_heap
+            self.regions[k] = (base, op["size"], heap)
+            res["rc"] = 0
+            res["end_chunk"] = heap.end_chunk
+            res["big"] = int(heap.big)
+            res["chunk0"] = heap.chunk0
+        elif kind in ("alloc", "aligned_alloc"):
+            if kind == "alloc":
+                p = pool.alloc(op["attr"], op["size"])
+            else:
+                p = pool.aligned_alloc(op["attr"], op["align"], op["size"])
+            if op["tag"] is not None:
+                self.tags[op["tag"]] = p
+            self._ret(res, p)
+        elif kind == "realloc":
+            tag, newtag = op["tag"], op.get("newtag")
+            out = newtag if newtag is not None else tag
+            old = self.ptr(tag)
+            p = pool.realloc(op["attr"], old, op["size"])
+            if p is not None:
+                if newtag is not None and tag is not None:
+                    self.tags[tag] = None
+                if out is not None:
+                    self.tags[out] = p
+            elif op["size"] == 0 and op["attr"] < SMH_REG_ATTR_NUM and old is not None:
+                for t in (tag, out):
+                    if t is not None:
+                        self.tags[t] = None
+            elif newtag is not None:
+                self.tags[newtag] = None
+            self._ret(res, p)
+        elif kind == "free":
+            pool.free(self.ptr(op["tag"]))
+            if op["tag"] is not None:
+                self.tags[op["tag"]] = None
+        elif kind == "alias":
+            if op["newtag"] is not None:
+                self.tags[op["newtag"]] = self.ptr(op["tag"])
+        elif kind == "free_raw":
+            k = op["region"]
+            if k >= len(self.regions):
+                raise TraceError(f"op {i} (free_raw): region {k} has not been added")
+            pool.free(self.regions[k][0] + op["offset"])
+
+    def _ret(self, res: dict[str, Any], p: int | None) -> None:
+        if p is None:
+            res["ret"] = None
+            return
+        res["ret"] = self.locate(p)
+        k = res["ret"][0]
+        heap = self.regions[k][2] if k >= 0 else None
+        res["usable"] = heap.usable_size(p) if heap is not None else None
+
+
+def _rc(e: HeapError) -> int:
+    if e.c_outcome != "rc":
+        raise e
+    return -_errno.LINUX.get(e.errno_name or "EINVAL", 22)
+
+
+def replay(trace: Trace, config: HeapConfig | None = None) -> dict[str, Any]:
+    """Run the trace's ops; returns a golden-format document with the replay's results,
+    ``terminated`` (when an assert/panic outcome ended it) and ``final_state``."""
+    cfg = config or config_for(trace)
+    run = _Run(cfg)
+    results: list[dict[str, Any]] = []
+    terminated = None
+    for i, op in enumerate(trace.ops):
+        res: dict[str, Any] = {"i": i}
+        try:
+            run.run(i, op, res)
+        except TraceError as e:
+            raise TraceError(e.message, trace.path, trace.line_of(i), hint=e.hint) from e
+        except SmhError as e:
+            partial = {"i": i}
+            if "region" in res:
+                partial["region"] = res["region"]
+            terminated = {
+                "kind": "assert" if getattr(e, "c_outcome", None) == "assert" else "panic",
+                "op": i,
+                "message": getattr(e, "zephyr_message", str(e)),
+                "partial_result": partial,
+                "error": f"{type(e).__name__}: {e}",
+            }
+            break
+        if cfg.runtime_stats:
+            res["stats"] = run.stats()
+        res["sd"] = run.digest()
+        results.append(res)
+    final_state = None
+    if terminated is None:
+        final_state = [
+            heap.dump(k) for k, (_b, _s, heap) in enumerate(run.regions) if heap is not None
+        ]
+    doc = trace.doc
+    return {
+        "format": FORMAT,
+        "name": trace.name,
+        "description": doc.get("description", ""),
+        "variant": doc["variant"],
+        "config": doc.get("config", {}),
+        "terminated": terminated,
+        "n_ops": len(trace.ops),
+        "ops": trace.ops,
+        "results": results,
+        "final_state": final_state,
+    }
+
+
+# ---------------------------------------------------------------------- comparison
+
+
+def compare(trace: Trace, actual: dict[str, Any]) -> Difference | None:
+    """First difference between the recorded trace and a replay, or None."""
+    exp = trace.doc
+    exp_results = exp.get("results") or []
+    act_results = actual["results"]
+    for i in range(max(len(exp_results), len(act_results))):
+        e = exp_results[i] if i < len(exp_results) else None
+        a = act_results[i] if i < len(act_results) else None
+        op = trace.ops[i] if i < len(trace.ops) else None
+        if e is None or a is None:
+            return Difference("op", i, "result", e, a, op, trace.line_of(i))
+        for key in list(e) + [k for k in a if k not in e]:
+            if e.get(key, "<absent>") != a.get(key, "<absent>"):
+                return Difference("op", i, key, e.get(key), a.get(key), op, trace.line_of(i))
+    et, at = exp.get("terminated"), actual.get("terminated")
+    if (et is None) != (at is None):
+        return Difference("terminated", None, "", et, at and {k: v for k, v in at.items() if k != "error"})
+    if et is not None:
+        for key in ("kind", "op", "message", "partial_result"):
+            if et.get(key) != at.get(key):
+                return Difference("terminated", et.get("op"), key, et.get(key), at.get(key))
+    ef, af = exp.get("final_state"), actual.get("final_state")
+    if "final_state" in exp and ef != af:
+        if ef is None or af is None or len(ef) != len(af):
+            return Difference("final_state", None, "(regions)", ef, af)
+        for e_reg, a_reg in zip(ef, af):
+            for key in e_reg:
+                if e_reg[key] != a_reg.get(key):
+                    ev, av = e_reg[key], a_reg.get(key)
+                    if key == "chunks" and isinstance(av, list):
+                        for ec, ac in zip(ev, av):
+                            if ec != ac:
+                                ev, av = ec, ac
+                                break
+                    return Difference("final_state", None, f"region {e_reg.get('region')} {key}", ev, av)
+    return None
+
+
+def format_results(replayed: dict[str, Any]) -> str:
+    """The results, one compact JSON object per line (the golden file's layout), then the
+    termination or the final state."""
+    lines = [json.dumps(r, separators=(",", ":")) for r in replayed["results"]]
+    if replayed["terminated"] is not None:
+        t = {k: v for k, v in replayed["terminated"].items() if k != "error"}
+        lines.append(json.dumps({"terminated": t}, separators=(",", ":")))
+    else:
+        lines.append(json.dumps({"final_state": replayed["final_state"]}, separators=(",", ":")))
+    return "\n".join(lines)
