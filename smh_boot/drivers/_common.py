@@ -1,0 +1,143 @@
+"""What the shipped drivers share: DMA-safe buffers, ``memory-region`` attributes, channels.
+
+Three rules real drivers follow (and whose absence is what the coherency checker catches):
+
+* a buffer a device writes into, if cacheable, starts on a cache line and is padded to whole
+  lines, so that no other allocation (and no heap chunk header) shares a line with it: an
+  invalidate of the buffer then drops nothing but the buffer, and a transfer rounded up to a
+  line clobbers nobody (Zephyr's ``__aligned(CONFIG_DCACHE_LINE_SIZE)`` plus ``ROUND_UP``);
+* a device node with ``memory-region = <&label>`` gets its DMA memory from that region: the
+  driver asks the pool for the region's SMH attribute and checks that the block landed inside
+  it (the SMH pool picks the first heap of an attribute that fits, which may be another one);
+* every access a driver makes is attributed to its device (``memsys.acting_as``) so that a
+  coherency report names the driver.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from ..bootstage.device import Buffer, DeviceInitError
+from ..errors import SmhError
+from ..heap.region import SmhAttr
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..bootstage.device import Device
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Alignment used when the board has no data cache: a word, enough for every DMA engine here.
+WORD = 4
+
+
+class DriverError(SmhError, ValueError):
+    """An operation the simulated hardware refuses (frame too long, ring in a bad state,
+    pattern larger than the framebuffer...): a misuse by the caller, not a device failure."""
+
+    errno_name = "EINVAL"
+
+
+def round_up(n: int, align: int) -> int:
+    """``n`` rounded up to a multiple of ``align`` (``align`` >= 1)."""
+    return -(-n // align) * align
+
+
+def cache_line(device: "Device") -> int:
+    """The data cache line size of the device's system, or 0 without a data cache."""
+    return device.memsys.line_size
+
+
+def dma_alloc(device: "Device", name: str, attr: SmhAttr | str, size: int, *, align: int = 0) -> Buffer:
+    """A buffer ``device`` may use for DMA: aligned to ``max(align, cache line)`` and padded to a
+    whole number of cache lines, so no other allocation shares a line with it.
+
+    The returned :class:`Buffer` has the padded size; raises DeviceInitError when it does not fit."""
+    line = cache_line(device) or WORD
+    return device.alloc(name, attr, round_up(size, line), align=max(align, line))
+
+
+def region_target(device: "Device", index: int = 0) -> Any | None:
+    """The boot stage's HeapRegionInfo for the device's ``memory-region`` target number
+    ``index``, or None when the node has no such phandle.
+
+    Raises DeviceInitError when the target is not an SMH heap (no ``zephyr,memory-attr``, or
+    an attribute that maps to no SMH attribute), naming the node and what to do."""
+    if index >= len(device.memory_regions):
+        return None
+    target = device.memory_regions[index]
+    path = getattr(target, "path", target)
+    for info in device.system.regions:
+        if info.path == path:
+            if info.attr is None or info.heap_index is None:
+                raise DeviceInitError(
+                    f"memory-region {info.name} is not an SMH heap ({info.error or 'unmapped'}); "
+                    "give it a zephyr,memory-attr that maps to CACHEABLE, NON_CACHEABLE or EXTERNAL"
+                )
+            return info
+    raise DeviceInitError(
+        f"memory-region target {path} has no zephyr,memory-attr; point memory-region at a "
+        "zephyr,memory-region node that carries one"
+    )
+
+
+def region_alloc(
+    device: "Device", name: str, default_attr: SmhAttr, size: int, *, align: int = 0, index: int = 0
+) -> Buffer:
+    """A DMA buffer (see :func:`dma_alloc`) from the SMH attribute of the device's
+    ``memory-region`` target ``index`` when it has one, else from ``default_attr``.
+
+    The SMH API has no way to name a heap (``shared_multi_heap_alloc`` takes an attribute), so
+    the block may come from an earlier heap of the same attribute: the boot log then says so
+    under the device, which is harmless in the model (same attribute, same cache behaviour)
+    and tells a board author which region to move first."""
+    info = region_target(device, index)
+    attr = SmhAttr[info.attr] if info is not None else default_attr
+    buf = dma_alloc(device, name, attr, size, align=align)
+    if info is not None and not (info.addr <= buf.addr and buf.end <= info.end):
+        device.log(
+            f"note: '{name}' came from {buf.region}, not memory-region {info.name} "
+            f"(the pool gives the first {attr.name} heap that fits)"
+        )
+    return buf
+
+
+def require_attr(device: "Device", buf: Buffer, *allowed: SmhAttr) -> None:
+    """DeviceInitError unless ``buf`` came from a heap of one of the ``allowed`` attributes
+    (a driver whose hardware cannot cope with the cache refuses a cacheable buffer at init,
+    as Zephyr's drivers do with ``-EFAULT``)."""
+    if buf.attr not in {a.name for a in allowed}:
+        names = " or ".join(a.name for a in allowed)
+        raise DeviceInitError(f"'{buf.name}' is {buf.attr} memory; this device needs {names}")
+
+
+def dma_channel(device: "Device") -> int:
+    """The DMA channel this device uses: its place among the system's devices, modulo the
+    engine's channel count (every driver here completes its transfers before returning, so
+    two devices sharing a channel never overlap)."""
+    devices = device.system.device_list
+    index = next((i for i, d in enumerate(devices) if d is device), 0)
+    return index % device.dma.channels
+
+
+def as_device(method: F) -> F:
+    """Run a driver method with every memory access attributed to ``self.device``."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        dev = self.device
+        with dev.memsys.acting_as(dev.name):
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def prop_int(device: "Device", name: str, default: int, *, minimum: int = 1) -> int:
+    """An integer node property (first cell), ``default`` when absent; DeviceInitError when it
+    is below ``minimum`` or not a number."""
+    value = device.prop(name, default)
+    if isinstance(value, list):
+        value = value[0] if value else default
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise DeviceInitError(f"property {name} = {value!r} must be an integer >= {minimum}")
+    return value
