@@ -1,0 +1,58 @@
+"""``smh-boot replay TRACE... [--check] [--json]``: run golden-format heap traces."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("replay")
+@click.argument("traces", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--check", is_flag=True,
+              help="Compare every result and the final state with the recorded ones.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: the replayed golden document (or, with --check, a report).")
+@click.pass_context
+def command(ctx: click.Context, traces: tuple[str, ...], check: bool, as_json: bool) -> None:
+    """Replay each TRACE (a zephyr-shared-multi-heap-golden/1 file) through the emulated
+    shared multi-heap, under the configuration the trace names, and print the results.
+
+    Exit status: 0 (with --check: every trace matches), 1 a trace differs, 2 a trace file
+    is unreadable or malformed."""
+    from ..heap.trace import compare, format_results, load_trace, replay
+
+    failed = 0
+    report = []
+    for path in traces:
+        trace = load_trace(path)
+        replayed = replay(trace)
+        if not check:
+            if as_json:
+                click.echo(json.dumps(replayed, indent=1))
+            else:
+                if len(traces) > 1:
+                    click.echo(f"# {path}")
+                click.echo(format_results(replayed))
+            continue
+        diff = compare(trace, replayed)
+        n = len(trace.ops)
+        if diff is None:
+            report.append({"trace": path, "ok": True, "ops": n})
+            if not as_json:
+                click.echo(f"PASS {path} ({n} ops)")
+        else:
+            failed += 1
+            report.append({
+                "trace": path, "ok": False, "ops": n, "where": diff.where, "op": diff.index,
+                "field": diff.field, "expected": diff.expected, "actual": diff.actual,
+            })
+            if not as_json:
+                click.echo(f"FAIL {path}: first difference\n{diff.describe(path)}")
+    if check:
+        if as_json:
+            click.echo(json.dumps(report, indent=1))
+        else:
+            click.echo(f"{len(traces) - failed}/{len(traces)} trace(s) match")
+    if failed:
+        ctx.exit(1)
