@@ -224,10 +224,13 @@ class Devicetree:
         return int.from_bytes(prop.value, "big")
 
     def nums_prop(self, node: Any, name: str) -> list[int] | None:
-        """Property ``name`` as a list of 32-bit cells; None when absent."""
+        """Property ``name`` as a list of 32-bit cells ([] for an empty ``name;``); None when
+        absent."""
         prop = node.props.get(name)
         if prop is None:
             return None
+        if not prop.value and prop.type is dtlib.Type.EMPTY:
+            return []
         if prop.type not in (dtlib.Type.NUM, dtlib.Type.NUMS):
             raise self.error(
                 prop,
