@@ -1,4 +1,489 @@
 """pytest plugin for driver integration tests (registered through the ``pytest11`` entry point).
 
-Filled in by the plugin work (issue 7); kept importable so pytest can load the entry point.
+Installing smh-boot is enough: pytest loads this module in every run.  It only acts for tests
+that ask for its fixtures or carry its markers, and it imports the boot stack lazily, so other
+projects' test runs pay nothing.
+
+Options (command line, or ``[tool.pytest.ini_options]``):
+
+``--smh-board NAME`` (repeatable; ``all``) / ini ``smh_boards``
+    boards to run board-parametrised tests on (default: the default board).
+``--smh-overlay FILE`` (repeatable) / ini ``smh_overlays``
+    devicetree overlays applied to every boot.
+``--smh-seed N`` / ini ``smh_seed``
+    boot seed (stress modes); printed on failure, reproduces it.
+``--smh-stress`` / ini ``smh_stress``
+    cache stress modes (speculative prefetch, random evictions) on for every boot.
+``--smh-artifacts DIR`` / ini ``smh_artifacts``
+    where failing tests leave their boot log, JSON boot report and allocation trace
+    (default ``smh-artifacts/`` under the rootdir).
+
+Fixtures: ``smh_board`` (a :class:`~smh_boot.board.Board`, parametrised over the selection),
+``smh_system`` (a freshly booted :class:`~smh_boot.bootstage.System`), ``smh_pool``,
+``smh_memory`` (the MemorySystem: ``.cpu``, ``.dma``, cache maintenance), ``smh_cache``,
+``smh_dma``, ``smh_seed``, ``smh_overlays`` and ``smh_boot_factory``.
+
+Markers: ``smh_board("name", ...)``, ``smh_overlay("path", ...)``, ``smh_stress(seeds=N)``.
+
+State lives on pytest's config and items (``stash``), never in this module, so the plugin is
+safe under pytest-xdist: each worker process has its own devicetree cache.
 """
+
+from __future__ import annotations
+
+import inspect
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .testing.artifacts import BootRecord
+    from .testing.dt_cache import DevicetreeCache
+
+
+# --------------------------------------------------------------------------- session state
+
+
+@dataclass
+class SmhSettings:
+    """Everything the options and ini settings decided, plus per-process caches.
+
+    One instance per pytest process (stored in ``config.stash``); workers of pytest-xdist each
+    build their own from the same command line, so they agree on the test collection."""
+
+    requested_boards: list[str]
+    explicit_boards: bool
+    seed: int
+    explicit_seed: bool
+    stress: bool
+    overlays: list[Path]
+    artifacts: Path
+    _boards: list[str] | None = None
+    _known: list[str] | None = None
+    _default: str | None = None
+    _dt_cache: "DevicetreeCache | None" = None
+    _boot_kwargs: dict[str, Any] | None = None
+    _check: Any = field(default=None, repr=False)
+
+    # Board lists are resolved on first use: a run that never asks for a board never loads one.
+    def known_boards(self) -> list[str]:
+        """Names of the shipped boards."""
+        if self._known is None:
+            from .board import default_board, list_boards
+
+            self._known = sorted(b.name for b in list_boards())
+            self._default = default_board().name
+        return self._known
+
+    def default_board(self) -> str:
+        """Name of the default board."""
+        self.known_boards()
+        assert self._default is not None
+        return self._default
+
+    def selected_boards(self) -> list[str]:
+        """The boards chosen by ``--smh-board`` / ``smh_boards`` (default board otherwise)."""
+        if self._boards is None:
+            from .testing.selection import resolve_boards
+
+            self._boards = resolve_boards(self.requested_boards, self.known_boards(),
+                                          self.default_board())
+        return self._boards
+
+    def dt_cache(self) -> "DevicetreeCache":
+        """This process's devicetree cache."""
+        if self._dt_cache is None:
+            from .devicetree.preprocess import project_include_dir
+            from .testing.dt_cache import DevicetreeCache
+
+            self._dt_cache = DevicetreeCache(extra_dirs=[project_include_dir()])
+        return self._dt_cache
+
+    def boot_kwargs(self) -> dict[str, Any]:
+        """Extra keyword arguments ``boot()`` accepts for the cache (empty when it has no
+        devicetree-loader hook: then every boot loads its devicetree itself)."""
+        if self._boot_kwargs is None:
+            from .bootstage import boot
+
+            params = inspect.signature(boot).parameters
+            self._boot_kwargs = {"dt_loader": self.dt_cache().load} if "dt_loader" in params else {}
+        return self._boot_kwargs
+
+
+_SETTINGS = pytest.StashKey[SmhSettings]()
+_RECORDS = pytest.StashKey[list]()
+
+
+def _settings(config: pytest.Config) -> SmhSettings:
+    return config.stash[_SETTINGS]
+
+
+# --------------------------------------------------------------------------- options
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("smh-boot", "smh-boot board emulation (driver integration tests)")
+    group.addoption(
+        "--smh-board", action="append", default=[], metavar="NAME", dest="smh_board",
+        help="board to run board-parametrised tests on; repeatable or comma-separated; "
+             "'all' for every shipped board (default: the default board)",
+    )
+    group.addoption(
+        "--smh-overlay", action="append", default=[], metavar="FILE", dest="smh_overlay",
+        help="devicetree overlay applied to every boot (repeatable)",
+    )
+    group.addoption(
+        "--smh-seed", type=int, default=None, metavar="N", dest="smh_seed",
+        help="boot seed of the cache stress modes; a failure prints its seed (default 0)",
+    )
+    group.addoption(
+        "--smh-stress", action="store_true", default=None, dest="smh_stress",
+        help="turn the cache stress modes on for every boot",
+    )
+    group.addoption(
+        "--smh-artifacts", default=None, metavar="DIR", dest="smh_artifacts",
+        help="folder for failing tests' boot logs, reports and allocation traces "
+             "(default: smh-artifacts/ in the rootdir)",
+    )
+    parser.addini("smh_boards", type="args", default=[],
+                  help="smh-boot: boards to run on (like --smh-board)")
+    parser.addini("smh_overlays", type="args", default=[],
+                  help="smh-boot: overlays for every boot, relative to the ini file")
+    parser.addini("smh_seed", default="0", help="smh-boot: boot seed (like --smh-seed)")
+    parser.addini("smh_stress", type="bool", default=False,
+                  help="smh-boot: stress modes for every boot (like --smh-stress)")
+    parser.addini("smh_artifacts", default="smh-artifacts",
+                  help="smh-boot: artifact folder, relative to the rootdir")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "smh_board(*names): run this test only on these boards (smh-boot)")
+    config.addinivalue_line(
+        "markers", "smh_overlay(*paths): apply these devicetree overlays, relative to the "
+                   "test file (smh-boot)")
+    config.addinivalue_line(
+        "markers", "smh_stress(seeds=N): run this test under N cache stress seeds (smh-boot)")
+    config.stash[_SETTINGS] = _read_settings(config)
+
+
+def _read_settings(config: pytest.Config) -> SmhSettings:
+    opt = config.option
+    inv = Path(config.invocation_params.dir)
+    ini_dir = Path(config.inipath).parent if config.inipath else Path(config.rootpath)
+
+    cli_boards = list(getattr(opt, "smh_board", None) or [])
+    ini_boards = list(config.getini("smh_boards") or [])
+    boards = cli_boards or ini_boards
+
+    seed_opt = getattr(opt, "smh_seed", None)
+    if seed_opt is not None:
+        seed, explicit_seed = seed_opt, True
+    else:
+        raw = str(config.getini("smh_seed") or "0").strip()
+        try:
+            seed = int(raw, 0)
+        except ValueError:
+            raise pytest.UsageError(f"smh_seed = {raw!r} in {config.inipath}: expected an integer")
+        explicit_seed = False
+
+    stress_opt = getattr(opt, "smh_stress", None)
+    stress = bool(stress_opt) if stress_opt is not None else bool(config.getini("smh_stress"))
+
+    overlays = [_resolve(inv, p) for p in (getattr(opt, "smh_overlay", None) or [])]
+    overlays += [_resolve(ini_dir, p) for p in (config.getini("smh_overlays") or [])]
+    for p in overlays:
+        if not p.is_file():
+            raise pytest.UsageError(f"smh-boot overlay not found: {p} (from --smh-overlay / "
+                                    f"smh_overlays; relative paths start at the current folder "
+                                    f"for the option and at the ini file for the setting)")
+
+    art_opt = getattr(opt, "smh_artifacts", None)
+    if art_opt:
+        artifacts = _resolve(inv, art_opt)
+    else:
+        artifacts = _resolve(Path(config.rootpath), config.getini("smh_artifacts") or "smh-artifacts")
+
+    settings = SmhSettings(
+        requested_boards=boards,
+        explicit_boards=bool(boards),
+        seed=seed,
+        explicit_seed=explicit_seed,
+        stress=stress,
+        overlays=overlays,
+        artifacts=artifacts,
+    )
+    if boards:
+        # Check names now so a typo is a one-line usage error, not a collection error per test.
+        from .testing.selection import SelectionError
+
+        try:
+            settings.selected_boards()
+        except SelectionError as e:
+            raise pytest.UsageError(f"--smh-board: {e}") from None
+    return settings
+
+
+def _resolve(base: Path, p: str | Path) -> Path:
+    p = Path(p).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    s = _settings(config)
+    if not (s.explicit_boards or s.explicit_seed or s.stress or s.overlays):
+        return None
+    boards = ", ".join(s.selected_boards()) if s.explicit_boards else "default board"
+    line = f"smh-boot: boards {boards}; seed {s.seed}; stress {'on' if s.stress else 'off'}"
+    if s.overlays:
+        line += "; overlays " + ", ".join(str(p) for p in s.overlays)
+    return [line]
+
+
+# --------------------------------------------------------------------------- parametrisation
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = metafunc.fixturenames
+    if "smh_board" not in names and "smh_seed" not in names:
+        return
+    from .testing.selection import (
+        SelectionError,
+        boards_for_test,
+        check_pinned,
+        seeds_for_test,
+        stress_seed_count,
+    )
+
+    s = _settings(metafunc.config)
+    definition = metafunc.definition
+    try:
+        if "smh_board" in names and not _user_parametrized(definition, "smh_board"):
+            pin = definition.get_closest_marker("smh_board")
+            pinned = None
+            if pin is not None:
+                pinned = [str(a) for a in pin.args]
+                check_pinned(pinned, s.known_boards())
+            choices = boards_for_test(s.selected_boards(), s.explicit_boards, pinned)
+            params = [
+                pytest.param(c.board, id=_board_id(c.board),
+                             marks=[pytest.mark.skip(reason=c.skip)] if c.skip else [])
+                for c in choices
+            ]
+            metafunc.parametrize("smh_board", params, indirect=True)
+        stress = definition.get_closest_marker("smh_stress")
+        if stress is not None:
+            if "smh_seed" not in names:
+                raise SelectionError(
+                    "@pytest.mark.smh_stress needs a booted system: use the smh_system, "
+                    "smh_boot_factory or smh_seed fixture in this test")
+            if not _user_parametrized(definition, "smh_seed"):
+                n = stress_seed_count(stress.args, dict(stress.kwargs))
+                seeds = seeds_for_test(s.seed, s.explicit_seed, n)
+                metafunc.parametrize("smh_seed", seeds, indirect=True,
+                                     ids=[f"seed{x}" for x in seeds])
+    except SelectionError as e:
+        where = f"{definition.nodeid}"
+        pytest.fail(f"{where}: {e}", pytrace=False)
+
+
+def _user_parametrized(definition: Any, name: str) -> bool:
+    """True when the test parametrises ``name`` itself (then the plugin leaves it alone)."""
+    for m in definition.iter_markers("parametrize"):
+        argnames = m.args[0] if m.args else m.kwargs.get("argnames", "")
+        if isinstance(argnames, str):
+            argnames = [a.strip() for a in argnames.split(",")]
+        if name in argnames:
+            return True
+    return False
+
+
+def _board_id(board: str) -> str:
+    """Test id of a board: its name (a YAML path gives its file stem)."""
+    return Path(board).stem if board.endswith((".yaml", ".yml")) else board
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def smh_seed(request: pytest.FixtureRequest) -> int:
+    """The boot seed of this test: the ``smh_stress`` parameter, else ``--smh-seed`` (0)."""
+    param = getattr(request, "param", None)
+    return int(param) if param is not None else _settings(request.config).seed
+
+
+@pytest.fixture
+def smh_board(request: pytest.FixtureRequest) -> Any:
+    """The :class:`~smh_boot.board.Board` this test instance runs on (parametrised over the
+    selected boards, or the boards of an ``smh_board`` marker)."""
+    from .board import load_board
+
+    name = getattr(request, "param", None) or _settings(request.config).selected_boards()[0]
+    return load_board(name)
+
+
+@pytest.fixture
+def smh_overlays(request: pytest.FixtureRequest) -> list[Path]:
+    """Overlays for this test's boots: ``--smh-overlay``/``smh_overlays`` first, then every
+    ``smh_overlay`` marker (module and class markers before the function's own)."""
+    s = _settings(request.config)
+    base = Path(request.node.path).parent
+    out = list(s.overlays)
+    for m in reversed(list(request.node.iter_markers("smh_overlay"))):
+        if not m.args:
+            pytest.fail("@pytest.mark.smh_overlay() needs at least one path", pytrace=False)
+        for a in m.args:
+            p = _resolve(base, a)
+            if not p.is_file():
+                pytest.fail(f"@pytest.mark.smh_overlay: no such file {p} (paths are relative to "
+                            f"the test file's folder)", pytrace=False)
+            if p not in out:
+                out.append(p)
+    return out
+
+
+@pytest.fixture
+def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
+                     smh_overlays: list[Path]) -> Callable[..., Any]:
+    """Boot boards on demand: ``smh_boot_factory(board=None, overlays=None, drivers=True,
+    *, seed=None, stress=None, strict=True, include_dirs=())``.
+
+    ``board``: name, YAML path or Board (None: the default board).  ``overlays``: None means
+    this test's overlays (options + markers); a sequence replaces them (relative paths start at
+    the test file's folder).  ``seed``/``stress`` default to the test's.  Every system booted
+    here is fresh, records its allocation trace, and appears in the failure report."""
+    s = _settings(request.config)
+    node = request.node
+    records = node.stash.setdefault(_RECORDS, [])
+    base = Path(node.path).parent
+    test_stress = s.stress or node.get_closest_marker("smh_stress") is not None
+
+    def factory(board: Any = None, overlays: Sequence[str | Path] | None = None,
+                drivers: Any = True, *, seed: int | None = None, stress: bool | None = None,
+                strict: bool = True, include_dirs: Sequence[str | Path] = ()) -> Any:
+        from .bootstage import boot
+        from .testing.artifacts import BootRecord
+        from .testing.trace_recorder import TraceRecorder
+
+        ovl = list(smh_overlays) if overlays is None else [_resolve(base, o) for o in overlays]
+        rec = BootRecord(
+            board=_board_name(board, s),
+            seed=smh_seed if seed is None else seed,
+            stress=test_stress if stress is None else stress,
+            overlays=tuple(str(p) for p in ovl),
+        )
+        records.append(rec)
+
+        def hook(pool: Any) -> Any:
+            rec.recorder = TraceRecorder(pool)
+            return rec.recorder
+
+        try:
+            system = boot(board, overlays=ovl, drivers=drivers, strict=strict, seed=rec.seed,
+                          stress=rec.stress, include_dirs=list(include_dirs), pool_hook=hook,
+                          **s.boot_kwargs())
+        except BaseException as e:
+            rec.error = e
+            raise
+        _ensure_checker(system)
+        rec.system = system
+        return system
+
+    return factory
+
+
+@pytest.fixture
+def smh_system(smh_boot_factory: Callable[..., Any], smh_board: Any) -> Any:
+    """A freshly booted :class:`~smh_boot.bootstage.System` of ``smh_board`` (never shared
+    between tests)."""
+    return smh_boot_factory(smh_board)
+
+
+@pytest.fixture
+def smh_pool(smh_system: Any) -> Any:
+    """The booted system's SharedMultiHeap (recording its allocation trace)."""
+    return smh_system.pool
+
+
+@pytest.fixture
+def smh_memory(smh_system: Any) -> Any:
+    """The booted system's MemorySystem: ``.cpu`` and ``.dma`` views, the ``sys_cache_*``
+    maintenance calls; ``.memory`` is the raw address space."""
+    return smh_system.memsys
+
+
+@pytest.fixture
+def smh_cache(smh_system: Any) -> Any:
+    """The booted system's DataCache (None on a board without a data cache)."""
+    return smh_system.cache
+
+
+@pytest.fixture
+def smh_dma(smh_system: Any) -> Any:
+    """The booted system's DmaEngine."""
+    return smh_system.dma
+
+
+def _board_name(board: Any, s: SmhSettings) -> str:
+    if board is None:
+        return s.default_board()
+    name = getattr(board, "name", None)
+    return str(name) if name else _board_id(str(board))
+
+
+def _ensure_checker(system: Any) -> None:
+    """Give the system a coherency checker when boot did not: a test harness must catch cache
+    maintenance bugs, so findings raise by default."""
+    memsys = getattr(system, "memsys", None)
+    if memsys is None or getattr(memsys, "checker", "absent") is not None:
+        return
+    from .memory import CoherencyChecker
+
+    checker = CoherencyChecker()
+    checker.bind(memsys)
+    memsys.checker = checker
+
+
+# --------------------------------------------------------------------------- failure reports
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    outcome = yield
+    records = item.stash.get(_RECORDS, None)
+    if not records:
+        return
+    rep = outcome.get_result()
+    try:
+        if rep.failed:
+            _report_failure(item, rep, call, records)
+    finally:
+        if rep.when == "teardown":
+            # Systems hold emulated memory: release them as soon as the test is over.
+            item.stash[_RECORDS] = []
+
+
+def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.CallInfo,
+                    records: "list[BootRecord]") -> None:
+    from .testing.artifacts import failure_summary, safe_name, write_artifacts
+
+    s = _settings(item.config)
+    exc = call.excinfo.value if call.excinfo is not None else None
+    folder = s.artifacts / safe_name(item.nodeid)
+    try:
+        if rep.when != "teardown" or not folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # no stale files from an earlier run
+        longrepr = str(rep.longrepr) if rep.longrepr is not None else None
+        write_artifacts(folder, records, exc, item.nodeid, longrepr)
+    except OSError as e:
+        folder = None
+        rep.sections.append(("smh-boot", f"could not write artifacts: {e}"))
+    summary = failure_summary(records, exc, item.nodeid, folder)
+    title = f"smh-boot: {records[0].board}, seed {records[0].seed}"
+    rep.sections.append((title, summary))
+    if folder is not None:
+        rep.user_properties.append(("smh_artifacts", str(folder)))

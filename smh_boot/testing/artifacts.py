@@ -1,0 +1,195 @@
+"""What a failing test leaves behind: a text summary for the test report, and files on disk.
+
+Every system a test boots is remembered as a :class:`BootRecord`.  When the test fails,
+:func:`write_artifacts` writes, per booted system, the boot log, the JSON boot report and the
+allocation trace (golden format, replayable with ``smh-boot replay``) into one folder per test,
+and :func:`failure_summary` builds the text shown under the failure: board, seed, how to
+reproduce, the coherency or heap report that was raised, the tail of the boot log and the
+artifact folder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import CoherencyError, HeapError, SmhError
+
+#: Lines of the boot log shown in the failure report (the whole log is in the artifacts).
+LOG_TAIL = 15
+
+#: What Zephyr's C code does for a HeapError's ``c_outcome``.
+_C_OUTCOME = {"rc": "returns -{errno}", "assert": "__ASSERT fires", "panic": "k_panic()"}
+
+
+@dataclass
+class BootRecord:
+    """One boot made during a test (by ``smh_system`` or ``smh_boot_factory``)."""
+
+    board: str
+    seed: int
+    stress: bool
+    overlays: tuple[str, ...] = ()
+    system: Any = None  #: the System, or None when the boot itself failed
+    recorder: Any = None  #: the TraceRecorder installed as the pool hook
+    error: BaseException | None = None  #: why the boot failed
+    files: list[Path] = field(default_factory=list)  #: artifacts written for it
+
+
+def safe_name(text: str, limit: int = 120) -> str:
+    """A file-system-safe folder name for a test node id (deterministic, readable)."""
+    name = re.sub(r"[^A-Za-z0-9_.\-\[\]]+", "_", text).strip("_.") or "test"
+    if len(name) > limit:
+        import hashlib
+
+        digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+        name = f"{name[:limit - 11]}-{digest}"
+    return name
+
+
+def error_chain(exc: BaseException | None) -> Iterator[BaseException]:
+    """``exc`` and its causes/contexts, each once."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def smh_error_report(exc: BaseException | None) -> str | None:
+    """The coherency or heap report carried by ``exc`` (or its causes), else None."""
+    for e in error_chain(exc):
+        if isinstance(e, CoherencyError):
+            report = getattr(e, "report", None)
+            return str(report) if report is not None else f"coherency error: {e}"
+        if isinstance(e, HeapError):
+            kind = getattr(e, "c_outcome", "rc")
+            what = _C_OUTCOME.get(kind, kind).format(errno=e.errno_name)
+            return f"heap error {type(e).__name__} ({e.errno_name}; in Zephyr: {what}):\n  {e}"
+        if isinstance(e, SmhError):
+            return f"{type(e).__name__}: {e}"
+    return None
+
+
+def collected_reports(record: BootRecord) -> list[str]:
+    """Coherency findings a non-raising checker collected on this system."""
+    memsys = getattr(record.system, "memsys", None)
+    checker = getattr(memsys, "checker", None)
+    return [str(r) for r in getattr(checker, "reports", ()) or ()]
+
+
+def reproduce_hint(nodeid: str, record: BootRecord) -> str:
+    """The command line that re-runs this test with the same seed."""
+    cmd = f"pytest '{nodeid}' --smh-seed {record.seed}"
+    if record.stress:
+        cmd += " --smh-stress"
+    return cmd
+
+
+def write_artifacts(folder: Path, records: list[BootRecord], exc: BaseException | None,
+                    nodeid: str, longrepr: str | None = None) -> list[Path]:
+    """Write every record's boot log, JSON boot report and allocation trace into ``folder``.
+
+    Files of the first boot are ``boot.log``, ``boot-report.json``, ``alloc-trace.json``; later
+    boots of the same test get a ``-2``, ``-3``... suffix.  ``failure.txt`` holds the failure
+    summary and the error.  Returns the paths written.  A file that cannot be produced (e.g.
+    a report of a half-booted system) is replaced by a ``.error.txt`` saying why, so one
+    problem never hides the others."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for i, rec in enumerate(records):
+        sfx = "" if i == 0 else f"-{i + 1}"
+        rec.files = []
+        if rec.system is not None:
+            _write(folder / f"boot{sfx}.log", lambda r=rec: r.system.log_text, rec, written)
+            _write(folder / f"boot-report{sfx}.json",
+                   lambda r=rec: json.dumps(_boot_report(r.system), indent=1) + "\n", rec, written)
+        if rec.recorder is not None:
+            _write(folder / f"alloc-trace{sfx}.json",
+                   lambda r=rec, s=sfx: _trace_text(r, nodeid, s), rec, written)
+        if rec.error is not None:
+            _write(folder / f"boot-error{sfx}.txt",
+                   lambda r=rec: "".join(traceback.format_exception(r.error)), rec, written)
+    text = [f"test: {nodeid}"]
+    for rec in records:
+        text.append(f"board {rec.board}, seed {rec.seed}, stress {'on' if rec.stress else 'off'}"
+                    + (f", overlays {', '.join(rec.overlays)}" if rec.overlays else ""))
+        text.append(f"reproduce: {reproduce_hint(nodeid, rec)}")
+    report = smh_error_report(exc)
+    if report:
+        text += ["", report]
+    if longrepr:
+        text += ["", longrepr]
+    path = folder / "failure.txt"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def failure_summary(records: list[BootRecord], exc: BaseException | None, nodeid: str,
+                    folder: Path | None, tail: int = LOG_TAIL) -> str:
+    """The text shown under a failing test (see the module docstring)."""
+    out: list[str] = []
+    for i, rec in enumerate(records):
+        head = f"board {rec.board}, seed {rec.seed}, stress {'on' if rec.stress else 'off'}"
+        if rec.overlays:
+            head += f", overlays {', '.join(rec.overlays)}"
+        if len(records) > 1:
+            head = f"boot {i + 1}/{len(records)}: " + head
+        out.append(head)
+        out.append(f"  reproduce: {reproduce_hint(nodeid, rec)}")
+        if rec.error is not None:
+            out.append(f"  boot failed: {type(rec.error).__name__}: {rec.error}")
+        for r in collected_reports(rec):
+            out += ["", r]
+    report = smh_error_report(exc)
+    if report:
+        out += ["", report]
+    for i, rec in enumerate(records):
+        if rec.system is None:
+            continue
+        log = list(rec.system.log)
+        shown = log[-tail:]
+        label = f" of boot {i + 1}" if len(records) > 1 else ""
+        out += ["", f"boot log{label} (last {len(shown)} of {len(log)} lines):"]
+        out += [f"  {line}" for line in shown]
+    if folder is not None:
+        out += ["", f"artifacts: {folder}"]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _write(path: Path, make: Any, rec: BootRecord, written: list[Path]) -> None:
+    try:
+        text = make()
+    except Exception as e:  # noqa: BLE001 - an artifact that cannot be built must not hide the rest
+        path = path.with_name(path.name + ".error.txt")
+        text = f"could not produce {path.name[:-10]}: {type(e).__name__}: {e}\n"
+    path.write_text(text, encoding="utf-8")
+    rec.files.append(path)
+    written.append(path)
+
+
+def _boot_report(system: Any) -> dict[str, Any]:
+    from ..bootstage.report import boot_report
+
+    return boot_report(system)
+
+
+def _trace_text(rec: BootRecord, nodeid: str, sfx: str) -> str:
+    trace = rec.recorder.to_trace(
+        name=safe_name(nodeid, 80) + sfx,
+        description=f"allocations of {nodeid} on {rec.board} (seed {rec.seed})",
+        generator={"board": rec.board, "test": nodeid, "seed": rec.seed},
+    )
+    # One op per line, like the golden files, so diffs and greps stay readable.
+    ops = trace.pop("ops")
+    head = json.dumps(trace, indent=1)[:-2]
+    body = ",\n".join("  " + json.dumps(op) for op in ops)
+    return f'{head},\n "ops": [\n{body}\n ]\n}}\n'

@@ -1,0 +1,143 @@
+"""A per-process cache of loaded devicetrees, keyed by a hash of everything that goes into them.
+
+Booting the same board for every test preprocesses (a ``cpp`` subprocess) and parses the same
+devicetree again and again.  :class:`DevicetreeCache` loads each distinct input once per process
+(each pytest-xdist worker has its own), keyed by the *contents* of the files that can reach the
+preprocessor: the ``.dts``, the overlays, every devicetree source or header file next to them, and every
+such file in the include directories (recursively) (``.dts``, ``.dtsi``, ``.overlay``, ``.h``).  Editing any
+of them changes the key, so a stale tree is never served.  File digests are memoised by
+``(path, mtime, size)`` so a cache hit costs a few ``stat`` calls, not a re-read.
+
+A cached tree is shared by every system booted from it: treat ``system.devicetree`` as
+read-only (boot and the drivers only read it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+#: Suffixes of files that cpp can pull into a devicetree.
+SOURCE_SUFFIXES = (".dts", ".dtsi", ".overlay", ".h")
+
+
+class DevicetreeCache:
+    """Load devicetrees through ``loader`` once per distinct content.
+
+    ``loader(dts, overlays=..., include_dirs=...)`` defaults to
+    :func:`smh_boot.devicetree.load_devicetree`; :meth:`load` has the same signature, so an
+    instance can stand in for it.  Errors are not cached (a broken file is re-read next time,
+    when it may be fixed).  Thread-safe.
+    """
+
+    def __init__(self, loader: Callable[..., Any] | None = None, extra_dirs: Sequence[Path] = ()):
+        self._loader = loader
+        self._extra_dirs = tuple(Path(d) for d in extra_dirs)
+        self._trees: dict[str, Any] = {}
+        self._digests: dict[tuple[str, int, int], bytes] = {}
+        self._lock = threading.Lock()
+        self.hits = 0  #: loads served from the cache
+        self.misses = 0  #: loads that ran the loader
+
+    def load(
+        self,
+        dts: str | os.PathLike[str],
+        overlays: Sequence[str | os.PathLike[str]] = (),
+        include_dirs: Sequence[str | os.PathLike[str]] = (),
+        **kwargs: Any,
+    ) -> Any:
+        """The devicetree for these inputs, loading it only if its content key is new."""
+        key = self.key(dts, overlays, include_dirs, **kwargs)
+        with self._lock:
+            tree = self._trees.get(key)
+            if tree is not None:
+                self.hits += 1
+                return tree
+        loader = self._loader or _default_loader()
+        tree = loader(dts, overlays=overlays, include_dirs=include_dirs, **kwargs)
+        with self._lock:
+            self.misses += 1
+            self._trees.setdefault(key, tree)
+            return self._trees[key]
+
+    __call__ = load
+
+    def key(
+        self,
+        dts: str | os.PathLike[str],
+        overlays: Sequence[str | os.PathLike[str]] = (),
+        include_dirs: Sequence[str | os.PathLike[str]] = (),
+        **kwargs: Any,
+    ) -> str:
+        """The content key (hex SHA-256) of one set of inputs."""
+        h = hashlib.sha256()
+        inputs = [Path(dts), *map(Path, overlays)]
+        for f in inputs:
+            h.update(b"input\0" + str(f.resolve()).encode() + b"\0" + self._digest(f))
+        # The inputs' own folders are scanned flat (a user's overlay may sit in a big project
+        # folder); include directories are header trees and are scanned recursively.
+        dirs = [*((f.resolve().parent, False) for f in inputs),
+                *((Path(d), True) for d in (*include_dirs, *self._extra_dirs))]
+        seen: set[tuple[Path, bool]] = set()
+        for d, deep in dirs:
+            d = d.resolve()
+            if (d, deep) in seen:
+                continue
+            seen.add((d, deep))
+            h.update(b"dir\0" + str(d).encode() + b"\0")
+            for f in _source_files(d, deep):
+                h.update(str(f.relative_to(d)).encode() + b"\0" + self._digest(f))
+        for k in sorted(kwargs):
+            h.update(f"opt\0{k}={kwargs[k]!r}\0".encode())
+        return h.hexdigest()
+
+    def clear(self) -> None:
+        """Forget every cached tree."""
+        with self._lock:
+            self._trees.clear()
+            self._digests.clear()
+
+    def __len__(self) -> int:
+        return len(self._trees)
+
+    def _digest(self, f: Path) -> bytes:
+        try:
+            st = f.stat()
+        except OSError:
+            return b"missing"  # the loader reports the missing file properly
+        memo = (str(f), st.st_mtime_ns, st.st_size)
+        with self._lock:
+            d = self._digests.get(memo)
+        if d is None:
+            try:
+                d = hashlib.sha256(f.read_bytes()).digest()
+            except OSError:
+                d = b"unreadable"
+            with self._lock:
+                self._digests[memo] = d
+        return d
+
+
+def _source_files(d: Path, deep: bool) -> list[Path]:
+    """Devicetree sources and headers in ``d`` (recursive when ``deep``; sorted for a stable
+    key)."""
+    if not d.is_dir():
+        return []
+    out = []
+    for root, dirs, files in os.walk(d):
+        if not deep:
+            dirs[:] = []
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(SOURCE_SUFFIXES):
+                out.append(Path(root) / name)
+    return out
+
+
+def _default_loader() -> Callable[..., Any]:
+    from ..devicetree import load_devicetree
+
+    return load_devicetree

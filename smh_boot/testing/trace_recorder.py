@@ -1,0 +1,245 @@
+"""Record what a booted system does to its shared multi-heap, as a replayable golden trace.
+
+:class:`TraceRecorder` is a proxy around a ``SharedMultiHeap``.  Install it through
+``boot(pool_hook=...)`` and it sees the pool from ``pool_init()`` on: every region the platform
+stage adds and every allocation a driver or a test makes.  :meth:`TraceRecorder.to_trace` turns
+that history into the golden trace format (``zephyr-shared-multi-heap-golden/1``), so that
+``smh-boot replay`` (or Zephyr's own heap, through the C oracle) can run the same sequence again.
+
+Translation rules (the golden format describes regions by placement, not address):
+
+* a region becomes ``{"op": "add", "attr", "base_mod": addr % 4096, "size"}``: the replay
+  places it in its own buffer at the same offset modulo 4096, which keeps every chunk boundary
+  and therefore every result relative to the region base;
+* pointers become tags (``p1``, ``p2``...); a pointer that is not the start of a live tagged
+  block (an interior or foreign pointer) is recorded as ``free_raw`` with its region index and
+  offset, exactly what the C harness would free;
+* an operation that raised (double free, corruption, bad alignment) is still recorded: the
+  trace then ends with the operation that fails, and ``terminated`` says how.
+
+Only the pool is recorded; direct ``SysHeap`` use and ``mem_attr_heap`` are not SMH operations.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+FORMAT = "zephyr-shared-multi-heap-golden/1"
+
+#: ``attr`` values >= this are invalid in Zephyr (``MAX_SHARED_MULTI_HEAP_ATTR``).
+_MAX_ATTR = 3
+
+
+def _attr_int(attr: Any) -> Any:
+    """The SMH attribute as the C enum value (ints and IntEnums pass through)."""
+    try:
+        return int(attr)
+    except (TypeError, ValueError):
+        return attr
+
+
+class TraceRecorder:
+    """A recording proxy around a ``SharedMultiHeap``; use it as ``boot(pool_hook=TraceRecorder)``.
+
+    Every attribute that is not a recorded operation (``heaps``, ``blocks()``, ``block_at()``,
+    ``config``...) is forwarded to the wrapped pool, so the rest of the system cannot tell the
+    difference.  Recording is serialised with its own lock so that concurrent callers (threads)
+    produce one consistent order, the order in which the pool executed the calls.
+    """
+
+    def __init__(self, pool: Any):
+        self._pool = pool
+        self._lock = threading.Lock()
+        self.ops: list[dict[str, Any]] = []  #: the recorded ops, golden format
+        self.returns: list[dict[str, Any]] = []  #: what each op returned, for humans/tests
+        self.terminated: dict[str, Any] | None = None
+        self._regions: list[tuple[int, int] | None] = []  # index -> (base, size), None if failed
+        self._tags: dict[int, str] = {}  # live block start -> tag
+        self._next_tag = 0
+
+    # ------------------------------------------------------------------ proxying
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names not found on the recorder itself.
+        return getattr(self._pool, name)
+
+    @property
+    def wrapped(self) -> Any:
+        """The real pool."""
+        return self._pool
+
+    # ------------------------------------------------------------------ recorded operations
+    def pool_init(self, *args: Any, **kwargs: Any) -> Any:
+        """``shared_multi_heap_pool_init()``."""
+        return self._record({"op": "init_pool"}, lambda: self._pool.pool_init(*args, **kwargs))
+
+    def add(self, region: Any, user_data: Any = None, **kwargs: Any) -> Any:
+        """``shared_multi_heap_add(region, user_data)``."""
+        addr, size = int(region.addr), int(region.size)
+        op = {"op": "add", "attr": _attr_int(region.attr), "base_mod": addr % 4096, "size": size}
+
+        def call() -> Any:
+            self._regions.append(None)  # a failed add still uses up an index (golden rule)
+            out = self._pool.add(region, user_data, **kwargs)
+            self._regions[-1] = (addr, size)
+            return out
+
+        return self._record(op, call)
+
+    def alloc(self, attr: Any, size: int, **kwargs: Any) -> int | None:
+        """``shared_multi_heap_alloc(attr, size)``."""
+        tag = self._new_tag()
+        op = {"op": "alloc", "attr": _attr_int(attr), "size": size, "tag": tag}
+        return self._record(op, lambda: self._pool.alloc(attr, size, **kwargs), tag=tag)
+
+    def aligned_alloc(self, attr: Any, align: int, size: int, **kwargs: Any) -> int | None:
+        """``shared_multi_heap_aligned_alloc(attr, align, size)``."""
+        tag = self._new_tag()
+        op = {"op": "aligned_alloc", "attr": _attr_int(attr), "align": align, "size": size,
+              "tag": tag}
+        return self._record(op, lambda: self._pool.aligned_alloc(attr, align, size, **kwargs),
+                            tag=tag)
+
+    def realloc(self, attr: Any, ptr: int | None, size: int, **kwargs: Any) -> int | None:
+        """``shared_multi_heap_realloc(attr, ptr, size)`` (always with a fresh ``newtag``)."""
+        with self._lock:
+            new = self._new_tag_locked()
+            old_start = ptr
+            if ptr is not None and ptr not in self._tags:
+                # The golden format names realloc's pointer by tag only; an interior pointer is
+                # recorded as its block's tag (the block Zephyr resolves it to).
+                old_start = self._containing_start(ptr)
+            old = self._tag_of(old_start)
+            op = {"op": "realloc", "attr": _attr_int(attr), "tag": old, "size": size,
+                  "newtag": new}
+            self.ops.append(op)
+            try:
+                out = self._pool.realloc(attr, ptr, size, **kwargs)
+            except Exception as e:
+                self._terminate(e)
+                raise
+            if out is not None:
+                if old_start is not None:
+                    self._tags.pop(old_start, None)
+                self._tags[out] = new
+            elif size == 0 and old_start is not None and _attr_int(attr) < _MAX_ATTR:
+                self._tags.pop(old_start, None)  # realloc(p, 0) frees p
+            self.returns.append({"i": len(self.ops) - 1, "ret": self._where(out)})
+            return out
+
+    def free(self, ptr: int | None, **kwargs: Any) -> Any:
+        """``shared_multi_heap_free(ptr)``."""
+        with self._lock:
+            victim = None  # start of the tagged block this free releases
+            if ptr is None:
+                op: dict[str, Any] = {"op": "free", "tag": None}
+            elif ptr in self._tags:
+                victim = ptr
+                op = {"op": "free", "tag": self._tags[ptr]}
+            else:
+                # Interior or foreign pointer: the C harness frees region base + offset.
+                victim = self._containing_start(ptr)
+                region, offset = self._where(ptr) or (0, ptr - self._first_base())
+                op = {"op": "free_raw", "region": region, "offset": offset}
+            self.ops.append(op)
+            try:
+                out = self._pool.free(ptr, **kwargs)
+            except Exception as e:
+                self._terminate(e)
+                raise
+            if victim is not None:
+                self._tags.pop(victim, None)
+            self.returns.append({"i": len(self.ops) - 1})
+            return out
+
+    # ------------------------------------------------------------------ output
+    def to_trace(self, name: str = "recorded", description: str = "",
+                 generator: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The recorded history as a golden-format trace dict (``results`` are left to the
+        replay: it recomputes them, so they are not duplicated here)."""
+        with self._lock:
+            ops = [dict(o) for o in self.ops]
+            terminated = dict(self.terminated) if self.terminated else None
+        cfg = getattr(self._pool, "config", None)
+        ptr = getattr(cfg, "ptr_size", 4)
+        stats = bool(getattr(cfg, "runtime_stats", False))
+        config: dict[str, Any] = {"MAX_MULTI_HEAPS": 8, "MAX_SHARED_MULTI_HEAP_ATTR": _MAX_ATTR}
+        if cfg is not None:
+            config.update({
+                "CONFIG_SYS_HEAP_ALLOC_LOOPS": getattr(cfg, "alloc_loops", 3),
+                "CONFIG_SYS_HEAP_RUNTIME_STATS": stats,
+                "heap_mode": getattr(cfg, "heap_mode", "auto"),
+                "hardening": getattr(getattr(cfg, "hardening", None), "name", None),
+            })
+        return {
+            "format": FORMAT,
+            "name": name,
+            "description": description or "allocation trace recorded by smh-boot",
+            "generator": {"kind": "recorded", **(generator or {})},
+            "variant": {"name": f"p{ptr}_{'stats' if stats else 'nostats'}",
+                        "ptr_size": ptr, "runtime_stats": stats},
+            "config": config,
+            "terminated": terminated,
+            "n_ops": len(ops),
+            "ops": ops,
+        }
+
+    # ------------------------------------------------------------------ internals
+    def _record(self, op: dict[str, Any], call: Any, tag: str | None = None) -> Any:
+        with self._lock:
+            self.ops.append(op)
+            try:
+                out = call()
+            except Exception as e:
+                self._terminate(e)
+                raise
+            ret: dict[str, Any] = {"i": len(self.ops) - 1}
+            if op["op"] == "add":
+                ret["region"] = len(self._regions) - 1
+            if tag is not None:
+                if out is not None:
+                    self._tags[out] = tag
+                ret["ret"] = self._where(out)
+            self.returns.append(ret)
+            return out
+
+    def _terminate(self, e: Exception) -> None:
+        outcome = getattr(e, "c_outcome", None)
+        self.terminated = {
+            "kind": outcome if outcome in ("assert", "panic") else "error",
+            "op": len(self.ops) - 1,
+            "message": str(e),
+            "error": type(e).__name__,
+        }
+
+    def _new_tag(self) -> str:
+        with self._lock:
+            return self._new_tag_locked()
+
+    def _new_tag_locked(self) -> str:
+        self._next_tag += 1
+        return f"p{self._next_tag}"
+
+    def _tag_of(self, ptr: int | None) -> str | None:
+        return None if ptr is None else self._tags.get(ptr)
+
+    def _containing_start(self, ptr: int) -> int | None:
+        """Start of the live block containing ``ptr`` (None when the pool knows no such block)."""
+        block_at = getattr(self._pool, "block_at", None)
+        blk = block_at(ptr) if block_at is not None else None
+        return None if blk is None else blk.addr
+
+    def _first_base(self) -> int:
+        for r in self._regions:
+            if r is not None:
+                return r[0]
+        return 0
+
+    def _where(self, ptr: int | None) -> list[int] | None:
+        """``[region index, offset]`` of a pointer, None for NULL or outside every region."""
+        if ptr is None:
+            return None
+        for k, r in enumerate(self._regions):
+            if r is not None and r[0] <= ptr < r[0] + r[1]:
+                return [k, ptr - r[0]]
+        return None
