@@ -35,12 +35,6 @@ def human_size(nbytes: int) -> str:
     return f"{nbytes} B"
 
 
-def num(value: float) -> str:
-    """A drawing coordinate with at most one decimal, no trailing zeros (``12``, ``12.5``)."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
 def percent(ratio: float) -> str:
     """``0.25`` -> ``25.0%``."""
     return f"{100 * ratio:.1f}%"

@@ -1,0 +1,88 @@
+"""The broken log-scale axis, lanes and label stacking, and number formatting."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import broken_map, huge_tiny_map, stm32h7_map
+
+from smh_boot.report import Band, MemoryMap
+from smh_boot.report.fmt import hex_addr, human_size
+from smh_boot.report.layout import (
+    BREAK_H,
+    HEAP_SEG_MIN,
+    SEG_MAX,
+    SEG_MIN,
+    assign_lanes,
+    build_axis,
+    occupied_height,
+    stack_labels,
+)
+
+
+def test_segment_height_grows_with_log_size_and_is_clamped():
+    assert occupied_height(256) == SEG_MIN
+    assert occupied_height(1) == SEG_MIN
+    assert occupied_height(1 << 20) > occupied_height(1 << 10) > occupied_height(256)
+    assert occupied_height(1 << 40) == SEG_MAX
+
+
+def test_axis_is_contiguous_and_monotonic():
+    for mm in (stm32h7_map(), broken_map(), huge_tiny_map()):
+        axis = build_axis(mm)
+        segs = axis.segments
+        assert all(a.end == b.start for a, b in zip(segs, segs[1:]))
+        assert all(abs(a.y + a.height - b.y) < 0.11 for a, b in zip(segs, segs[1:]))
+        ys = [axis.y(s.start) for s in segs] + [axis.height]
+        assert ys == sorted(ys)
+
+
+def test_empty_stretches_are_fixed_height_breaks():
+    axis = build_axis(huge_tiny_map())
+    kinds = [(s.empty, s.height) for s in axis.segments]
+    assert kinds[1] == (True, BREAK_H)
+    assert [e for e, _ in kinds] == [False, True, False]
+
+
+def test_heap_segments_get_room_for_allocations():
+    axis = build_axis(stm32h7_map())
+    seg = next(s for s in axis.segments if s.start == 0x30000000)
+    assert seg.end == 0x30008000 and seg.height >= HEAP_SEG_MIN
+
+
+def test_y_is_linear_inside_a_segment_and_clamped_outside():
+    axis = build_axis(MemoryMap("m", 32, (Band("r", 0x1000, 0x1000),)))
+    (s,) = axis.segments
+    assert axis.y(0x1800) == pytest.approx(s.y + s.height / 2, abs=0.1)
+    assert axis.y(0) == s.y and axis.y(0xFFFF_FFFF) == axis.height
+    assert build_axis(MemoryMap("empty")).height == 0 and build_axis(MemoryMap("e")).y(5) == 0
+
+
+def test_overlapping_bands_of_one_depth_get_separate_lanes():
+    lanes = assign_lanes(broken_map())
+    assert lanes == {"sram0": (0, 0), "dma-pool": (0, 1), "sram1": (0, 0)}
+    lanes = assign_lanes(stm32h7_map())
+    assert lanes["axisram-heap"] == (1, 0) and lanes["axisram"] == (0, 0)
+
+
+def test_stack_labels_keeps_order_and_spacing():
+    assert stack_labels([10, 11, 12, 100], 14) == [10, 24, 38, 100]
+    assert stack_labels([50, 10], 14) == [50, 10]
+    assert stack_labels([0, 0], 14, top=20) == [20, 34]
+
+
+@pytest.mark.parametrize(
+    ("addr", "bits", "text"),
+    [(0x24000000, 32, "0x24000000"), (0x100, 32, "0x00000100"), (0x1_0000_0000, 64, "0x00000001_00000000"),
+     (0xABC, 12, "0xabc"), (0x1_2345_6789, 36, "0x1_23456789")],
+)
+def test_hex_addr(addr, bits, text):
+    assert hex_addr(addr, bits) == text
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(0, "0 B"), (256, "256 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (4 << 30, "4 GiB"),
+     ((1 << 20) + 1, "1 MiB"), (1000, "1000 B"), (1100, "1.07 KiB")],
+)
+def test_human_size(n, text):
+    assert human_size(n) == text
