@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .heap_report import Bucket, HeapReport, bucket_idx, heap_report, heap_report_for
 from .model import Allocation, Band, MapFinding, MemoryMap, memory_map
+from .from_system import map_from_system
 from .render import FORMATS, as_map, format_for, render, write_map
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "format_for",
     "heap_report",
     "heap_report_for",
+    "map_from_system",
     "memory_map",
     "render",
     "write_map",
