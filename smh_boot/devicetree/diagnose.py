@@ -46,12 +46,40 @@ _HINTS = {
 }
 
 
-def shipped_macros() -> list[str]:
-    """Names #defined by the shipped headers (for 'did you mean' hints; error path only)."""
-    names: list[str] = []
-    for h in sorted(project_include_dir().rglob("*.h")):
-        names += _DEFINE_RE.findall(h.read_text(encoding="utf-8", errors="replace"))
+def shipped_macros() -> dict[str, str]:
+    """Macro name -> ``<header>`` that #defines it, over the shipped headers (for hints;
+    error path only)."""
+    inc = project_include_dir()
+    names: dict[str, str] = {}
+    for h in sorted(inc.rglob("*.h")):
+        header = f"<{h.relative_to(inc).as_posix()}>"
+        for name in _DEFINE_RE.findall(h.read_text(encoding="utf-8", errors="replace")):
+            names.setdefault(name, header)
     return names
+
+
+def _macro_hint(token: str) -> str:
+    known = shipped_macros()
+    if token in known:
+        return f"{token} is defined in {known[token]}: add #include {known[token]}"
+    return (
+        "#define it, or #include the header that does (memory attributes: "
+        "<zephyr/dt-bindings/memory-attr/memory-attr*.h>, sizes: <mem.h>)"
+        + _suggest(token, known)
+    )
+
+
+def _before_token(src: SourceText, file: str, line: int, col: int) -> tuple[int, int] | None:
+    # dtlib reports a missing ';' at the next token.  When that token starts its line, the
+    # ';' belongs at the end of the previous non-blank line: point there, as GCC does.
+    text = src.line(file, line)
+    if text is None or text[: col - 1].strip():
+        return None
+    for n in range(line - 1, 0, -1):
+        prev = src.line(file, n)
+        if prev is not None and prev.strip():
+            return n, len(prev.rstrip()) + 1
+    return None
 
 
 def _walk(root: object | None) -> Iterator[object]:
@@ -114,11 +142,7 @@ def translate_parse_error(
             hint = "cells between < > hold numbers; put strings outside < > or use a number"
         elif token and (token[0].isalpha() or token[0] == "_"):
             msg = f"unknown macro '{token}' in a cell expression"
-            hint = (
-                "#define it, or #include the header that does (memory attributes: "
-                "<zephyr/dt-bindings/memory-attr/memory-attr*.h>, sizes: <mem.h>)"
-                + _suggest(token, shipped_macros())
-            )
+            hint = _macro_hint(token)
     elif msg.startswith("undefined node label "):
         label = msg.split("'")[1] if "'" in msg else ""
         labels = [lb for n in _walk(root) for lb in n.labels]  # type: ignore[attr-defined]
@@ -128,6 +152,15 @@ def translate_parse_error(
         )
     elif msg.endswith("could not be found"):
         hint = "add the folder that holds it with -I DIR (include_dirs=...)"
+    if msg == "expected ';' or ','":
+        moved = _before_token(src, file, line, col)
+        if moved is not None:
+            line, col = moved
+            return DevicetreeError(
+                "expected ';' or ',' at the end of this line",
+                file=display_path(file), line=line, column=col,
+                hint="end each property with ';' (and each node with '};')",
+            )
     # Move the column from the preprocessed line back onto the original one.
     orig = src.line(file, line)
     if token and orig is not None:
