@@ -141,7 +141,7 @@ class DataCache:
     def lookup(self, line_addr: int) -> CacheLine | None:
         """The valid line at ``line_addr`` (made most recently used, counted as a hit), or None
         (counted as a miss)."""
-        s = self._set(line_addr)
+        s = self._sets[(line_addr >> self._shift) % self.num_sets]  # _set(), inlined: hot path
         line = s.get(line_addr)
         if line is None:
             self.stats.misses += 1

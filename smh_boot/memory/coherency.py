@@ -169,6 +169,8 @@ class CoherencyChecker:
 
     def _covering(self, la: int) -> list[DmaTransfer]:
         """In-flight memory-writing transfers whose buffer touches line ``la``."""
+        if not self._active:  # the common case, on every CPU write
+            return []
         ls = self._ls
         return [
             t for t in self._active.values()
@@ -201,7 +203,7 @@ class CoherencyChecker:
     def cpu_read(self, addr: int, size: int, actor: str | None) -> None:
         """A CPU load of ``[addr, addr+size)`` (within one cacheable line)."""
         la, off = addr - addr % self._ls, addr % self._ls
-        self.note(la, actor, "cpu read", addr, size)
+        self.log.record(la, actor, "cpu read", addr, size)
         w = self._written.get(la)
         if w is None:
             return
@@ -223,8 +225,8 @@ class CoherencyChecker:
     def cpu_write(self, addr: int, size: int, actor: str | None) -> None:
         """A CPU store to ``[addr, addr+size)`` (within one cacheable line)."""
         la, off = addr - addr % self._ls, addr % self._ls
-        ev = self.note(la, actor, "cpu write", addr, size)
-        mask = byte_mask(off, size)
+        ev = self.log.record(la, actor, "cpu write", addr, size)
+        mask = ((1 << size) - 1) << off  # byte_mask(), inlined: hot path
         u = self._unflushed.setdefault(la, [0, 0])
         u[0] |= mask
         u[1] = ev.seq

@@ -8,14 +8,14 @@ Every access and maintenance operation touching a cacheable line appends one
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class MemEvent:
+class MemEvent(NamedTuple):
     """One event: global sequence number, who did it (``actor``: device or driver name, None
     for anonymous CPU code), what (``"cpu write"``, ``"dma write"``, ``"evict"``...), the
-    byte range and a free-form detail."""
+    byte range and a free-form detail.  A NamedTuple: one is made per access when checking,
+    and tuples are the cheapest records CPython builds."""
 
     seq: int
     actor: str | None

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from ..errno import ENOTSUP
 from ..errors import MemoryMapError
 from .address_space import AddressSpace
-from .cache import CacheLine, DataCache, byte_mask
+from .cache import CacheLine, DataCache
 from .records import AllocationInfo
 
 if TYPE_CHECKING:
@@ -168,13 +168,6 @@ class MemorySystem:
             self._actors.pop()
 
     # ------------------------------------------------------------------ cache traffic
-    def _line(self, la: int) -> CacheLine:
-        """The cached line at ``la``, filled from memory on a miss (write-allocate too)."""
-        line = self.cache.lookup(la)  # type: ignore[union-attr]
-        if line is None:
-            line = self._fill(la, "miss fill")
-        return line
-
     def _fill(self, la: int, why: str) -> CacheLine:
         cache = self.cache
         assert cache is not None
@@ -244,13 +237,13 @@ class MemorySystem:
             if not cached:
                 out += self.memory.read(start, stop - start)
                 continue
-            ls, chk, st = self._ls, self.checker, self.stressor
+            ls, chk, st, lookup = self._ls, self.checker, self.stressor, self.cache.lookup  # type: ignore[union-attr]
             pos = start
             while pos < stop:
                 la = pos - pos % ls
                 off = pos - la
                 n = min(stop, la + ls) - pos
-                line = self._line(la)
+                line = lookup(la) or self._fill(la, "miss fill")
                 if chk is not None:  # after the fill, so the history reads in order
                     chk.cpu_read(pos, n, self.actor)
                 out += line.data[off : off + n]
@@ -266,17 +259,17 @@ class MemorySystem:
             if not cached:
                 self.memory.write(start, data[start - addr : stop - addr])
                 continue
-            ls, chk, st = self._ls, self.checker, self.stressor
+            ls, chk, st, lookup = self._ls, self.checker, self.stressor, self.cache.lookup  # type: ignore[union-attr]
             pos = start
             while pos < stop:
                 la = pos - pos % ls
                 off = pos - la
                 n = min(stop, la + ls) - pos
-                line = self._line(la)
+                line = lookup(la) or self._fill(la, "miss fill")  # write-allocate
                 if chk is not None:
                     chk.cpu_write(pos, n, self.actor)
                 line.data[off : off + n] = data[pos - addr : pos - addr + n]
-                line.dirty |= byte_mask(off, n)
+                line.dirty |= ((1 << n) - 1) << off  # byte_mask(), inlined
                 if st is not None:
                     st.tick(la)
                 pos += n
