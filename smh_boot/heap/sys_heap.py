@@ -133,7 +133,7 @@ class SysHeap:
 
         def fl_add(c: int, sz: int) -> None:
             # free_list_add(): undersized chunks of big heaps are never listed.
-            if big and sz < 2:
+            if sz <= m1:  # undersized (big heaps only)
                 return
             bi = (sz - m1).bit_length() - 1
             h = B[bi]
@@ -153,7 +153,7 @@ class SysHeap:
 
         def fl_remove(c: int, sz: int) -> None:
             # free_list_remove(): the bucket head moves to c's successor, whatever c was.
-            if big and sz < 2:
+            if sz <= m1:
                 return
             bi = (sz - m1).bit_length() - 1
             n = NX[c]
@@ -236,6 +236,8 @@ class SysHeap:
             fl_add(c, sz)
 
         def alloc(nbytes: int, owner: Any = None) -> int | None:
+            # alloc_chunk() and the free-list operations are written out here: this is
+            # the hottest function of the emulator.
             if nbytes <= 0:
                 if nbytes == 0:
                     return None
@@ -243,17 +245,61 @@ class SysHeap:
             need = (nbytes + hdr7) >> 3
             if need > end:
                 need = end
-            c = alloc_chunk(need)
+            bi = (need - m1).bit_length() - 1
+            c = B[bi]
+            if c:
+                first = c
+                i = loops
+                while True:
+                    sz = SZ[c] >> 1
+                    if sz >= need:
+                        break
+                    c = NX[c]
+                    B[bi] = c
+                    i -= 1
+                    if not i or c == first:
+                        c = 0
+                        break
             if not c:
-                return None
-            sz = SZ[c] >> 1
+                mask = Z[3] >> (bi + 1)
+                if not mask:
+                    return None
+                bi += (mask & -mask).bit_length()
+                c = B[bi]
+                sz = SZ[c] >> 1
+            n = NX[c]
+            if n == c:
+                Z[3] &= ~(1 << bi)
+                B[bi] = 0
+            else:
+                p = PV[c]
+                B[bi] = n
+                NX[p] = n
+                PV[n] = p
+            if stats:
+                ST[0] -= sz * 8 - hdr
             if sz > need:
                 rc = c + need
                 rsz = sz - need
                 SZ[rc] = rsz << 1
                 L[rc] = need
                 L[rc + rsz] = rsz
-                fl_add(rc, rsz)
+                if rsz > m1:
+                    bi = (rsz - m1).bit_length() - 1
+                    h = B[bi]
+                    if h:
+                        f = PV[h]
+                        PV[rc] = f
+                        NX[rc] = h
+                        NX[f] = rc
+                        PV[h] = rc
+                    else:
+                        Z[3] |= 1 << bi
+                        B[bi] = rc
+                        PV[rc] = rc
+                        NX[rc] = rc
+                    if stats:
+                        ST[0] += rsz * 8 - hdr
                 sz = need
             SZ[c] = sz << 1 | 1
             if stats:
@@ -343,16 +389,90 @@ class SysHeap:
             return c, s
 
         def free(ptr: int | None) -> None:
+            # check_block() and free_chunk() with its free-list operations, written out.
             if ptr is None:
                 return
-            if live is not None and live.pop(ptr, _MISSING) is _MISSING:
-                raise _not_live(heap, ptr, "free")
-            c, s = check_block(ptr, "free")
+            if live is not None:
+                owner = live.pop(ptr, _MISSING)
+                if owner is _MISSING:
+                    raise _not_live(heap, ptr, "free")
+            c = (ptr - hb) >> 3
+            if c < c0min or c >= end:
+                raise _outside(heap, ptr, "free")
+            s = SZ[c]
             sz = s >> 1
-            SZ[c] = s & -2
+            rc = c + sz
+            if level:
+                if not s & 1 or rc > end or L[rc] != sz or (
+                    level >= 2 and (L[c] > c or SZ[c - L[c]] >> 1 != L[c])
+                ):
+                    if live is not None:
+                        live[ptr] = owner  # keep the block known, for the report
+                    check_block(ptr, "free")  # raises with the details
+                    raise _overflow(heap, ptr, c, "free")
+            elif not sz or rc > end or L[c] > c:
+                raise _overflow(heap, ptr, c, "free")
             if stats:
                 ST[1] -= sz * 8 - hdr
-            free_chunk(c, sz)
+            # Merge with a free right neighbour first ...
+            rs = SZ[rc]
+            if not rs & 1:
+                rs >>= 1
+                if rs > m1:
+                    bi = (rs - m1).bit_length() - 1
+                    n = NX[rc]
+                    if n == rc:
+                        Z[3] &= ~(1 << bi)
+                        B[bi] = 0
+                    else:
+                        p = PV[rc]
+                        B[bi] = n
+                        NX[p] = n
+                        PV[n] = p
+                    if stats:
+                        ST[0] -= rs * 8 - hdr
+                sz += rs
+                L[c + sz] = sz
+            # (this one write leaves c's header as C's used-bit clear + merge leaves it)
+            SZ[c] = sz << 1
+            # ... then with a free left neighbour.
+            lc = c - L[c]
+            ls = SZ[lc]
+            if not ls & 1:
+                ls >>= 1
+                if ls > m1:
+                    bi = (ls - m1).bit_length() - 1
+                    n = NX[lc]
+                    if n == lc:
+                        Z[3] &= ~(1 << bi)
+                        B[bi] = 0
+                    else:
+                        p = PV[lc]
+                        B[bi] = n
+                        NX[p] = n
+                        PV[n] = p
+                    if stats:
+                        ST[0] -= ls * 8 - hdr
+                sz += ls
+                SZ[lc] = sz << 1
+                L[lc + sz] = sz
+                c = lc
+            if sz > m1:
+                bi = (sz - m1).bit_length() - 1
+                h = B[bi]
+                if h:
+                    f = PV[h]
+                    PV[c] = f
+                    NX[c] = h
+                    NX[f] = c
+                    PV[h] = c
+                else:
+                    Z[3] |= 1 << bi
+                    B[bi] = c
+                    PV[c] = c
+                    NX[c] = c
+                if stats:
+                    ST[0] += sz * 8 - hdr
 
         def usable_size(ptr: int) -> int:
             c = (ptr - hb) >> 3
