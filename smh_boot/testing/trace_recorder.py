@@ -11,9 +11,11 @@ Translation rules (the golden format describes regions by placement, not address
 * a region becomes ``{"op": "add", "attr", "base_mod": addr % 4096, "size"}``: the replay
   places it in its own buffer at the same offset modulo 4096, which keeps every chunk boundary
   and therefore every result relative to the region base;
-* pointers become tags (``p1``, ``p2``...); a pointer that is not the start of a live tagged
-  block (an interior or foreign pointer) is recorded as ``free_raw`` with its region index and
-  offset, exactly what the C harness would free;
+* pointers become tags (``p1``, ``p2``...); a freed pointer that is not the start of a live
+  tagged block but lies in a region (an interior pointer) is recorded as ``free_raw`` with its
+  region index and offset, exactly what the C harness would free; a pointer outside every
+  region is recorded as a free of the unknown tag ``foreign_0x...`` (replayed as
+  ``free(NULL)``: the format has no way to name such an address);
 * an operation that raised (double free, corruption, bad alignment) is still recorded: the
   trace then ends with the operation that fails, and ``terminated`` says how.
 
@@ -137,10 +139,15 @@ class TraceRecorder:
                 victim = ptr
                 op = {"op": "free", "tag": self._tags[ptr]}
             else:
-                # Interior or foreign pointer: the C harness frees region base + offset.
                 victim = self._containing_start(ptr)
-                region, offset = self._where(ptr) or (0, ptr - self._first_base())
-                op = {"op": "free_raw", "region": region, "offset": offset}
+                where = self._where(ptr)
+                if where is not None:
+                    # Interior pointer: the C harness frees region base + offset.
+                    op = {"op": "free_raw", "region": where[0], "offset": where[1]}
+                else:
+                    # Outside every region: the format cannot place it; an unknown tag
+                    # replays as free(NULL), and the name keeps the address for a reader.
+                    op = {"op": "free", "tag": f"foreign_{ptr:#x}"}
             self.ops.append(op)
             try:
                 out = self._pool.free(ptr, **kwargs)
@@ -168,8 +175,8 @@ class TraceRecorder:
             config.update({
                 "CONFIG_SYS_HEAP_ALLOC_LOOPS": getattr(cfg, "alloc_loops", 3),
                 "CONFIG_SYS_HEAP_RUNTIME_STATS": stats,
+                "CONFIG_SYS_HEAP_HARDENING_LEVEL": int(getattr(cfg, "hardening", 2)),
                 "heap_mode": getattr(cfg, "heap_mode", "auto"),
-                "hardening": getattr(getattr(cfg, "hardening", None), "name", None),
             })
         return {
             "format": FORMAT,
@@ -228,12 +235,6 @@ class TraceRecorder:
         block_at = getattr(self._pool, "block_at", None)
         blk = block_at(ptr) if block_at is not None else None
         return None if blk is None else blk.addr
-
-    def _first_base(self) -> int:
-        for r in self._regions:
-            if r is not None:
-                return r[0]
-        return 0
 
     def _where(self, ptr: int | None) -> list[int] | None:
         """``[region index, offset]`` of a pointer, None for NULL or outside every region."""
