@@ -162,8 +162,10 @@ def translate_parse_error(
                 hint="end each property with ';' (and each node with '};')",
             )
     # Move the column from the preprocessed line back onto the original one.
+    # Only an identifier is distinctive enough to search for; other tokens keep dtlib's column
+    # (right whenever cpp left the line unchanged).
     orig = src.line(file, line)
-    if token and orig is not None:
+    if token and _IDENT_RE.fullmatch(token) and orig is not None and orig != pre:
         idx = orig.find(token)
         if idx >= 0:
             col = idx + 1
