@@ -21,7 +21,7 @@ Public API::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
@@ -49,6 +49,8 @@ HEAP_MODES = ("auto", "small", "big")
 #: ``enum shared_multi_heap_attr`` names a policy rule may map to.
 SMH_ATTR_NAMES = ("CACHEABLE", "NON_CACHEABLE", "EXTERNAL")
 
+# libyaml's composer when PyYAML was built with it (about 10x faster); both give node marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _TOP_KEYS = (
     "name",
@@ -189,33 +191,16 @@ class Board:
 
     def summary(self) -> dict[str, Any]:
         """Plain JSON-ready data (what ``smh-boot boards --json`` prints for one board)."""
+        plain = ("name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "default")
         return {
-            "name": self.name,
-            "vendor": self.vendor,
-            "soc": self.soc,
-            "cpu": self.cpu,
-            "arch": self.arch,
-            "isa": self.isa,
-            "ptr_size": self.ptr_size,
-            "default": self.default,
+            **{k: getattr(self, k) for k in plain},
             "dts": str(self.dts_path),
             "overlays": [str(p) for p in self.overlay_paths],
             "include_dirs": [str(p) for p in self.include_dirs],
-            "heap": {
-                "runtime_stats": self.heap.runtime_stats,
-                "alloc_loops": self.heap.alloc_loops,
-                "hardening": self.heap.hardening,
-                "heap_mode": self.heap.heap_mode,
-            },
+            "heap": asdict(self.heap),
             "smh_policy": self.policy_rules(),
-            "cache": None
-            if self.cache is None
-            else {
-                "line_size": self.cache.line_size,
-                "size": self.cache.size,
-                "ways": self.cache.ways,
-            },
-            "mem_attr": {"enabled": self.mem_attr.enabled, "heap": self.mem_attr.heap},
+            "cache": None if self.cache is None else asdict(self.cache),
+            "mem_attr": asdict(self.mem_attr),
             "drivers": list(self.drivers),
             "description": self.description,
             "path": str(self.path),
@@ -331,7 +316,7 @@ class _Doc:
         except (OSError, UnicodeDecodeError) as e:
             raise BoardError(f"cannot read board file: {e}", str(path)) from e
         try:
-            self.root = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.root = yaml.compose(text, Loader=_LOADER)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             raise BoardError(
@@ -516,7 +501,7 @@ def _load_file(path: Path) -> Board:
         cache=_cache(doc, top.node("cache")),
         mem_attr=_mem_attr(doc, top.node("mem_attr")),
         drivers=top.strings("drivers"),
-        description=top.string("description", "") if top.has("description") else "",
+        description=top.string("description", ""),
         path=path,
         dts_path=dts_path,
         overlay_paths=overlay_paths,

@@ -180,3 +180,17 @@ def test_hint_points_at_allowed_keys(tmp_path):
     with pytest.raises(BoardError) as e:
         load_board(p)
     assert "allowed keys here: name, vendor, soc, cpu, arch" in e.value.hint
+
+
+@pytest.mark.parametrize("case", ["yaml syntax", "hardening", "policy attr"])
+def test_pure_python_yaml_gives_the_same_locations(tmp_path, monkeypatch, case):
+    # PyYAML without libyaml composes in pure Python; the marks must not change.
+    import yaml
+
+    from smh_boot import board as board_mod
+
+    monkeypatch.setattr(board_mod, "_LOADER", yaml.SafeLoader)
+    text, line, column, needle = CASES[case]
+    with pytest.raises(BoardError) as e:
+        load_board(_board(tmp_path, text))
+    assert (e.value.line, e.value.column) == (line, column) and needle in e.value.message
