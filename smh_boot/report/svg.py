@@ -127,7 +127,7 @@ def _band(
     size_text = human_size(b.size)
     t = dw.Group(class_="band-label", data_name=attr(b.name))
     if h >= TWO_LINE_H:
-        t.append(label(fit(b.name, room, 12), x + 10, y0 + 15, 12, bold=True, cls="band-name"))
+        t.append(label(fit(b.name, room, 13.2), x + 10, y0 + 15, 12, bold=True, cls="band-name"))
         lines = _wrap([size_text, *band_traits(b).split(" · ")], room, 10)
         lines = lines[: max(1, int((h - 22) // 13))]
         for i, line in enumerate(lines):
