@@ -276,7 +276,7 @@ class CoherencyChecker:
     # ------------------------------------------------------------------ bus-master side
     def dma_read(self, addr: int, size: int, device: str | None, transfer: DmaTransfer | None) -> None:
         """A bus-master read of cacheable ``[addr, addr+size)``."""
-        tag = f"#{transfer.id}" if transfer is not None else ""
+        tag = f"transfer #{transfer.id}" if transfer is not None else ""
         for la, off, n in self._split(addr, size):
             self.note(la, device, "dma read", la + off, n, tag)
             u = self._unflushed.get(la)
@@ -291,7 +291,7 @@ class CoherencyChecker:
 
     def dma_write(self, addr: int, size: int, device: str | None, transfer: DmaTransfer | None) -> None:
         """A bus-master write of cacheable ``[addr, addr+size)``."""
-        tag = f"#{transfer.id}" if transfer is not None else ""
+        tag = f"transfer #{transfer.id}" if transfer is not None else ""
         buf = (transfer.dst, transfer.size) if transfer is not None else (addr, size)
         for la, off, n in self._split(addr, size):
             ev = self.note(la, device, "dma write", la + off, n, tag)
@@ -323,7 +323,7 @@ class CoherencyChecker:
             if base is not None:
                 for la in m.lines(base, t.size):
                     if m.is_cacheable(la):
-                        self.note(la, t.device, f"dma {what}", base, t.size, f"#{t.id}")
+                        self.note(la, t.device, f"dma {what}", base, t.size, f"transfer #{t.id}")
         if t.requires_noncacheable:
             for base in (t.src, t.dst):
                 if base is not None:
@@ -345,7 +345,7 @@ class CoherencyChecker:
         if t.dst is not None and m is not None:
             for la in m.lines(t.dst, t.size):
                 if m.is_cacheable(la):
-                    self.note(la, t.device, "dma complete", t.dst, t.size, f"#{t.id}")
+                    self.note(la, t.device, "dma complete", t.dst, t.size, f"transfer #{t.id}")
 
     def cacheable_for_dma(self, addr: int, size: int, device: str | None, t: DmaTransfer | None) -> None:
         """Report if ``[addr, addr+size)``, needed non-cacheable by ``device``, is cacheable."""
