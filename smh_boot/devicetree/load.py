@@ -132,6 +132,9 @@ def load_preprocessed(
             f"cannot read {e.filename or pre_s}: {e.strerror}", file=inputs[0],
             hint="check /include/ names and include_dirs",
         ) from e
+    # The parser leaves dt.filename at the last line marker (the empty cpp input); dtlib
+    # prints it in Node reprs, so give it the board's name back.
+    dt.filename = dts or pre_s
     return Devicetree(dt, dts or pre_s, tuple(overlays), tuple(include_dirs))
 
 
