@@ -19,6 +19,7 @@ per line touched; the checker roughly doubles the cost of a cached access (see
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -154,7 +155,7 @@ class CoherencyChecker:
         return [r.kind for r in self.reports]
 
     # ------------------------------------------------------------------ helpers
-    def _split(self, addr: int, size: int):
+    def _split(self, addr: int, size: int) -> Iterator[tuple[int, int, int]]:
         """``(line, offset, length)`` pieces of ``[addr, addr+size)``, one per line."""
         ls, end = self._ls, addr + size
         while addr < end:
@@ -266,12 +267,17 @@ class CoherencyChecker:
 
     def maintained_all(self, flush: bool, invd: bool, actor: str | None) -> None:
         """A ``sys_cache_data_*_all()`` operation."""
+        what = {(True, False): "flush all", (False, True): "invalidate all"}.get((flush, invd), "flush+invd all")
+        ls = self._ls
+        in_flight = {t.id: range(t.dst - t.dst % ls, t.dst + t.size, ls) for t in self._active.values()}  # type: ignore[operator]
+        # Note it on the lines whose history a report may show: tracked or under a transfer.
+        for la in sorted({*self._unflushed, *self._written, *(la for r in in_flight.values() for la in r)}):
+            self.note(la, actor, what, la, ls)
         self._unflushed.clear()  # either written back or deliberately discarded
         if invd:
             self._written.clear()
-            ls = self._ls
-            for t in self._active.values():
-                self._early[t.id].update(range(t.dst - t.dst % ls, t.dst + t.size, ls))  # type: ignore[operator]
+            for tid, lines in in_flight.items():
+                self._early[tid].update(lines)
 
     # ------------------------------------------------------------------ bus-master side
     def dma_read(self, addr: int, size: int, device: str | None, transfer: DmaTransfer | None) -> None:
@@ -337,15 +343,15 @@ class CoherencyChecker:
         self._active[t.id] = t
         self._early[t.id] = set()
 
-    def dma_complete(self, t: DmaTransfer) -> None:
-        """A transfer completed (after its last write)."""
+    def dma_end(self, t: DmaTransfer, how: str = "complete") -> None:
+        """A transfer completed (after its last write) or was aborted (``how``)."""
         self._active.pop(t.id, None)
         self._early.pop(t.id, None)
         m = self._m
         if t.dst is not None and m is not None:
             for la in m.lines(t.dst, t.size):
                 if m.is_cacheable(la):
-                    self.note(la, t.device, "dma complete", t.dst, t.size, f"transfer #{t.id}")
+                    self.note(la, t.device, f"dma {how}", t.dst, t.size, f"transfer #{t.id}")
 
     def cacheable_for_dma(self, addr: int, size: int, device: str | None, t: DmaTransfer | None) -> None:
         """Report if ``[addr, addr+size)``, needed non-cacheable by ``device``, is cacheable."""

@@ -117,7 +117,11 @@ class DmaEngine:
         self._next_id += 1  # a refused transfer keeps its number, so histories stay unambiguous
         self.memsys._dma_started(t)
         if src is not None:
-            t.result = self.memsys._dma_read(src, size, device, t)
+            try:
+                t.result = self.memsys._dma_read(src, size, device, t)
+            except BaseException:
+                self.memsys._dma_ended(t, "abort")  # refused: the checker must forget it
+                raise
             if direction is DmaDirection.MEMORY_TO_MEMORY:
                 t.data = t.result
         self.active[channel] = t
@@ -168,7 +172,16 @@ class DmaEngine:
         self.advance(transfer, transfer.size)
         transfer.done = True
         del self.active[transfer.channel]
-        self.memsys._dma_completed(transfer)
+        self.memsys._dma_ended(transfer, "complete")
         # Evictions right after the device wrote are the ones that clobber its data.
         self.memsys._dma_window(transfer)
+        return transfer
+
+    def abort(self, transfer: DmaTransfer) -> DmaTransfer:
+        """Stop ``transfer`` where it is (Zephyr's ``dma_stop()``): bytes not yet written by
+        :meth:`advance` never reach memory; the channel becomes free.  Returns the transfer."""
+        self._check_active(transfer)
+        transfer.done = True
+        del self.active[transfer.channel]
+        self.memsys._dma_ended(transfer, "abort")
         return transfer

@@ -114,7 +114,7 @@ class MemorySystem:
         self.checker = checker
         if checker is not None:
             checker.bind(self)
-        self.stressor = None
+        self.stressor = None  # stress needs a cache to act on: ignored without one
         if stress is not None and cache is not None:
             from .stress import Stressor  # stress is optional; keep it off the import path
 
@@ -303,9 +303,10 @@ class MemorySystem:
         if self.stressor is not None:
             self.stressor.dma_window(transfer)
 
-    def _dma_completed(self, transfer: DmaTransfer) -> None:
+    def _dma_ended(self, transfer: DmaTransfer, how: str) -> None:
+        """Called by the DMA engine when a transfer completes or is aborted (``how``)."""
         if self.checker is not None:
-            self.checker.dma_complete(transfer)
+            self.checker.dma_end(transfer, how)
 
     def require_noncacheable(self, addr: int, size: int, *, device: str | None = None) -> bool:
         """Declare that a device needs ``[addr, addr+size)`` non-cacheable (descriptor rings

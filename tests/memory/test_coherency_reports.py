@@ -207,3 +207,31 @@ def test_stress_makes_missing_rx_invalidate_visible_in_the_data_on_some_seeds(se
 def test_a_checker_can_be_built_standalone():
     c = CoherencyChecker(raise_errors=False, history=4)
     assert c.reports == [] and c.log.depth == 4 and c.kinds() == []
+
+
+def test_a_refused_memory_to_memory_start_leaves_no_transfer_behind():
+    r = make_rig()
+    r.cpu.write(SRAM + 0x5000, FRAME)  # source never flushed
+    with pytest.raises(CoherencyViolation, match="STALE_TX_DATA"):
+        r.dma.start(0, device="dma2", src=SRAM + 0x5000, dst=BUF, size=64)
+    r.cpu.write(BUF, b"mine")  # no transfer is writing BUF: not a finding
+    assert r.dma.active == {}
+
+
+def test_aborted_transfer_is_forgotten_by_the_checker():
+    r = make_rig()
+    t = r.dma.start(0, device="eth0-mac", dst=BUF, size=64, data=FRAME)
+    r.dma.abort(t)
+    r.cpu.write(BUF, b"mine")
+    assert "dma abort" in [ev.what for ev in r.checker.log.history(BUF)]
+
+
+def test_invalidate_all_shows_in_the_history_of_the_report():
+    r = make_rig()
+    t = r.dma.start(0, device="eth0-mac", dst=BUF, size=64, data=FRAME)
+    r.memsys.sys_cache_data_invd_all()
+    r.dma.complete(t)
+    with pytest.raises(CoherencyViolation) as e:
+        r.cpu.read(BUF, 4)
+    assert e.value.kind is CoherencyKind.INVALIDATE_BEFORE_COMPLETION
+    assert "invalidate all" in [ev.what for ev in e.value.report.events]

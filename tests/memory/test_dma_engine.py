@@ -102,3 +102,13 @@ def test_dma_never_looks_into_the_cache():
     r.cpu.write(SRAM, b"cached")
     t = r.dma.start(0, device="eth0", src=SRAM, size=6)
     assert t.result == bytes(6)
+
+
+def test_abort_frees_the_channel_and_drops_unwritten_bytes():
+    r = make_rig(check=False)
+    t = r.dma.start(0, device="uart0", dst=SRAM_NC, size=4, data=b"wxyz")
+    r.dma.advance(t, 2)
+    assert r.dma.abort(t) is t and t.done and r.dma.active == {}
+    assert r.memory.read(SRAM_NC, 4) == b"wx\x00\x00"
+    with pytest.raises(DmaError, match="not in flight"):
+        r.dma.abort(t)
