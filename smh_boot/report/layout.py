@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from .model import DRAWN_FINDING_KINDS, Band, MemoryMap
 
@@ -45,6 +46,10 @@ class Axis:
 
     segments: tuple[Segment, ...]
 
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s.start for s in self.segments]
+
     @property
     def height(self) -> float:
         """Total drawn height."""
@@ -59,7 +64,7 @@ class Axis:
             return segs[0].y
         if addr >= segs[-1].end:
             return self.height
-        i = bisect_right([s.start for s in segs], addr) - 1
+        i = bisect_right(self._starts, addr) - 1
         s = segs[i]
         return r1(s.y + (addr - s.start) / (s.end - s.start) * s.height)
 

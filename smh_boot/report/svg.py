@@ -12,6 +12,7 @@ over everything and repeated, numbered, in the findings list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import drawsvg as dw
 
@@ -35,6 +36,18 @@ TWO_LINE_H = 36.0  #: bands at least this high get a second label line
 LEGEND_ROW = 18.0
 PANEL_W = 620.0
 SCALE_NOTE = "Addresses grow downwards; heights follow log(size); allocations are to scale in their band."
+
+
+class _Note(NamedTuple):
+    """A label for the right-hand column: wanted y, text, colour, the point its leader line
+    starts from (None: no leader), bold, CSS class."""
+
+    want: float
+    text: str
+    colour: str
+    anchor: tuple[float, float] | None
+    bold: bool
+    cls: str
 
 
 @dataclass
@@ -151,7 +164,9 @@ def _wrap(parts: list[str], width: float, size: float) -> list[str]:
     return lines
 
 
-def _allocations(f: _Frame, b: Band, colours: dict[str | None, str]) -> tuple[dw.Group, list]:
+def _allocations(
+    f: _Frame, b: Band, colours: dict[str | None, str]
+) -> tuple[dw.Group, list[_Note]]:
     """The allocation strip of heap band ``b`` plus the notes that label its blocks."""
     bits = f.mm.address_bits
     x = f.band_x(b) + BAND_W * (1 - ALLOC_STRIP)
@@ -160,7 +175,7 @@ def _allocations(f: _Frame, b: Band, colours: dict[str | None, str]) -> tuple[dw
     g = dw.Group(class_="heap-strip", data_region=attr(b.name))
     g.append(rect(x, y0 + 3, w, y1 - y0 - 6, fill=palette.FREE_FILL, stroke=palette.MUTED,
                   stroke_width=0.8, stroke_dasharray="3,2", class_="heap-free"))
-    notes = []
+    notes: list[_Note] = []
     for a in f.mm.allocations_in(b.name):
         lo, hi = max(a.addr, b.addr), min(a.end, b.end)
         ay0 = f.y(lo)
@@ -170,15 +185,15 @@ def _allocations(f: _Frame, b: Band, colours: dict[str | None, str]) -> tuple[dw
         ag.append(rect(x + 2, ay0, w - 4, ah, fill=colours[a.owner], stroke="#333333",
                        stroke_width=0.5))
         g.append(with_tip(ag, alloc_tip(a, b, bits)))
-        notes.append((ay0 + ah / 2, alloc_label(a, bits), colours[a.owner], (x + w, ay0 + ah / 2),
-                      False, "alloc-label"))
+        notes.append(_Note(ay0 + ah / 2, alloc_label(a, bits), colours[a.owner],
+                           (x + w, ay0 + ah / 2), False, "alloc-label"))
     return g, notes
 
 
-def _findings(f: _Frame, patterns: dict[str, dw.Pattern]) -> tuple[dw.Group, list]:
+def _findings(f: _Frame, patterns: dict[str, dw.Pattern]) -> tuple[dw.Group, list[_Note]]:
     bits = f.mm.address_bits
     g = dw.Group(class_="findings")
-    notes = []
+    notes: list[_Note] = []
     for n, fd in enumerate(f.mm.findings, 1):
         if fd.kind not in DRAWN_FINDING_KINDS or fd.addr is None:
             continue
@@ -192,18 +207,18 @@ def _findings(f: _Frame, patterns: dict[str, dw.Pattern]) -> tuple[dw.Group, lis
         fg.append(rect(f.axis_x - 3, y0, 6, y1 - y0, fill=colour))
         g.append(with_tip(fg, finding_line(fd, bits)))
         mid = (y0 + y1) / 2
-        notes.append((mid, f"⚠ {n}. {finding_title(fd, bits)}", colour, (f.area_right + 4, mid),
-                      True, f"finding-label finding-label-{fd.kind}"))
-        notes.append((mid + NOTE_SPACING, fit(fd.message, 420, 10.5), colour, None, False,
-                      "finding-message"))
+        notes.append(_Note(mid, f"⚠ {n}. {finding_title(fd, bits)}", colour,
+                           (f.area_right + 4, mid), True, f"finding-label finding-label-{fd.kind}"))
+        notes.append(_Note(mid + NOTE_SPACING, fit(fd.message, 420, 10.5), colour, None, False,
+                           "finding-message"))
     return g, notes
 
 
-def _notes(f: _Frame, notes: list) -> tuple[dw.Group, float]:
+def _notes(f: _Frame, notes: list[_Note]) -> tuple[dw.Group, float]:
     """Labels in the right-hand column, stacked so they never collide, with leader lines;
     returns the group and the lowest baseline used."""
     g = dw.Group(class_="notes")
-    ys = stack_labels([n[0] + 3.5 for n in notes], NOTE_SPACING, top=f.top + 10)
+    ys = stack_labels([n.want + 3.5 for n in notes], NOTE_SPACING, top=f.top + 10)
     for (_want, text, colour, anchor, bold, cls), y in zip(notes, ys):
         if anchor is not None:
             ax, ay = anchor
@@ -271,7 +286,7 @@ def build_drawing(mm: MemoryMap, *, heap_figures: bool = True) -> dw.Drawing:
     # Dry run at top = 0 only to learn how wide the notes are: the legend (and so the top of
     # the map) depends on the width.
     _layers, notes = _body(f, colours, patterns, heap_bands)
-    note_w = max((text_width(n[1], 10.5) for n in notes), default=0.0)
+    note_w = max((text_width(n.text, 10.5) for n in notes), default=0.0)
     width = max(f.notes_x + note_w + MARGIN, PANEL_W + 2 * MARGIN, 560.0)
     lines = [finding_line(fd, mm.address_bits) for fd in mm.findings]
     width = r1(max([width] + [MARGIN * 2 + text_width(f"99. {t}", 10.5) for t in lines]))
@@ -306,12 +321,12 @@ def build_drawing(mm: MemoryMap, *, heap_figures: bool = True) -> dw.Drawing:
 def _body(
     f: _Frame, colours: dict[str | None, str], patterns: dict[str, dw.Pattern],
     heap_bands: list[Band],
-) -> tuple[list[dw.Group], list]:
+) -> tuple[list[dw.Group], list[_Note]]:
     """Bands, allocation strips and findings (in drawing order) plus the notes they need."""
     bands = dw.Group(class_="bands")
     band_labels = dw.Group(class_="band-labels")
     layers = [bands]
-    notes: list = []
+    notes: list[_Note] = []
     for b in f.mm.bands:
         shape, text = _band(f, b, patterns["reserved"], b in heap_bands)
         bands.append(shape)
