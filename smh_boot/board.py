@@ -242,7 +242,8 @@ def load_board(name_or_path: str | Path) -> Board:
                 f"board file {text!r} does not exist",
                 hint="give a board name (see `smh-boot boards`) or the path of a board YAML file",
             )
-        return _load_file(candidate.resolve())
+        # Errors name the file as the user wrote it (as GCC does); Board.path is absolute.
+        return _load_file(candidate)
     shipped = boards_dir() / f"{text}.yaml"
     if shipped.is_file():
         board = _load_file(shipped)
@@ -502,7 +503,7 @@ def _load_file(path: Path) -> Board:
         mem_attr=_mem_attr(doc, top.node("mem_attr")),
         drivers=top.strings("drivers"),
         description=top.string("description", ""),
-        path=path,
+        path=path.resolve(),
         dts_path=dts_path,
         overlay_paths=overlay_paths,
         include_dirs=include_dirs,

@@ -194,3 +194,18 @@ def test_pure_python_yaml_gives_the_same_locations(tmp_path, monkeypatch, case):
     with pytest.raises(BoardError) as e:
         load_board(_board(tmp_path, text))
     assert (e.value.line, e.value.column) == (line, column) and needle in e.value.message
+
+
+def test_errors_name_the_file_as_the_user_wrote_it(tmp_path, monkeypatch):
+    _board(tmp_path, _edit("hardening: basic", "hardening: medium"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BoardError) as e:
+        load_board("t.yaml")
+    assert str(e.value).startswith("t.yaml:14:14: error: heap.hardening:")
+
+
+def test_board_path_is_absolute_when_given_relative(tmp_path, monkeypatch):
+    _board(tmp_path, GOOD)
+    monkeypatch.chdir(tmp_path)
+    b = load_board("./t.yaml")
+    assert b.path == (tmp_path / "t.yaml").resolve() and b.dts_path.is_absolute()
