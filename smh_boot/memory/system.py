@@ -229,50 +229,47 @@ class MemorySystem:
         return True
 
     # ------------------------------------------------------------------ CPU accesses
+    def _cached_pieces(self, start: int, stop: int) -> Iterator[tuple[CacheLine, int, int, int]]:
+        """``(line, addr, offset, length)`` per line of cacheable ``[start, stop)``, each line
+        present (filled on a miss: write-allocate too).  The stress tick for a line runs after
+        the caller has used it."""
+        ls, st, lookup = self._ls, self.stressor, self.cache.lookup  # type: ignore[union-attr]
+        pos = start
+        while pos < stop:
+            la = pos - pos % ls
+            n = min(stop, la + ls) - pos
+            yield lookup(la) or self._fill(la, "miss fill"), pos, pos - la, n
+            if st is not None:
+                st.tick(la)
+            pos += n
+
     def _cpu_read(self, addr: int, size: int) -> bytes:
         if size < 0:
             raise ValueError(f"read size {size} is negative")
         out = bytearray()
+        chk = self.checker
         for cached, start, stop in self._spans(addr, addr + size):
             if not cached:
                 out += self.memory.read(start, stop - start)
                 continue
-            ls, chk, st, lookup = self._ls, self.checker, self.stressor, self.cache.lookup  # type: ignore[union-attr]
-            pos = start
-            while pos < stop:
-                la = pos - pos % ls
-                off = pos - la
-                n = min(stop, la + ls) - pos
-                line = lookup(la) or self._fill(la, "miss fill")
+            for line, pos, off, n in self._cached_pieces(start, stop):
                 if chk is not None:  # after the fill, so the history reads in order
                     chk.cpu_read(pos, n, self.actor)
                 out += line.data[off : off + n]
-                if st is not None:
-                    st.tick(la)
-                pos += n
         return bytes(out)
 
     def _cpu_write(self, addr: int, data: bytes | bytearray | memoryview) -> None:
         data = memoryview(data).cast("B")
-        end = addr + len(data)
-        for cached, start, stop in self._spans(addr, end):
+        chk = self.checker
+        for cached, start, stop in self._spans(addr, addr + len(data)):
             if not cached:
                 self.memory.write(start, data[start - addr : stop - addr])
                 continue
-            ls, chk, st, lookup = self._ls, self.checker, self.stressor, self.cache.lookup  # type: ignore[union-attr]
-            pos = start
-            while pos < stop:
-                la = pos - pos % ls
-                off = pos - la
-                n = min(stop, la + ls) - pos
-                line = lookup(la) or self._fill(la, "miss fill")  # write-allocate
+            for line, pos, off, n in self._cached_pieces(start, stop):
                 if chk is not None:
                     chk.cpu_write(pos, n, self.actor)
                 line.data[off : off + n] = data[pos - addr : pos - addr + n]
-                line.dirty |= ((1 << n) - 1) << off  # byte_mask(), inlined
-                if st is not None:
-                    st.tick(la)
-                pos += n
+                line.dirty |= ((1 << n) - 1) << off  # byte_mask(), inlined: hot path
 
     # ------------------------------------------------------------------ bus-master accesses
     def _dma_read(self, addr: int, size: int, device: str | None, transfer: DmaTransfer | None) -> bytes:
