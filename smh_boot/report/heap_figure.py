@@ -16,7 +16,7 @@ BAR_H = 20.0
 HIST_H = 48.0
 BAR_GAP = 3.0
 SUMMARY_H = 30.0
-PANEL_H = 22 + BAR_H + 18 + SUMMARY_H + HIST_H + 40  #: drawn height of one panel
+PANEL_H = 22 + BAR_H + 18 + SUMMARY_H + 14 + HIST_H + 40  #: drawn height of one panel
 
 
 def _tick(index: int) -> str:
@@ -112,5 +112,6 @@ def draw_heap_panel(
     for i, line in enumerate(summary_lines(h)):
         g.append(label(fit(line, width, 10.5), x, y + 22 + BAR_H + 30 + 14 * i, 10.5,
                        cls="heap-summary"))
-    g.append(_histogram(h, x, y + 22 + BAR_H + 18 + SUMMARY_H + 6, width))
+    # 14 px of air so the count above the tallest bar clears the summary text
+    g.append(_histogram(h, x, y + 22 + BAR_H + 18 + SUMMARY_H + 14, width))
     return g
