@@ -22,7 +22,8 @@ from ..heap.region import SmhAttr
 from ._common import DriverError, as_device, dma_channel, prop_int, region_alloc
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..bootstage.device import Device
+    from ..bootstage.device import Buffer, Device
+    from ..memory import DmaTransfer
 
 
 def invert(block: bytes) -> bytes:
@@ -52,11 +53,18 @@ class MemToMemDma(Driver):
         """Allocate the staging buffers."""
         self.device = device
         self.staging = prop_int(device, "staging-size", 1024)
-        self.src = region_alloc(device, "src", self.staging_attr, self.staging)
-        self.dst = region_alloc(device, "dst", self.staging_attr, self.staging)
+        self.src, self.dst = self._alloc_staging()
         self.channel = dma_channel(device)
         self.transfers = 0
         device.log(f"memory-to-memory, staging {self.staging} B x2, dma channel {self.channel}")
+
+    def _alloc_staging(self) -> tuple["Buffer", "Buffer"]:
+        """Source and destination buffers, line-aligned and padded (see ``dma_alloc``)."""
+        dev = self.device
+        return (
+            region_alloc(dev, "src", self.staging_attr, self.staging),
+            region_alloc(dev, "dst", self.staging_attr, self.staging),
+        )
 
     @as_device
     def copy(self, data: bytes) -> bytes:
@@ -99,8 +107,13 @@ class MemToMemDma(Driver):
         self._load(piece)
         dma = self.device.dma
         t = dma.start(self.channel, device=self.device.name, src=self.src.addr, dst=self.dst.addr, size=len(piece))
+        self._while_running(t)
         dma.complete(t)
         return self._unload(len(piece))
+
+    def _while_running(self, transfer: "DmaTransfer") -> None:
+        """What the CPU does to the buffers while the engine runs: nothing (they are the
+        engine's until completion)."""
 
     def _transform_piece(self, piece: bytes, fn: Callable[[bytes], bytes]) -> bytes:
         self._load(piece)

@@ -7,7 +7,7 @@ Memory, as the real drivers arrange it:
   the descriptors, so no cache maintenance could order their accesses;
 * frame buffers in **cacheable** memory, aligned to the cache line and padded to whole lines;
   the driver flushes a TX frame before handing its descriptor to the MAC, and invalidates an
-  RX buffer before giving it to the MAC and again after the MAC reports the frame complete
+  RX buffer before first giving it to the MAC and after the MAC reports each frame complete
   (a speculative fill may have cached stale lines while the frame arrived).
 
 The descriptor format is smh-boot's own (little-endian 32-bit words), shared by both MACs:
@@ -99,7 +99,7 @@ class EthernetMac(Driver):
             for i in range(self.n_tx):
                 self._write_desc(self.tx_ring, i, 0, 0, 0)
             for i in range(self.n_rx):
-                self._give_rx(i)
+                self._give_rx(i, first=True)
         device.log(
             f"{self.n_tx} tx / {self.n_rx} rx descriptors of {ds} B, "
             f"{self.profile.buf_size} B frame buffers, dma channel {self.channel}"
@@ -127,10 +127,14 @@ class EthernetMac(Driver):
         d = self._desc_addr(ring, i)
         return self.device.cpu.read_u32(d + 4) & 0xFFFF, self.device.cpu.read_u32(d + 8)
 
-    def _give_rx(self, i: int) -> None:
-        """Hand RX buffer ``i`` to the MAC: drop any cached copy first, then set OWN."""
+    def _give_rx(self, i: int, *, first: bool = False) -> None:
+        """Hand RX buffer ``i`` to the MAC (OWN set).  The first time, drop any cached copy of
+        it: no dirty line may sit over a buffer the MAC fills.  Later the CPU has only read the
+        buffer, so it holds no dirty line of it, and the invalidate after each frame is the one
+        that matters."""
         buf = self.rx_bufs[i]
-        self._before_rx_dma(buf)
+        if first:
+            self._before_rx_dma(buf)
         self._write_desc(self.rx_ring, i, buf.addr, self.profile.buf_size, OWN)
 
     def _before_rx_dma(self, buf: "Buffer") -> None:
@@ -155,7 +159,7 @@ class EthernetMac(Driver):
         i = self.hw_tx
         addr, length, status = self._fetch(self.tx_ring, i)
         if not status & OWN:
-            raise DriverError(f"TX descriptor {i} handed over without OWN set")
+            raise DriverError(f"TX timeout: the MAC does not see OWN in descriptor {i} (a stale copy?)")
         length &= 0xFFFF
         t = self.device.dma.start(self.channel, device=self.device.name, src=addr, size=length)
         self.device.dma.complete(t)
@@ -194,7 +198,12 @@ class EthernetMac(Driver):
         self.device.cpu.write(buf.addr, frame)
         self._before_tx_dma(buf, len(frame))
         self._write_desc(self.tx_ring, i, buf.addr, len(frame), OWN | FIRST | LAST)
-        wire = self._mac_transmit()
+        try:
+            wire = self._mac_transmit()
+        except DriverError:
+            # The TX timeout path of a real driver: take the descriptor back, report failure.
+            self._write_desc(self.tx_ring, i, 0, 0, 0)
+            raise
         _, status = self._read_status(self.tx_ring, i)
         if status & OWN:  # pragma: no cover - the simulated MAC always completes
             raise DriverError(f"TX descriptor {i} not released by the MAC")

@@ -52,7 +52,6 @@ class Esp32LcdCam(DisplayController):
         self.device.dma.complete(t)
         self._after_capture(len(frame))
         data = self.device.cpu.read(addr, len(frame))
-        self._before_capture()
         self.captures += 1
         return data
 
@@ -61,5 +60,6 @@ class Esp32LcdCam(DisplayController):
         self.device.cache.sys_cache_data_invd_range(self.capture_buf.addr, length)
 
     def _before_capture(self) -> None:
-        """Re-arm: nothing of the capture buffer may stay cached while the camera writes."""
+        """At init: nothing of the capture buffer may stay cached while the camera writes.
+        (The CPU only reads it afterwards, so it never holds dirty lines of it again.)"""
         self.device.cache.sys_cache_data_invd_range(self.capture_buf.addr, self.capture_buf.size)
