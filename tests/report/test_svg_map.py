@@ -198,3 +198,10 @@ def test_zero_size_band_and_allocation_stay_visible():
     assert float(first_rect(band_group(root, "zero")).get("height")) >= SEG_MIN
     (alloc,) = with_class(root, "alloc")
     assert float(first_rect(alloc).get("height")) >= 2
+
+
+def test_legend_explains_every_colour_and_mark(h7_svg):
+    items = [t.text for t in with_class(parse(h7_svg), "legend-item")]
+    assert items == ["cacheable", "non-cacheable", "external", "no SMH attribute", "reserved",
+                     "DMA-capable (dark left edge)", "free heap space",
+                     "allocation (colour = owner)", "overlap", "gap"]
