@@ -345,10 +345,13 @@ class _Doc:
                     return k.start_mark.line + 1
         return None
 
-    def mapping(self, node: yaml.Node | None, key: str, allowed: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    def mapping(
+        self, node: yaml.Node | None, key: str, allowed: tuple[str, ...]
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """A mapping node as ``{key: (key_node, value_node)}``; unknown or repeated keys fail."""
         if not isinstance(node, yaml.MappingNode):
-            self.fail(node, key, f"expected a mapping with keys {', '.join(allowed)}, got {_kind(node)}")
+            self.fail(node, key,
+                      f"expected a mapping with keys {', '.join(allowed)}, got {_kind(self, node)}")
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for k, v in node.value:
             if not isinstance(k, yaml.ScalarNode):
@@ -362,20 +365,25 @@ class _Doc:
             out[name] = (k, v)
         return out
 
-    @staticmethod
-    def value(node: yaml.Node) -> Any:
+    def value(self, node: yaml.Node | None) -> Any:
         """The plain Python value of a scalar node (YAML 1.1 rules, as PyYAML's SafeLoader)."""
-        return yaml.SafeLoader("").construct_object(node, deep=True) if node is not None else None
+        if node is None:
+            return None
+        try:
+            return yaml.SafeLoader("").construct_object(node, deep=True)
+        except yaml.YAMLError as e:  # e.g. an unknown tag such as `!foo`
+            self.fail(node, "", f"cannot read this value: {getattr(e, 'problem', None) or e}",
+                      hint="write plain YAML scalars, lists and mappings (no tags)")
 
 
-def _kind(node: yaml.Node | None) -> str:
+def _kind(doc: _Doc, node: yaml.Node | None) -> str:
     if node is None:
         return "nothing"
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    v = _Doc.value(node)
+    v = doc.value(node)
     if v is None:
         return "null"
     return f"{type(v).__name__} {v!r}"
@@ -407,27 +415,28 @@ class _Reader:
         node = self.node(name)
         if node is None:
             return self._missing(name, default)
-        v = _Doc.value(node) if isinstance(node, yaml.ScalarNode) else None
+        v = self.doc.value(node) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(v, str) or not v.strip():
-            self.doc.fail(node, self._key(name), f"expected a non-empty string, got {_kind(node)}")
+            self.doc.fail(node, self._key(name),
+                          f"expected a non-empty string, got {_kind(self.doc, node)}")
         return v
 
     def boolean(self, name: str, default: bool) -> bool:
         node = self.node(name)
         if node is None:
             return default
-        v = _Doc.value(node) if isinstance(node, yaml.ScalarNode) else None
+        v = self.doc.value(node) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(v, bool):
-            self.doc.fail(node, self._key(name), f"expected true or false, got {_kind(node)}")
+            self.doc.fail(node, self._key(name), f"expected true or false, got {_kind(self.doc, node)}")
         return v
 
     def integer(self, name: str, default: int | None = None, minimum: int | None = None) -> int:
         node = self.node(name)
         if node is None:
             return self._missing(name, default)
-        v = _Doc.value(node) if isinstance(node, yaml.ScalarNode) else None
+        v = self.doc.value(node) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(v, int) or isinstance(v, bool):
-            self.doc.fail(node, self._key(name), f"expected an integer, got {_kind(node)}")
+            self.doc.fail(node, self._key(name), f"expected an integer, got {_kind(self.doc, node)}")
         if minimum is not None and v < minimum:
             self.doc.fail(node, self._key(name), f"{v} is not allowed; must be >= {minimum}")
         return v
@@ -436,9 +445,10 @@ class _Reader:
         node = self.node(name)
         if node is None:
             return self._missing(name, default)
-        v = _Doc.value(node) if isinstance(node, yaml.ScalarNode) else None
-        if isinstance(v, bool) or v not in allowed:
-            shown = v if v is not None else _kind(node)
+        v = self.doc.value(node) if isinstance(node, yaml.ScalarNode) else None
+        # type check too: YAML `4.0` equals 4 but is not an allowed pointer size
+        if isinstance(v, bool) or v not in allowed or not any(type(v) is type(a) for a in allowed):
+            shown = v if v is not None else _kind(self.doc, node)
             self.doc.fail(
                 node,
                 self._key(name),
@@ -451,12 +461,13 @@ class _Reader:
         if node is None:
             return ()
         if not isinstance(node, yaml.SequenceNode):
-            self.doc.fail(node, self._key(name), f"expected a list of strings, got {_kind(node)}")
+            self.doc.fail(node, self._key(name), f"expected a list of strings, got {_kind(self.doc, node)}")
         out = []
         for item in node.value:
-            v = _Doc.value(item) if isinstance(item, yaml.ScalarNode) else None
+            v = self.doc.value(item) if isinstance(item, yaml.ScalarNode) else None
             if not isinstance(v, str) or not v.strip():
-                self.doc.fail(item, self._key(name), f"expected a string list item, got {_kind(item)}")
+                self.doc.fail(item, self._key(name),
+                              f"expected a string list item, got {_kind(self.doc, item)}")
             if v in out:
                 self.doc.fail(item, self._key(name), f"{v!r} is listed twice")
             out.append(v)
@@ -484,7 +495,8 @@ def _load_file(path: Path) -> Board:
     ptr_size = top.choice("ptr_size", (4, 8))
     if ptr_size not in ARCH_PTR_SIZES[arch]:
         allowed = " or ".join(str(p) for p in ARCH_PTR_SIZES[arch])
-        doc.fail(top.node("ptr_size"), "ptr_size", f"{ptr_size} is not allowed for arch {arch}; allowed: {allowed}")
+        doc.fail(top.node("ptr_size"), "ptr_size",
+                 f"{ptr_size} is not allowed for arch {arch}; allowed: {allowed}")
 
     dt_spec, dts_path, overlay_paths, include_dirs = _devicetree(doc, top.node("devicetree"))
     return Board(
@@ -526,7 +538,9 @@ def _resolve(doc: _Doc, node: yaml.Node, key: str, rel: str, want_dir: bool) -> 
     )
 
 
-def _devicetree(doc: _Doc, node: yaml.Node | None) -> tuple[DevicetreeSpec, Path, tuple[Path, ...], tuple[Path, ...]]:
+def _devicetree(
+    doc: _Doc, node: yaml.Node | None
+) -> tuple[DevicetreeSpec, Path, tuple[Path, ...], tuple[Path, ...]]:
     r = _Reader(doc, node, "devicetree", ("dts", "overlays", "include_dirs"))
     if not r.has("dts"):
         doc.fail(node, "devicetree.dts", "required key is missing", hint="e.g. dts: boards/my_board.dts")
@@ -560,10 +574,10 @@ def _heap(doc: _Doc, node: yaml.Node | None) -> HeapConfig:
 
 
 def _policy(doc: _Doc, node: yaml.Node | None) -> tuple[PolicyRule, ...] | None:
-    if node is None or (isinstance(node, yaml.ScalarNode) and _Doc.value(node) is None):
+    if node is None or (isinstance(node, yaml.ScalarNode) and doc.value(node) is None):
         return None
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        doc.fail(node, "smh_policy", f"expected a non-empty list of rules, got {_kind(node)}",
+        doc.fail(node, "smh_policy", f"expected a non-empty list of rules, got {_kind(doc, node)}",
                  hint="each rule is {mask: INT, value: INT, attr: CACHEABLE|NON_CACHEABLE|EXTERNAL}")
     rules = []
     for i, item in enumerate(node.value):
@@ -584,7 +598,7 @@ def _policy(doc: _Doc, node: yaml.Node | None) -> tuple[PolicyRule, ...] | None:
 
 
 def _cache(doc: _Doc, node: yaml.Node | None) -> CacheConfig | None:
-    if node is None or (isinstance(node, yaml.ScalarNode) and _Doc.value(node) is None):
+    if node is None or (isinstance(node, yaml.ScalarNode) and doc.value(node) is None):
         return None
     r = _Reader(doc, node, "cache", ("line_size", "size", "ways"))
     for k in ("line_size", "size", "ways"):

@@ -209,3 +209,16 @@ def test_board_path_is_absolute_when_given_relative(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     b = load_board("./t.yaml")
     assert b.path == (tmp_path / "t.yaml").resolve() and b.dts_path.is_absolute()
+
+
+def test_unknown_yaml_tag_is_a_located_error(tmp_path):
+    p = _board(tmp_path, _edit("vendor: V", "vendor: !vendor V"))
+    with pytest.raises(BoardError) as e:
+        load_board(p)
+    assert (e.value.line, e.value.column) == (2, 9) and "cannot read this value" in e.value.message
+
+
+def test_float_pointer_size_is_refused(tmp_path):
+    p = _board(tmp_path, _edit("ptr_size: 4", "ptr_size: 4.0"))
+    with pytest.raises(BoardError, match="ptr_size: 4.0 is not allowed; allowed: 4, 8"):
+        load_board(p)
