@@ -23,16 +23,19 @@ from .options import ValidationOptions
 from .rules import RULES, Rule
 
 
-def validate_devicetree(dt: Any, options: ValidationOptions | None = None) -> list[Diagnostic]:
+def validate_devicetree(
+    dt: Any, options: ValidationOptions | None = None, *, scan: Any = None
+) -> list[Diagnostic]:
     """Validate a loaded :class:`~smh_boot.devicetree.Devicetree`; findings in source order.
 
-    Raises InputError for unknown rule names in ``options`` and DevicetreeError when the tree
+    ``scan``: the caller's ``find_regions(dt, arch=options.arch)`` result, to save scanning
+    the tree twice (the boot stage has it anyway).  Raises InputError for unknown rule names in ``options`` and DevicetreeError when the tree
     itself cannot be read (a ``reg`` of the wrong length)."""
     from .adapter import layout_from_devicetree
 
     options = options or ValidationOptions()
     options.check(RULES)
-    return validate_layout(layout_from_devicetree(dt, options), options)
+    return validate_layout(layout_from_devicetree(dt, options, scan), options)
 
 
 __all__ = [

@@ -60,13 +60,16 @@ def _refs(dt: Any, node: Any) -> tuple[RegionRef, ...]:
     return tuple(out)
 
 
-def layout_from_devicetree(dt: Any, options: ValidationOptions | None = None) -> Layout:
+def layout_from_devicetree(dt: Any, options: ValidationOptions | None = None, scan: Any = None) -> Layout:
     """Build the :class:`Layout` of ``dt`` for ``options`` (architecture, SMH policy, DMA
-    compatibles).  Raises DevicetreeError (with a location) when a ``reg`` cannot be decoded."""
+    compatibles).  ``scan`` is the ``find_regions(dt, arch)`` result when the caller has it
+    already (the boot stage), else it is computed.  Raises DevicetreeError (with a location)
+    when a ``reg`` cannot be decoded."""
     from ..devicetree import MappingPolicy, find_regions, map_to_smh
 
     options = options or ValidationOptions()
-    scan = find_regions(dt, arch=options.arch)
+    if scan is None:
+        scan = find_regions(dt, arch=options.arch)
     policy = options.smh_policy if options.smh_policy is not None else MappingPolicy.default(options.arch)
     mapping = map_to_smh(scan.regions, policy)
     smh = {rec.path: int(region.attr) for rec, region in mapping.regions}
@@ -74,22 +77,36 @@ def layout_from_devicetree(dt: Any, options: ValidationOptions | None = None) ->
     records = {rec.path: rec for rec in (*scan.regions, *scan.disabled)}
     dma_compats = set(options.dma_compatibles)
 
+    # Per-parent facts asked once (siblings share them): the parent's path (dtlib recomputes
+    # Node.path on every access) and its #address-cells.
+    paths: dict[int, str] = {}
+    cells: dict[int, int] = {}
+
     sram = dt.chosen("zephyr,sram")
     layout = Layout(sram=sram.path if sram is not None else None,
                     files=(str(dt.dts_path), *map(str, dt.overlays)))
     for node in dt.nodes():
         props = node.props
-        path = node.path
         parent = node.parent
-        compat = tuple(dt.compatibles(node))
+        if parent is None:
+            path, parent_path = "/", None
+        else:
+            parent_path = paths[id(parent)]
+            path = f"{parent_path.rstrip('/')}/{node.name}"
+        paths[id(node)] = path
+        rec = records.get(path)
+        if rec is not None:
+            compat = tuple(rec.compatible)
+        else:
+            compat = tuple(_strings(props["compatible"])) if "compatible" in props else ()
         n = LayoutNode(
             path=path,
             name=node.name,
             unit_addr=node.unit_addr or None,
             labels=tuple(node.labels),
-            parent=parent.path if parent is not None else None,
+            parent=parent_path,
             compatible=compat,
-            okay=dt.status_okay(node),
+            okay=dt.status_okay(node) if "status" in props else True,
             location=dt.location(node),
         )
         n.in_reserved_memory = (
@@ -101,8 +118,13 @@ def layout_from_devicetree(dt: Any, options: ValidationOptions | None = None) ->
         n.is_memory = n.device_type == "memory" or "mmio-sram" in compat
         reg = props.get("reg")
         if reg is not None:
-            n.regs = tuple((r.addr, r.size or 0) for r in dt.reg(node))
-            n.raw_first_addr = _raw_first_addr(reg, dt.cells(node)[0])
+            # find_regions has decoded reg already for attributed nodes
+            regs = rec.regs if rec is not None else dt.reg(node)
+            n.regs = tuple((r.addr, r.size or 0) for r in regs)
+            key = id(parent)
+            if key not in cells:
+                cells[key] = dt.cells(node)[0]
+            n.raw_first_addr = _raw_first_addr(reg, cells[key])
             n.reg_location = dt.location(reg)
         size = props.get("size")
         if size is not None:
@@ -117,7 +139,6 @@ def layout_from_devicetree(dt: Any, options: ValidationOptions | None = None) ->
         if rn is not None:
             n.region_name = _string(rn)
             n.region_name_location = dt.location(rn)
-        rec = records.get(path)
         if rec is not None:
             n.attr = rec.attr
             n.attr_encoding = rec.attr_encoding

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ...heap.region import SmhAttr
 from ..diagnostic import Related
 from ..heapsize import heap_fit, min_heap_size
-from .base import Context, Finding, hexrange, rule
+from .base import Context, Finding, rule
 
 #: MAX_MULTI_HEAPS (include/zephyr/sys/multi_heap.h): per SMH attribute and in total
 MAX_MULTI_HEAPS = 8
@@ -99,10 +99,7 @@ def check_misaligned(ctx: Context) -> Iterator[Finding]:
 
 
 def _attr_name(a: int) -> str:
-    try:
-        return SmhAttr(a).name
-    except ValueError:
-        return str(a)
+    return SmhAttr(a).name if 0 <= a < len(SmhAttr) else str(a)
 
 
 @rule(
@@ -119,7 +116,8 @@ Zephyr's multi-heap holds at most MAX_MULTI_HEAPS = 8 heaps (a plain #define, no
   - mem_attr_heap_pool_init() creates at most 8 heaps from regions with software
     allocation bits; the 9th makes it return -ENOMEM.
 
-Heaps are counted in devicetree order, the order the platform code adds them.
+Heaps are counted in devicetree order, the order the platform code adds them. Each limit is
+reported once, at the first region past it, with the number of regions it leaves out.
 
 Fix: merge adjacent regions of the same attribute, or drop zephyr,memory-attr from regions
 that need not be heaps.
@@ -127,29 +125,34 @@ that need not be heaps.
 )
 def check_too_many(ctx: Context) -> Iterator[Finding]:
     per_attr: dict[int, list] = {}
+    over: dict[int, list] = {}
     total: list = []
     for n in ctx.heaps:
         if n.smh_attr is None:
             continue
         same = per_attr.setdefault(n.smh_attr, [])
         if len(same) >= MAX_MULTI_HEAPS:
-            yield Finding(
-                _where(n), n.path,
-                f"{len(same) + 1}th region for SMH attribute {_attr_name(n.smh_attr)}: "
-                f"shared_multi_heap_add() returns -ENOMEM (at most {MAX_MULTI_HEAPS} per attribute) "
-                "and the region is not used",
-                (Related(_where(same[0]), same[0].path, f"first {_attr_name(n.smh_attr)} heap"),),
-            )
+            over.setdefault(n.smh_attr, []).append(n)
             continue
         same.append(n)
         total.append(n)
-        if len(total) == MAX_MULTI_HEAPS + 1:
-            yield Finding(
-                _where(n), n.path,
-                f"{len(total)}th shared-multi-heap heap in total: sys_multi_heap holds "
-                f"{MAX_MULTI_HEAPS}, so sys_multi_heap_add_heap() asserts",
-                (Related(_where(total[0]), total[0].path, "first heap of the pool"),),
-            )
+    for attr, skipped in over.items():
+        n, first = skipped[0], per_attr[attr][0]
+        more = f" (and {len(skipped) - 1} more after it)" if len(skipped) > 1 else ""
+        yield Finding(
+            _where(n), n.path,
+            f"9th region for SMH attribute {_attr_name(attr)}: shared_multi_heap_add() returns "
+            f"-ENOMEM (at most {MAX_MULTI_HEAPS} per attribute) and the region is not used{more}",
+            (Related(_where(first), first.path, f"first {_attr_name(attr)} heap"),),
+        )
+    if len(total) > MAX_MULTI_HEAPS:
+        n = total[MAX_MULTI_HEAPS]
+        yield Finding(
+            _where(n), n.path,
+            f"9th shared-multi-heap heap in total ({len(total)} accepted by the per-attribute "
+            f"check): sys_multi_heap holds {MAX_MULTI_HEAPS}, so sys_multi_heap_add_heap() asserts",
+            (Related(_where(total[0]), total[0].path, "first heap of the pool"),),
+        )
     sw = [n for n in ctx.heaps if n.has_sw_alloc]
     if len(sw) > MAX_MULTI_HEAPS:
         n = sw[MAX_MULTI_HEAPS]
@@ -159,9 +162,3 @@ def check_too_many(ctx: Context) -> Iterator[Finding]:
             f"{MAX_MULTI_HEAPS} heaps and returns -ENOMEM at this one",
             (Related(_where(sw[0]), sw[0].path, "first mem_attr_heap region"),),
         )
-
-
-def describe_region(n) -> str:
-    """``name [range]`` of a region (used by messages of other families)."""
-    addr, size = n.regs[0]
-    return f"{n.name} {hexrange(addr, size)}"
