@@ -54,8 +54,8 @@ def test_board_validates_clean(name):
     "name, expected",
     [
         ("stm32h747i_disco_m7", [("SRAM1", 0x30000000, 0x20000, "CACHEABLE"),
-                                 ("SRAM2", 0x30020000, 0x20000, "NON_CACHEABLE"),
                                  ("SRAM3", 0x30040000, 0x8000, "NON_CACHEABLE"),
+                                 ("SRAM2", 0x30020000, 0x20000, "NON_CACHEABLE"),
                                  ("SDRAM2", 0xD0000000, 0x2000000, "CACHEABLE")]),
         ("mimxrt1170_evk", [("OCRAM1_CACHED", 0x20240000, 0x40000, "CACHEABLE"),
                             ("OCRAM2_NOCACHE", 0x202C0000, 0x10000, "NON_CACHEABLE"),
@@ -137,3 +137,28 @@ def test_mem_attr_heap_overlay_applies_unchanged_on_qemu_cortex_m3():
         ("memory@2000E000", 0x2000E000, 0x1000, 0x00050009),
     ]
     assert [d for d in _diagnostics(board, dt) if d.severity == "error"] == []
+
+
+@pytest.mark.parametrize("name", ["stm32h747i_disco_m7", "mimxrt1170_evk", "esp32s3_devkitc"])
+def test_non_cacheable_memory_regions_are_the_first_heap_of_their_attribute(name):
+    # The pool hands out the first heap of an attribute that fits (heaps are added in
+    # devicetree order), so a device's dedicated non-cacheable region must come first or its
+    # descriptors land elsewhere.
+    from smh_boot.heap.region import SmhAttr
+
+    board = load_board(name)
+    dt, scan = _regions(board)
+    mapping = dtmod.map_to_smh(scan.regions, _policy(board))
+    first = {}
+    for rec, smh in mapping.regions:
+        first.setdefault(SmhAttr(smh.attr).name, rec.path)
+    attr_of = {rec.path: SmhAttr(smh.attr).name for rec, smh in mapping.regions}
+    checked = 0
+    for node in dt.nodes():
+        if "memory-region" not in node.props or not dt.status_okay(node):
+            continue
+        for target in dt.phandle_targets(node, "memory-region"):
+            if attr_of.get(target.path) == "NON_CACHEABLE":
+                assert first["NON_CACHEABLE"] == target.path, node.path
+                checked += 1
+    assert checked >= 1
