@@ -203,3 +203,12 @@ def test_esp32s3_lcd_cam_uses_external_psram():
     psram = dt.label2node["psram0"]
     (pa, ps), (ta, ts) = reg(dt, psram)[0], reg(dt, target)[0]
     assert pa <= ta and ta + ts <= pa + ps
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_yaml_cpu_matches_the_devicetree_cpu(name):
+    board = load_board(name)
+    cpu = tree(name).get_node("/cpus/cpu@0")
+    assert [c.split(",", 1)[1] for c in compatibles(cpu)] == [board.cpu]
+    if "d-cache-line-size" in cpu.props and board.cache is not None:
+        assert cpu.props["d-cache-line-size"].to_num() == board.cache.line_size
