@@ -164,7 +164,10 @@ class Devicetree:
         self.dts_path = dts_path
         self.overlays = overlays
         self.include_dirs = include_dirs
+        # Per-bus caches: every child of a bus shares its cells and ranges, and a board with
+        # thousands of regions under one bus would otherwise decode them once per child.
         self._ranges_cache: dict[int, list[tuple[int, int, int]] | None] = {}
+        self._cells_cache: dict[int, tuple[int, int]] = {}
 
     # ------------------------------------------------------------------ lookup
 
@@ -312,21 +315,21 @@ class Devicetree:
         """Nodes describing memory, in devicetree order: ``device_type = "memory"``,
         ``compatible`` with "mmio-sram" or "zephyr,memory-region", children of
         /reserved-memory."""
-        out = []
-        for node in self.nodes():
-            p = node.parent
-            if p is not None and p.parent is not None and p.parent.parent is None \
-                    and p.name == "reserved-memory":
-                out.append(node)
-                continue
-            if "device_type" in node.props and self.str_prop(node, "device_type") == "memory":
-                out.append(node)
-                continue
-            if "compatible" in node.props:
-                compat = self.compatibles(node)
-                if "mmio-sram" in compat or "zephyr,memory-region" in compat:
-                    out.append(node)
-        return out
+        return [node for node in self.nodes() if self.is_memory_node(node)]
+
+    def is_memory_node(self, node: Any) -> bool:
+        """True for a node :meth:`memory_nodes` would list."""
+        p = node.parent
+        if p is not None and p.name == "reserved-memory" and p.parent is not None \
+                and p.parent.parent is None:
+            return True
+        props = node.props
+        if "device_type" in props and self.str_prop(node, "device_type") == "memory":
+            return True
+        if "compatible" in props:
+            compat = self.compatibles(node)
+            return "mmio-sram" in compat or "zephyr,memory-region" in compat
+        return False
 
     # ------------------------------------------------------------------ addresses
 
@@ -334,10 +337,12 @@ class Devicetree:
         """``(#address-cells, #size-cells)`` that apply to ``node``'s ``reg`` (its parent's;
         defaults 2 and 1)."""
         parent = node.parent if node.parent is not None else node
-        return (
-            self.int_prop(parent, "#address-cells", DEFAULT_ADDRESS_CELLS),  # type: ignore[return-value]
-            self.int_prop(parent, "#size-cells", DEFAULT_SIZE_CELLS),
-        )
+        cells = self._cells_cache.get(id(parent))
+        if cells is None:
+            ac = self.int_prop(parent, "#address-cells", DEFAULT_ADDRESS_CELLS)
+            sc = self.int_prop(parent, "#size-cells", DEFAULT_SIZE_CELLS)
+            cells = self._cells_cache[id(parent)] = (ac, sc)  # type: ignore[assignment]
+        return cells  # type: ignore[return-value]
 
     def reg(self, node: Any) -> list[Reg]:
         """``reg`` entries of ``node`` as CPU addresses ([] when absent).

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..attrs import MPU_STRING_ATTRS, STRING_ATTRS, decode_attr
+from ..attrs import MPU_STRING_ATTRS, STRING_ATTRS, AttrDecoding, decode_attr
 from ..errors import DevicetreeError
 from .load import Devicetree
 from .model import DtWarning, RegionRecord, RegionScan
@@ -33,15 +33,15 @@ def find_regions(dt: Devicetree, arch: str | None = None) -> RegionScan:
     None) selects how architecture bits are named.  Raises DevicetreeError (located) for a
     region whose ``reg`` or attribute cannot be read."""
     scan = RegionScan(arch=arch)
+    decoded: dict[int, AttrDecoding] = {}  # boards repeat a handful of values many times
     for node in dt.nodes():
         props = node.props
         if ATTR_PROP not in props and MPU_PROP not in props:
+            if dt.is_memory_node(node):
+                scan.without_attr.append(node.path)
             continue
-        rec = _record(dt, node, arch, scan.warnings)
+        rec = _record(dt, node, arch, scan.warnings, decoded)
         (scan.regions if rec.status == "okay" else scan.disabled).append(rec)
-    scan.without_attr = [
-        n.path for n in dt.memory_nodes() if ATTR_PROP not in n.props and MPU_PROP not in n.props
-    ]
     return scan
 
 
@@ -98,8 +98,17 @@ def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning]) -> tuple[int, st
     return value, "mpu-string", text, prop
 
 
-def _record(dt: Devicetree, node: Any, arch: str | None, warnings: list[DtWarning]) -> RegionRecord:
+def _record(
+    dt: Devicetree,
+    node: Any,
+    arch: str | None,
+    warnings: list[DtWarning],
+    decoded: dict[int, AttrDecoding],
+) -> RegionRecord:
     value, encoding, raw, prop = _attr(dt, node, warnings)
+    decoding = decoded.get(value)
+    if decoding is None:
+        decoding = decoded[value] = decode_attr(value, arch)
     regs = dt.reg(node)
     if not regs or regs[0].size is None:
         raise DevicetreeError(
@@ -120,7 +129,7 @@ def _record(dt: Devicetree, node: Any, arch: str | None, warnings: list[DtWarnin
         attr=value,
         attr_encoding=encoding,
         attr_raw=raw,
-        decoded=decode_attr(value, arch),
+        decoded=decoding,
         no_map="no-map" in props,
         reusable="reusable" in props,
         status=dt.status(node),
