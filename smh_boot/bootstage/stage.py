@@ -3,6 +3,7 @@ mem_attr -> cache/DMA -> devices, with a deterministic boot log."""
 
 from __future__ import annotations
 
+import bisect
 import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -28,6 +29,7 @@ def boot(
     stress: bool = False,
     include_dirs: Sequence[str | os.PathLike] = (),
     pool_hook: Callable[[Any], Any] | None = None,
+    collect_coherency: bool = False,
 ) -> System:
     """Boot a board and return the :class:`System`.
 
@@ -38,7 +40,9 @@ def boot(
     are logged and the boot goes on.  ``seed`` and ``stress`` drive the cache stress modes.
     ``pool_hook(pool)`` is called with the SharedMultiHeap right after it is created, before
     ``pool_init()`` (e.g. to record an allocation trace); if it returns an object, that object
-    is used as the pool from then on (a recording proxy).
+    is used as the pool from then on (a recording proxy).  The coherency checker raises
+    :class:`~smh_boot.errors.CoherencyError` on the first finding; ``collect_coherency=True``
+    collects the reports in ``system.memsys.checker.reports`` instead.
     """
     from ..board import default_board, load_board
     from ..devicetree import (
@@ -92,9 +96,13 @@ def boot(
     if _opt(b, "mem_attr", "heap", False):
         mem_attr_heap = MemAttrHeap(mem_attr, memory=memory, config=heap_cfg)
         rc = _safe_call(mem_attr_heap.pool_init)
-        log.line(f"mem_attr_heap: pool_init -> {rc}")
+        log.line(f"mem_attr_heap: pool_init -> {rc}, {len(mem_attr_heap.heaps)} heap(s)")
+        for sys_heap, key in mem_attr_heap.heaps:
+            log.line(f"mem_attr_heap: key {key:#07x} heap [{sys_heap.addr:#010x}-"
+                     f"{sys_heap.addr + sys_heap.size - 1:#010x}] {sys_heap.end_chunk} chunks "
+                     f"{'big' if sys_heap.big else 'small'}, first block +{sys_heap.first_block_offset:#x}")
 
-    cache, memsys, dma = _memory_system(b, memory, infos, pool, seed, stress)
+    cache, memsys, dma = _memory_system(b, memory, infos, pool, seed, stress, collect_coherency)
 
     system = System(
         board=b,
@@ -225,39 +233,49 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
 
 
 def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], pool: Any,
-                   seed: int, stress: bool):
-    from ..memory import AllocationInfo, DataCache, DmaEngine, MemorySystem, StressConfig
+                   seed: int, stress: bool, collect: bool):
+    """Data cache (from the board), MemorySystem with a coherency checker, DMA engine.
+
+    Memory is cacheable unless a region's attribute says otherwise: SMH NON_CACHEABLE heaps and
+    unmapped regions whose zephyr,memory-attr decodes as non-cacheable."""
+    from ..memory import AllocationInfo, CoherencyChecker, DataCache, DmaEngine, MemorySystem
+    from ..memory import StressConfig
 
     cache_cfg = getattr(b, "cache", None)
     cache = None
     if cache_cfg:
         get = cache_cfg.get if isinstance(cache_cfg, dict) else lambda k, d=None: getattr(cache_cfg, k, d)
         cache = DataCache(line_size=get("line_size", 32), size=get("size", 32768), ways=get("ways", 4))
-    noncacheable = [(i.addr, i.size) for i in infos if i.attr == "NON_CACHEABLE"]
-    noncacheable += [(i.addr, i.size) for i in infos
-                     if i.attr is None and i.record is not None and i.record.decoded is not None
-                     and i.record.decoded.cacheable is False]
-    noncacheable.sort()
+    nc = sorted(
+        (i.addr, i.end) for i in infos
+        if i.attr == "NON_CACHEABLE"
+        or (i.attr is None and i.record is not None and i.record.decoded is not None
+            and i.record.decoded.cacheable is False)
+    )
+    nc_starts = [a for a, _ in nc]
+    nc_ends = [e for _, e in nc]
 
     def cacheable(addr: int) -> bool:
-        for base, size in noncacheable:
-            if base <= addr < base + size:
-                return False
-        return True
-
-    names = {i.addr: i.name for i in infos}
+        i = bisect.bisect_right(nc_starts, addr) - 1
+        return not (i >= 0 and addr < nc_ends[i])
 
     def owner_lookup(addr: int):
         blk = pool.block_at(addr)
         if blk is None:
             return None
-        region = pool.heaps[blk.heap_index].region
-        return AllocationInfo(blk.addr, blk.size, names.get(region.addr), blk.owner)
+        return AllocationInfo(blk.addr, blk.size, _region_name(infos, blk.addr), blk.owner)
 
-    stress_cfg = StressConfig(seed=seed) if stress else None
+    checker = CoherencyChecker(raise_errors=not collect)
     memsys = MemorySystem(memory, cache, cacheable=cacheable, owner_lookup=owner_lookup,
-                          stress=stress_cfg)
+                          stress=StressConfig(seed=seed) if stress else None, checker=checker)
     return cache, memsys, DmaEngine(memsys)
+
+
+def _region_name(infos: list[HeapRegionInfo], addr: int) -> str | None:
+    for i in infos:
+        if i.addr <= addr < i.end:
+            return i.name
+    return None
 
 
 def _registry(drivers: Any) -> DriverRegistry | None:
