@@ -7,6 +7,7 @@ Exit status: 0 no error-level finding, 1 error-level findings, 2 the input could
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -26,6 +27,16 @@ def _parse_severities(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _shown(path) -> str:
+    """A board's absolute path as a path relative to the working directory when it lies below
+    it, so diagnostics read ``dts/boards/x.dts:12:3`` rather than the full path."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _board_inputs(name: str):
     """(dts, overlays, include_dirs, option defaults) of a board definition."""
     try:
@@ -40,7 +51,8 @@ def _board_inputs(name: str):
         "runtime_stats": b.heap.runtime_stats,
         "policy_rules": b.policy_rules(),
     }
-    return b.dts_path, tuple(b.overlay_paths), tuple(b.include_dirs), defaults
+    return (_shown(b.dts_path), tuple(map(_shown, b.overlay_paths)), tuple(map(_shown, b.include_dirs)),
+            defaults)
 
 
 @click.command("validate")

@@ -200,3 +200,22 @@ def test_board_option(capsys):
     assert rc == 0 and out.endswith("no findings\n")
     rc, _, err = run(capsys, "--board", "no_such_board")
     assert rc == 2 and "no_such_board" in err
+
+
+def test_readme_example_is_real_output(capsys, monkeypatch):
+    """The console block of the README's validate section is what the command prints."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("<!-- section:validate -->"):readme.index("<!-- /section:validate -->")]
+    block = re.search(r"```console\n\$ (.*?)\n(.*?)```", section, re.DOTALL)
+    assert block, "no console example in the validate section"
+    argv = shlex.split(block.group(1))
+    assert argv[:2] == ["smh-boot", "validate"]
+    monkeypatch.chdir(root)
+    rc, out, _ = run(capsys, *argv[2:])
+    assert rc == 1
+    assert out == block.group(2)
