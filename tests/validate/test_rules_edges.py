@@ -208,3 +208,29 @@ def test_diagnostic_str_and_sorting():
     none = Diagnostic("region-zero-size", "error", "x", None, None)
     assert sorted([none, d, e], key=Diagnostic.sort_key) == [e, d, none]
     assert str(none) == "smh-boot: error: x [region-zero-size]"
+
+
+def test_reserved_mmio_sram_child_is_still_checked_for_backing_memory(tmp_path):
+    body = """
+	sram0: memory@20000000 {
+		device_type = "memory";
+		reg = <0x20000000 0x10000>;
+	};
+	reserved-memory {
+		#address-cells = <1>;
+		#size-cells = <1>;
+		ranges;
+		inside: memory@2000f000 {
+			compatible = "zephyr,memory-region", "mmio-sram";
+			reg = <0x2000f000 0x1000>;
+			zephyr,memory-region = "INSIDE";
+		};
+		beyond: memory@20010000 {
+			compatible = "zephyr,memory-region", "mmio-sram";
+			reg = <0x20010000 0x1000>;
+			zephyr,memory-region = "BEYOND";
+		};
+	};
+"""
+    (d,) = validate(tmp_path, body)
+    assert d.rule == "region-outside-memory" and d.node == "/reserved-memory/memory@20010000"

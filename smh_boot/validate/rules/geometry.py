@@ -97,9 +97,11 @@ def _declares_memory(ctx: Context, n: LayoutNode) -> bool:
     """The node describes memory itself rather than carving a region out of memory: a memory
     node, the chosen zephyr,sram, or a zephyr,memory-region node outside /reserved-memory that
     is not nested in a memory node (a TCM, an SRAM bank)."""
+    if n.in_reserved_memory:
+        return False  # carved out of memory by definition, whatever its compatible says
     if _is_memory(ctx, n):
         return True
-    if n.in_reserved_memory or n.region_name is None and "zephyr,memory-region" not in n.compatible:
+    if n.region_name is None and "zephyr,memory-region" not in n.compatible:
         return False
     parent = ctx.layout.get(n.parent)
     return not (parent is not None and _is_memory(ctx, parent))
@@ -110,8 +112,8 @@ def _declares_memory(ctx: Context, n: LayoutNode) -> bool:
     "warning",
     "a region is not inside any memory the devicetree describes",
     """
-A region carved out of memory (a reserved-memory child, a node nested in a memory node, a
-node that only carries zephyr,memory-attr) is not contained in any status-okay memory the
+A region carved out of memory (a reserved-memory child - even one marked mmio-sram -, a node
+nested in a memory node, a node that only carries zephyr,memory-attr) is not contained in any status-okay memory the
 devicetree describes: device_type = "memory" nodes, mmio-sram nodes (including
 zephyr,memory-region + mmio-sram carve-outs), the chosen zephyr,sram, or its parent memory
 node. Adjacent memories count as one span, so a region may straddle two contiguous banks.
@@ -127,7 +129,8 @@ Fix: correct the region's reg, or add/enable the memory node that backs it.
 """,
 )
 def check_outside_memory(ctx: Context) -> Iterator[Finding]:
-    spans = [(a, a + s) for m in ctx.memories for a, s in m.regs if s > 0]
+    # Reserved-memory children back nothing themselves (and must not contain themselves).
+    spans = [(a, a + s) for m in ctx.memories if not m.in_reserved_memory for a, s in m.regs if s > 0]
     starts, ends = _merged(spans)
     for n in ctx.regions:
         if _declares_memory(ctx, n):
