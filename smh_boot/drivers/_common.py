@@ -102,13 +102,15 @@ def region_alloc(
     return buf
 
 
-def require_attr(device: "Device", buf: Buffer, *allowed: SmhAttr) -> None:
-    """DeviceInitError unless ``buf`` came from a heap of one of the ``allowed`` attributes
-    (a driver whose hardware cannot cope with the cache refuses a cacheable buffer at init,
-    as Zephyr's drivers do with ``-EFAULT``)."""
-    if buf.attr not in {a.name for a in allowed}:
-        names = " or ".join(a.name for a in allowed)
-        raise DeviceInitError(f"'{buf.name}' is {buf.attr} memory; this device needs {names}")
+def require_noncacheable(device: "Device", buf: Buffer) -> None:
+    """DeviceInitError when the CPU reaches ``buf`` through the data cache: a driver whose
+    hardware cannot live with the cache refuses such a buffer at init, as Zephyr's async UART
+    drivers refuse one with ``-EFAULT``.  Without a data cache every buffer is fine."""
+    if device.memsys.any_cacheable(buf.addr, buf.size):
+        raise DeviceInitError(
+            f"'{buf.name}' at {buf.addr:#x} ({buf.attr} in {buf.region}) is cacheable; this "
+            "device needs non-cacheable memory: point its memory-region at a NON_CACHEABLE region"
+        )
 
 
 def dma_channel(device: "Device") -> int:

@@ -3,8 +3,9 @@
 Zephyr's async UART drivers on cached cores (``uart_stm32``, ``uart_mcux_lpuart``) refuse
 buffers in cacheable memory: the DMA writes received bytes while the CPU may be reading the
 ring, so no cache maintenance can be placed correctly.  This driver does what they require:
-both buffers come from ``NON_CACHEABLE`` memory (or the node's ``memory-region``), every
-transfer declares ``requires_noncacheable``, and no maintenance is needed.
+both buffers come from ``NON_CACHEABLE`` memory (or the node's ``memory-region``; init fails
+when that memory is cacheable), every transfer declares ``requires_noncacheable``, and no
+maintenance is needed.
 
 Operations: :meth:`DmaUart.receive` (the line delivers bytes; the DMA writes them into the
 ring; the driver reads them out) and :meth:`DmaUart.send` (the driver copies into the TX
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import as_device, dma_channel, prop_int, region_alloc
+from ._common import as_device, dma_channel, prop_int, region_alloc, require_noncacheable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -51,6 +52,7 @@ class DmaUart(Driver):
         self.tx_size = prop_int(device, "tx-buffer-size", 128)
         self.rx_ring = self._alloc("rx-ring", self.ring_size)
         self.tx_buf = self._alloc("tx-buffer", self.tx_size)
+        self._check_buffers()
         self.channel = dma_channel(device)
         self.head = 0
         self.tail = 0
@@ -60,6 +62,11 @@ class DmaUart(Driver):
 
     def _alloc(self, name: str, size: int) -> "Buffer":
         return region_alloc(self.device, name, self.ring_attr, size)
+
+    def _check_buffers(self) -> None:
+        """Refuse cacheable buffers up front (the DMA writes the ring while the CPU reads it)."""
+        require_noncacheable(self.device, self.rx_ring)
+        require_noncacheable(self.device, self.tx_buf)
 
     # ------------------------------------------------------------------ reception
     @as_device

@@ -1,0 +1,55 @@
+"""Booting each showcase board binds its drivers, and the boot log shows their buffers; the
+shipped drivers are what the boards' ``drivers:`` lists name."""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+import pytest
+from drvrig import SHOWCASE, boot_board
+
+from smh_boot.board import list_boards, load_board
+from smh_boot.bootstage.bootlog import human_size
+from smh_boot.drivers import default_registry
+from smh_boot.drivers.shipped import DRIVERS
+
+
+@pytest.mark.parametrize("board", SHOWCASE)
+def test_boot_binds_every_listed_driver_and_logs_buffers(board: str) -> None:
+    s = boot_board(board)
+    b = load_board(board)
+    assert s.ready, [d.init_error for d in s.device_list]
+    assert {d.compatible for d in s.device_list} == set(b.drivers)
+    for dev in s.device_list:
+        assert dev.buffers, f"{dev.name} allocated nothing"
+        head = f"] {dev.name} ({dev.compatible}) {type(dev.driver).__name__}: ok"
+        at = next(i for i, line in enumerate(s.log) if line.endswith(head))
+        block = s.log[at + 1 : at + 1 + len(dev.buffers)]
+        for buf, line in zip(dev.buffers, block):
+            assert line == (
+                f"    buffer {buf.name} {buf.addr:#010x} {human_size(buf.size)} {buf.attr} in {buf.region}"
+            )
+
+
+def test_dma_controllers_come_up_before_their_clients() -> None:
+    s = boot_board("stm32h747i_disco_m7")
+    order = [d.name for d in s.device_list]
+    assert order.index("dma@40020000") < order.index("serial@40011000")
+    assert [d.level.name for d in s.device_list] == ["PRE_KERNEL_1", "PRE_KERNEL_1", "POST_KERNEL", "POST_KERNEL"]
+
+
+def test_shipped_drivers_cover_every_board_driver_list() -> None:
+    shipped = {c for cls in DRIVERS for c in cls.compatibles}
+    for b in list_boards():
+        assert set(b.drivers) <= shipped, (b.name, set(b.drivers) - shipped)
+    reg = default_registry()
+    for cls in DRIVERS:
+        assert all(reg.lookup([c]).cls is cls for c in cls.compatibles)
+
+
+def test_shipped_module_is_the_entry_point() -> None:
+    eps = [ep for ep in importlib.metadata.entry_points(group="smh_boot.drivers") if ep.name == "shipped"]
+    if not eps:
+        pytest.skip('pyproject.toml does not declare [project.entry-points."smh_boot.drivers"] yet')
+    assert eps[0].value == "smh_boot.drivers.shipped"
+    assert eps[0].load().DRIVERS == DRIVERS
