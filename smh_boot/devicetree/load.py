@@ -215,18 +215,19 @@ class Devicetree:
         """True if ``node`` has property ``name``."""
         return name in node.props
 
+    def _typed(self, prop: Any, kinds: tuple[Any, ...], wanted: str, hint: str) -> None:
+        # One check for every typed accessor: wrong type -> located DevicetreeError.
+        if prop.type not in kinds:
+            raise self.error(prop, f"'{prop.name}' must be {wanted}; not: {str(prop).strip()}", hint)
+
     def int_prop(self, node: Any, name: str, default: int | None = None) -> int | None:
         """Property ``name`` as one 32-bit number (``<n>``), ``default`` when absent;
         DevicetreeError when it is something else."""
         prop = node.props.get(name)
         if prop is None:
             return default
-        if prop.type is not dtlib.Type.NUM:
-            raise self.error(
-                prop,
-                f"'{name}' must be one number, like {name} = <1>; not: {str(prop).strip()}",
-                "write the value as a single cell between < >",
-            )
+        self._typed(prop, (dtlib.Type.NUM,), f"one number, like {name} = <1>",
+                    "write the value as a single cell between < >")
         return int.from_bytes(prop.value, "big")
 
     def nums_prop(self, node: Any, name: str) -> list[int] | None:
@@ -237,12 +238,8 @@ class Devicetree:
             return None
         if not prop.value and prop.type is dtlib.Type.EMPTY:
             return []
-        if prop.type not in (dtlib.Type.NUM, dtlib.Type.NUMS):
-            raise self.error(
-                prop,
-                f"'{name}' must be a list of numbers between < >; not: {str(prop).strip()}",
-                "a string (or a reference) stands where numbers belong",
-            )
+        self._typed(prop, (dtlib.Type.NUM, dtlib.Type.NUMS), "a list of numbers between < >",
+                    "a string (or a reference) stands where numbers belong")
         v = prop.value
         return [int.from_bytes(v[i : i + 4], "big") for i in range(0, len(v), 4)]
 
@@ -251,12 +248,8 @@ class Devicetree:
         prop = node.props.get(name)
         if prop is None:
             return default
-        if prop.type is not dtlib.Type.STRING:
-            raise self.error(
-                prop,
-                f"'{name}' must be one string, like {name} = \"text\"; not: {str(prop).strip()}",
-                "quote the value",
-            )
+        self._typed(prop, (dtlib.Type.STRING,), f'one string, like {name} = "text"',
+                    "quote the value")
         return prop.value.decode("utf-8", errors="replace")[:-1]
 
     def strings_prop(self, node: Any, name: str) -> list[str]:
@@ -264,8 +257,8 @@ class Devicetree:
         prop = node.props.get(name)
         if prop is None:
             return []
-        if prop.type not in (dtlib.Type.STRING, dtlib.Type.STRINGS):
-            raise self.error(prop, f"'{name}' must be a list of strings", "quote each value")
+        self._typed(prop, (dtlib.Type.STRING, dtlib.Type.STRINGS), "a list of strings",
+                    "quote each value")
         return prop.value.decode("utf-8", errors="replace").split("\0")[:-1]
 
     def prop_kind(self, node: Any, name: str) -> str | None:

@@ -45,6 +45,15 @@ def find_regions(dt: Devicetree, arch: str | None = None) -> RegionScan:
     return scan
 
 
+def _deprecated(dt: Devicetree, node: Any, prop: Any, old: str, macro: str, code: str) -> DtWarning:
+    return DtWarning(
+        f"{node.path}: {old} is deprecated; write {ATTR_PROP} = <( {macro} )>; "
+        f"after #include {_ARM_HEADER}",
+        dt.location(prop),
+        code,
+    )
+
+
 def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning]) -> tuple[int, str, int | str, Any]:
     # -> (value, encoding, raw, property object)
     props = node.props
@@ -63,10 +72,8 @@ def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning]) -> tuple[int, st
             text = dt.str_prop(node, ATTR_PROP) or ""
             if text in STRING_ATTRS:
                 value, macro = STRING_ATTRS[text]
-                warnings.append(DtWarning(
-                    f"{node.path}: {ATTR_PROP} = \"{text}\" is the deprecated string form; "
-                    f"write {ATTR_PROP} = <( {macro} )>; after #include {_ARM_HEADER}",
-                    dt.location(prop), "deprecated-string-attr",
+                warnings.append(_deprecated(
+                    dt, node, prop, f'{ATTR_PROP} = "{text}"', macro, "deprecated-string-attr"
                 ))
                 return value, "string", text, prop
             raise dt.error(
@@ -90,11 +97,7 @@ def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning]) -> tuple[int, st
             f"replace it with {ATTR_PROP} = <( DT_MEM_ARM(ATTR_MPU_...) )>;",
         )
     value, macro = STRING_ATTRS[text]
-    warnings.append(DtWarning(
-        f"{node.path}: {MPU_PROP} is deprecated; write {ATTR_PROP} = <( {macro} )>; "
-        f"after #include {_ARM_HEADER}",
-        dt.location(prop), "deprecated-mpu-string",
-    ))
+    warnings.append(_deprecated(dt, node, prop, MPU_PROP, macro, "deprecated-mpu-string"))
     return value, "mpu-string", text, prop
 
 
