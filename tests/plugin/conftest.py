@@ -2,7 +2,12 @@
 
 import pytest
 
-pytest_plugins = ["pytester"]
+
+def pytest_configure(config):
+    # ``pytest_plugins = ["pytester"]`` is only allowed in the rootdir's conftest; registering
+    # the plugin here has the same effect for this folder (its options get their defaults).
+    if not config.pluginmanager.hasplugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")
 
 
 @pytest.fixture
