@@ -105,7 +105,7 @@ class DriverRegistry:
 
 #: The process-wide registry filled by @register_driver and entry points.
 _REGISTRY = DriverRegistry()
-_EP_LOCK = threading.Lock()
+_EP_LOCK = threading.RLock()
 _EP_LOADED = False
 
 
@@ -118,6 +118,9 @@ def register_driver(
     lvl = InitLevel.parse(level)
 
     def deco(cls: type[Driver]) -> type[Driver]:
+        # Entry-point drivers first, so a driver registered by the user for the same
+        # compatible replaces a shipped one rather than being replaced by it later.
+        load_entry_point_drivers()
         if not (isinstance(cls, type) and issubclass(cls, Driver)):
             raise TypeError(f"@register_driver expects a Driver subclass, got {cls!r}")
         cls.compatibles = tuple(compatibles)
