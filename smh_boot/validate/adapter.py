@@ -14,6 +14,10 @@ from .model import Layout, LayoutNode, RegionRef
 from .options import ValidationOptions
 
 _REF_PROPS = ("memory-region", "memory-regions")
+#: property kinds (Devicetree.prop_kind) that can be a list of phandles: <&a &b> or raw <0x5>
+_PHANDLE_KINDS = ("phandle", "phandles", "num", "nums")
+_KIND_TEXT = {"string": "a string", "strings": "strings", "empty": "no value", "path": "a path",
+              "bytes": "bytes"}
 
 
 def _string(prop: Any) -> str:
@@ -48,6 +52,10 @@ def _refs(dt: Any, node: Any) -> tuple[RegionRef, ...]:
         if prop is None:
             continue
         loc = dt.location(prop)
+        kind = dt.prop_kind(node, pname)
+        if kind not in _PHANDLE_KINDS:
+            out.append(RegionRef(pname, None, 0, None, loc, f"holds {_KIND_TEXT.get(kind, kind)}, not phandles"))
+            continue
         value = bytes(prop.value)
         # Each cell is one phandle (memory-region carries no specifier cells); dtlib has
         # already turned &label references into numbers.

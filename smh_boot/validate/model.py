@@ -23,13 +23,15 @@ class RegionRef:
     """One phandle of a device's ``memory-region``/``memory-regions`` property.
 
     ``target`` is the path of the node it resolves to, or None when the phandle resolves to
-    nothing; ``name`` is the matching ``memory-region-names`` entry, if any."""
+    nothing; ``name`` is the matching ``memory-region-names`` entry, if any; ``problem`` says
+    why the property could not be read as phandles at all (then ``target`` is None)."""
 
     prop: str
     target: str | None
     index: int
     name: str | None = None
     location: Any = None
+    problem: str | None = None
 
 
 @dataclass

@@ -234,3 +234,28 @@ def test_reserved_mmio_sram_child_is_still_checked_for_backing_memory(tmp_path):
 """
     (d,) = validate(tmp_path, body)
     assert d.rule == "region-outside-memory" and d.node == "/reserved-memory/memory@20010000"
+
+
+def test_memory_region_that_is_no_phandle(tmp_path):
+    body = """
+	dev: dev@40000000 {
+		compatible = "vnd,dev";
+		reg = <0x40000000 0x100>;
+		memory-region = "dma_pool";
+	};
+"""
+    (d,) = validate(tmp_path, body)
+    assert d.rule == "memory-region-dangling"
+    assert d.message == "memory-region holds a string, not phandles: write memory-region = <&label>;"
+    assert d.location.line == 12
+
+
+def test_wrong_reg_length_is_an_input_error_with_a_line(tmp_path):
+    import pytest
+
+    from smh_boot.errors import DevicetreeError
+
+    body = "\tr: memory@20000000 {\n\t\tcompatible = \"mmio-sram\";\n\t\treg = <0x20000000 0x100 0x5>;\n\t};\n"
+    with pytest.raises(DevicetreeError) as e:
+        validate(tmp_path, body)
+    assert e.value.line == 10 and "reg" in e.value.message

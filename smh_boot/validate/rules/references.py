@@ -40,7 +40,9 @@ def check_dangling(ctx: Context) -> Iterator[Finding]:
         for ref in dev.refs:
             target = ctx.layout.get(ref.target)
             which = f"{ref.prop}[{ref.index}]" + (f" (\"{ref.name}\")" if ref.name else "")
-            if ref.target is None:
+            if ref.problem is not None:
+                yield Finding(_ref_where(dev, ref), dev.path, f"{ref.prop} {ref.problem}: write {ref.prop} = <&label>;")
+            elif ref.target is None:
                 yield Finding(_ref_where(dev, ref), dev.path, f"{which} is a phandle that resolves to no node")
             elif target is None or not target.okay:
                 yield Finding(
