@@ -97,6 +97,15 @@ def used_blocks(heap: SysHeap) -> list[tuple[int, int, int]]:
     return out
 
 
+def in_free_chunk(heap: SysHeap, ptr: int) -> bool:
+    """True when the data of a free chunk holds ``ptr`` (a pointer that was freed)."""
+    rel = ptr - heap.base
+    try:
+        return any(not u and 8 * c < rel < 8 * (c + sz) for c, sz, u in chunks(heap))
+    except HeapCorruption:
+        return False
+
+
 def block_span(heap: SysHeap, ptr: int) -> tuple[int, int]:
     """(bytes from ptr to the next chunk header, usable_size as Zephyr reports it)."""
     c = (ptr - heap.base - heap.hdr) >> 3

@@ -716,10 +716,8 @@ def _overflow(heap: SysHeap, ptr: int, c: int, op: str) -> Exception:
 
 
 def _not_live(heap: SysHeap, ptr: int, op: str) -> Exception:
-    c = (ptr - heap.base - heap.hdr) >> 3
-    inside = heap.chunk0 <= c < heap.end_chunk
-    if inside and ptr == heap.base + heap.hdr + 8 * c and not heap._SZ[c] & 1:
-        cls, what = DoubleFree, "it was already freed (double free?)"
+    if _inspect.in_free_chunk(heap, ptr):
+        cls, what = DoubleFree, "it points into free memory: was it freed already (double free?)"
     else:
         cls, what = InvalidFree, "it is not the start of a live block of this pool"
     return _c_error(
