@@ -81,11 +81,12 @@ class HeapConfig:
 
     ``runtime_stats`` = ``CONFIG_SYS_HEAP_RUNTIME_STATS``, ``alloc_loops`` =
     ``CONFIG_SYS_HEAP_ALLOC_LOOPS`` (Zephyr's default 3), ``hardening`` = the
-    ``CONFIG_SYS_HEAP_HARDENING_*`` level, ``heap_mode`` = auto | small | big chunk headers."""
+    ``CONFIG_SYS_HEAP_HARDENING_*`` level (default ``strict``, smh-boot's own level that checks
+    every pointer and names block owners), ``heap_mode`` = auto | small | big chunk headers."""
 
     runtime_stats: bool = False
     alloc_loops: int = 3
-    hardening: str = "basic"
+    hardening: str = "strict"
     heap_mode: str = "auto"
 
 

@@ -186,7 +186,7 @@ def test_name_must_match_file_name_for_shipped_boards(own_boards):
 def test_defaults_for_optional_sections(own_boards):
     _write(own_boards, "a", default=True)
     b = load_board("a")
-    assert b.heap == HeapConfig(runtime_stats=False, alloc_loops=3, hardening="basic", heap_mode="auto")
+    assert b.heap == HeapConfig(runtime_stats=False, alloc_loops=3, hardening="strict", heap_mode="auto")
     assert b.cache is None and b.smh_policy is None and b.drivers == () and b.description == ""
     assert b.mem_attr.enabled is False and b.mem_attr.heap is False
     assert b.dts_path == own_boards / "a.dts"
