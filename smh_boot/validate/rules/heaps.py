@@ -137,28 +137,27 @@ def check_too_many(ctx: Context) -> Iterator[Finding]:
         same.append(n)
         total.append(n)
     for attr, skipped in over.items():
-        n, first = skipped[0], per_attr[attr][0]
         more = f" (and {len(skipped) - 1} more after it)" if len(skipped) > 1 else ""
-        yield Finding(
-            _where(n), n.path,
+        yield _past_limit(
+            skipped[0], per_attr[attr][0], f"first {_attr_name(attr)} heap",
             f"9th region for SMH attribute {_attr_name(attr)}: shared_multi_heap_add() returns "
             f"-ENOMEM (at most {MAX_MULTI_HEAPS} per attribute) and the region is not used{more}",
-            (Related(_where(first), first.path, f"first {_attr_name(attr)} heap"),),
         )
     if len(total) > MAX_MULTI_HEAPS:
-        n = total[MAX_MULTI_HEAPS]
-        yield Finding(
-            _where(n), n.path,
+        yield _past_limit(
+            total[MAX_MULTI_HEAPS], total[0], "first heap of the pool",
             f"9th shared-multi-heap heap in total ({len(total)} accepted by the per-attribute "
             f"check): sys_multi_heap holds {MAX_MULTI_HEAPS}, so sys_multi_heap_add_heap() asserts",
-            (Related(_where(total[0]), total[0].path, "first heap of the pool"),),
         )
     sw = [n for n in ctx.heaps if n.has_sw_alloc]
     if len(sw) > MAX_MULTI_HEAPS:
-        n = sw[MAX_MULTI_HEAPS]
-        yield Finding(
-            _where(n), n.path,
+        yield _past_limit(
+            sw[MAX_MULTI_HEAPS], sw[0], "first mem_attr_heap region",
             f"{len(sw)} regions with software allocation bits: mem_attr_heap_pool_init() creates "
             f"{MAX_MULTI_HEAPS} heaps and returns -ENOMEM at this one",
-            (Related(_where(sw[0]), sw[0].path, "first mem_attr_heap region"),),
         )
+
+
+def _past_limit(n, first, note: str, message: str) -> Finding:
+    """The finding at the first heap past a limit, with a note at the first heap counted."""
+    return Finding(_where(n), n.path, message, (Related(_where(first), first.path, note),))

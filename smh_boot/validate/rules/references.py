@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import attrs as A
+from ...heap.region import SmhAttr
 from ..diagnostic import Related
 from .base import Context, Finding, rule
 
@@ -68,8 +69,6 @@ def dma_capable(region) -> bool:
 def _cacheable(region) -> bool:
     if region.decoded is not None and region.decoded.cacheable is not None:
         return bool(region.decoded.cacheable)
-    from ...heap.region import SmhAttr
-
     return region.smh_attr == SmhAttr.CACHEABLE
 
 
