@@ -2,7 +2,12 @@
 
 ```python
 from smh_boot.drivers import Driver, register_driver, InitLevel, DeviceInitError
+from smh_boot.drivers import SmhAttr, dma_alloc, region_alloc, as_device, DriverError
 ```
+
+``dma_alloc``/``region_alloc`` give line-aligned, line-padded DMA buffers (the latter from the
+attribute of the node's ``memory-region``), ``as_device`` attributes a method's memory accesses
+to its device in coherency reports, ``DriverError`` is for refused operations.
 
 The shipped drivers live in the modules of this package and are registered through the
 ``smh_boot.drivers`` entry-point group (see pyproject.toml), the same way third-party packages
@@ -12,14 +17,21 @@ register theirs.
 from ..bootstage.device import Buffer, Device, DeviceInitError
 from ..bootstage.driver import Driver, DriverRegistry, default_registry, register_driver
 from ..bootstage.levels import InitLevel
+from ..heap.region import SmhAttr
+from ._common import DriverError, as_device, dma_alloc, region_alloc
 
 __all__ = [
     "Buffer",
     "Device",
     "DeviceInitError",
     "Driver",
+    "DriverError",
     "DriverRegistry",
     "InitLevel",
+    "SmhAttr",
+    "as_device",
     "default_registry",
+    "dma_alloc",
+    "region_alloc",
     "register_driver",
 ]

@@ -42,7 +42,7 @@ def test_raised_through_a_stressed_boot(bug: Bug) -> None:
     board = bug.boards[0]
     for seed in (0, 1, 7):
         system = boot_board(board, bug.variant, seed=seed, stress=True)
-        arm(system, seed)  # the boot stage does not create a checker yet
+        assert system.memsys.stressor is not None and system.memsys.checker is not None
         with pytest.raises(CoherencyViolation) as exc:
             bug.operation(driver(system, board, bug.device), seed)
         assert exc.value.kind is bug.kind
