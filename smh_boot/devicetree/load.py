@@ -127,6 +127,12 @@ def load_preprocessed(
         dt.__init__(pre_s, include_dirs)  # type: ignore[misc]
     except dtlib.DTError as e:
         raise _translate(str(e), dt, pre_s, inputs) from e
+    except UnicodeDecodeError as e:
+        raise DevicetreeError(
+            f"the devicetree is not valid UTF-8 (byte {e.object[e.start]:#04x})",
+            file=display_path(inputs[0]),
+            hint="save the .dts/.dtsi/overlay files as UTF-8",
+        ) from e
     except OSError as e:  # a missing /include/d file
         raise DevicetreeError(
             f"cannot read {e.filename or pre_s}: {e.strerror}", file=inputs[0],

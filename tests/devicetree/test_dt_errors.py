@@ -209,3 +209,10 @@ def test_cpp_that_cannot_run(write, tmp_path):
     assert str(info.value).startswith(
         "board.dts: error: the C preprocessor failed: something odd happened"
     )
+
+
+def test_not_utf8(write, tmp_path):
+    (tmp_path / "bin.dts").write_bytes(b'/dts-v1/;\n/ {\n\tmodel = "caf\xe9";\n};\n')
+    with pytest.raises(DevicetreeError) as info:
+        load_devicetree("bin.dts")
+    assert str(info.value).startswith("bin.dts: error: the devicetree is not valid UTF-8 (byte 0xe9)")
