@@ -112,7 +112,9 @@ class Device:
     def log(self, message: str) -> None:
         """Add a line to the boot log under this device."""
         self.messages.append(message)
-        if self.system is not None:
+        # During boot the device's line (with its messages under it) is written once init
+        # returns; afterwards messages go straight to the system log.
+        if self.system is not None and self.system.booted:
             self.system.log.append(f"    {self.name}: {message}")
 
     def alloc(

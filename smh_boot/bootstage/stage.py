@@ -131,6 +131,7 @@ def boot(
             dev.system = system
         _init_devices(system, devices, log)
     log.memory_map(system)
+    system.booted = True
     return system
 
 

@@ -57,6 +57,7 @@ class System:
     diagnostics: list[Any]
     seed: int = 0
     unbound: list[str] = field(default_factory=list)
+    booted: bool = False  #: set once boot() has finished
 
     def __post_init__(self) -> None:
         self._index: dict[str, Device] = {}
