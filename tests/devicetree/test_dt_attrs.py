@@ -118,3 +118,24 @@ def test_out_of_range_value(bad):
 def test_string_tables():
     assert A.STRING_ATTRS["RAM_NOCACHE"] == (0x200000, "DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE)")
     assert set(A.STRING_ATTRS) == A.MPU_STRING_ATTRS | {"EXTMEM"}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ALL_NAMES = {**A.GENERIC_BITS, **A.SOFTWARE_BITS}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 0xFFFFFFFF), st.sampled_from(["arm", "arm64", "riscv", "xtensa", "posix", None]))
+def test_decoding_accounts_for_every_bit_exactly_once(value, arch):
+    d = A.decode_attr(value, arch)
+    named = sum(_ALL_NAMES[n] for n in d.generic + d.software)
+    if d.arch_family is not None:
+        named += sum(A.ARCH_BITS[d.arch_family][n] for n in d.arch_bits)
+    else:
+        named += d.arch_value
+    markers = value & (A.DT_MEM_UNKNOWN | A.DT_MEM_SW_ATTR_UNKNOWN | A.DT_MEM_ARCH_ATTR_UNKNOWN)
+    assert len(d.markers) == bin(markers).count("1")
+    assert named & d.unknown_bits == 0 and named & markers == 0
+    assert named | d.unknown_bits | markers == value
