@@ -49,6 +49,7 @@ def _board_inputs(name: str):
         "isa": b.isa,
         "ptr_size": b.ptr_size,
         "runtime_stats": b.heap.runtime_stats,
+        "heap_mode": b.heap.heap_mode,
         "policy_rules": b.policy_rules(),
     }
     return (_shown(b.dts_path), tuple(map(_shown, b.overlay_paths)), tuple(map(_shown, b.include_dirs)),
@@ -68,6 +69,8 @@ def _board_inputs(name: str):
 @click.option("--ptr-size", type=click.Choice(["4", "8"]), help="Pointer size in bytes [default: 4].")
 @click.option("--runtime-stats/--no-runtime-stats", default=None,
               help="CONFIG_SYS_HEAP_RUNTIME_STATS (changes the smallest heap) [default: off].")
+@click.option("--heap-mode", type=click.Choice(["auto", "small", "big"]),
+              help="CONFIG_SYS_HEAP_AUTO / SMALL_ONLY / BIG_ONLY [default: auto].")
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
@@ -79,7 +82,7 @@ def _board_inputs(name: str):
               help="Report RULE as error, warning, info or off (repeatable).")
 @click.option("--explain", "explain_rule", metavar="RULE", help="Explain RULE and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_stats, fmt, output,
+def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_stats, heap_mode, fmt, output,
             werror, disabled, enabled, severities, explain_rule, list_rules):
     """Validate the memory layout of DTS (one or more devicetrees) or of --board NAME.
 
@@ -118,6 +121,7 @@ def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_sta
         isa=isa or defaults.get("isa"),
         ptr_size=int(ptr_size) if ptr_size else defaults.get("ptr_size", 4),
         runtime_stats=runtime_stats if runtime_stats is not None else defaults.get("runtime_stats", False),
+        heap_mode=heap_mode or defaults.get("heap_mode", "auto"),
         smh_policy=policy,
         disabled=tuple(disabled),
         enabled=tuple(enabled),

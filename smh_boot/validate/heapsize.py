@@ -23,9 +23,15 @@ def _z_heap_size(ptr_size: int, stats: bool) -> int:
     return 16 + (3 * ptr_size if stats else 0)
 
 
-def _big(chunks: int, ptr_size: int) -> bool:
-    # 64-bit heaps are always big; 32-bit AUTO switches above 0x7FFF chunks.
-    return ptr_size > 4 or chunks > _SMALL_MAX_CHUNKS
+#: CONFIG_SYS_HEAP_AUTO / SMALL_ONLY / BIG_ONLY
+HEAP_MODES = ("auto", "small", "big")
+
+
+def _big(chunks: int, ptr_size: int, mode: str = "auto") -> bool:
+    # SMALL_ONLY wins, then BIG_ONLY or 64-bit; 32-bit AUTO switches above 0x7FFF chunks.
+    if mode == "small":
+        return False
+    return mode == "big" or ptr_size > 4 or chunks > _SMALL_MAX_CHUNKS
 
 
 def _bucket_idx(sz: int, min_chunk: int) -> int:
@@ -46,13 +52,19 @@ class HeapFit:
     lost: int = 0
 
 
-def heap_fit(addr: int, size: int, ptr_size: int = 4, runtime_stats: bool = False) -> HeapFit:
-    """Would ``sys_heap_init(heap, addr, size)`` accept this region (default Kconfig, AUTO)?"""
+def heap_fit(
+    addr: int, size: int, ptr_size: int = 4, runtime_stats: bool = False, mode: str = "auto"
+) -> HeapFit:
+    """Would ``sys_heap_init(heap, addr, size)`` accept this region?  ``mode`` is the heap
+    mode Kconfig choice (``"auto"`` default, ``"small"`` SMALL_ONLY, ``"big"`` BIG_ONLY)."""
+    if mode not in HEAP_MODES:
+        raise ValueError(f"heap mode must be one of {HEAP_MODES}, not {mode!r}")
     mask = (1 << (8 * ptr_size)) - 1
     lost = (-addr) % CHUNK_UNIT
-    if size // CHUNK_UNIT > _MAX_CHUNKS:
+    limit = _SMALL_MAX_CHUNKS if mode == "small" else _MAX_CHUNKS
+    if size // CHUNK_UNIT > limit:
         return HeapFit(False, "heap size is too big", lost=lost)
-    footer = 8 if _big(size // CHUNK_UNIT, ptr_size) else 4
+    footer = 8 if _big(size // CHUNK_UNIT, ptr_size, mode) else 4
     if size <= footer:
         return HeapFit(False, "heap size is too small", lost=lost)
     usable = size - footer
@@ -64,7 +76,7 @@ def heap_fit(addr: int, size: int, ptr_size: int = 4, runtime_stats: bool = Fals
     hdr_chunks = -(-_z_heap_size(ptr_size, runtime_stats) // CHUNK_UNIT)
     if heap_sz <= hdr_chunks:
         return HeapFit(False, "heap size is too small", lost=lost)
-    big = _big(heap_sz, ptr_size)
+    big = _big(heap_sz, ptr_size, mode)
     min_chunk = 2 if big else 1
     nb = _bucket_idx(heap_sz, min_chunk) + 1
     chunk0 = -(-(_z_heap_size(ptr_size, runtime_stats) + 4 * nb) // CHUNK_UNIT)
@@ -75,11 +87,13 @@ def heap_fit(addr: int, size: int, ptr_size: int = 4, runtime_stats: bool = Fals
     return HeapFit(True, end_chunk=heap_sz, lost=lost)
 
 
-def min_heap_size(ptr_size: int = 4, runtime_stats: bool = False, base_mod: int = 0) -> int:
+def min_heap_size(
+    ptr_size: int = 4, runtime_stats: bool = False, base_mod: int = 0, mode: str = "auto"
+) -> int:
     """Smallest region (bytes) whose heap ``sys_heap_init`` accepts, for a base address
     ``base_mod`` bytes past an 8-byte boundary (golden README: 44/51/48 for 32-bit without
     stats at base_mod 0/1/4)."""
     size = 1
-    while not heap_fit(base_mod, size, ptr_size, runtime_stats).ok:
+    while not heap_fit(base_mod, size, ptr_size, runtime_stats, mode).ok:
         size += 1
     return size

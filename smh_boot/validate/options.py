@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import InputError
 from .diagnostic import SEVERITIES
+from .heapsize import HEAP_MODES
 
 #: accepted by ``severities``/``--severity``: a severity, or "off" (same as disabling)
 LEVELS = (*SEVERITIES, "off")
@@ -26,7 +27,8 @@ class ValidationOptions:
     ``MappingPolicy`` or None for the architecture's default; ``disabled``/``enabled``: rule
     IDs to switch off / on (``enabled`` also turns on rules that are off by default);
     ``severities``: rule ID -> ``"error"|"warning"|"info"|"off"``; ``werror``: report
-    warnings as errors; ``dma_compatibles``: device compatibles whose drivers do DMA."""
+    warnings as errors; ``dma_compatibles``: device compatibles whose drivers do DMA;
+    ``heap_mode``: ``"auto"``, ``"small"`` (SYS_HEAP_SMALL_ONLY) or ``"big"`` (BIG_ONLY)."""
 
     arch: str | None = None
     ptr_size: int = 4
@@ -38,12 +40,15 @@ class ValidationOptions:
     werror: bool = False
     isa: str | None = None
     dma_compatibles: tuple[str, ...] = ()
+    heap_mode: str = "auto"
 
     def check(self, known_rules: Mapping[str, Any]) -> None:
         """Raise InputError (with a did-you-mean hint) for unknown rule IDs or levels and a
         pointer size other than 4 or 8."""
         if self.ptr_size not in (4, 8):
             raise InputError(f"pointer size must be 4 or 8, not {self.ptr_size!r}")
+        if self.heap_mode not in HEAP_MODES:
+            raise InputError(f"heap mode must be one of {', '.join(HEAP_MODES)}, not {self.heap_mode!r}")
         names = [*self.disabled, *self.enabled, *self.severities]
         for name in names:
             if name not in known_rules:

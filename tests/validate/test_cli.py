@@ -219,3 +219,12 @@ def test_readme_example_is_real_output(capsys, monkeypatch):
     rc, out, _ = run(capsys, *argv[2:])
     assert rc == 1
     assert out == block.group(2)
+
+
+def test_heap_mode_option(capsys, tmp_path):
+    src = (RULES_DIR / "heap-region-too-small.good.dts").read_text()
+    path = tmp_path / "h.dts"
+    path.write_text(src)
+    assert run(capsys, str(path), "--arch", "riscv", "--heap-mode", "small")[0] == 0
+    rc, out, _ = run(capsys, str(path), "--arch", "riscv", "--heap-mode", "big")
+    assert rc == 1 and "56 bytes (32-bit pointers, runtime stats off, BIG_ONLY heaps" in out

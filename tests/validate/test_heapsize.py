@@ -49,3 +49,16 @@ def test_too_big():
 def test_lost_bytes_reported():
     assert heap_fit(0x20000003, 4096).lost == 5
     assert heap_fit(0x20000000, 4096).lost == 0
+
+
+def test_heap_modes():
+    # SMALL_ONLY on 32-bit is AUTO for small regions; BIG_ONLY takes 8-byte headers/footer
+    assert min_heap_size(4, False, 0, "small") == 44
+    assert min_heap_size(4, False, 0, "big") == 56
+    assert min_heap_size(4, True, 0, "big") == 64
+    # SMALL_ONLY refuses more than 0x7fff chunks: "262136 bytes or less" (Kconfig help)
+    assert heap_fit(0, 262136, 4, False, "small").ok
+    assert heap_fit(0, 262144, 4, False, "small").reason == "heap size is too big"
+    assert heap_fit(0, 262144, 4, False, "auto").ok
+    with pytest.raises(ValueError):
+        heap_fit(0, 64, 4, False, "tiny")

@@ -33,6 +33,7 @@ def test_severity_then_werror():
 
 @pytest.mark.parametrize("kw,text", [
     ({"ptr_size": 3}, "pointer size must be 4 or 8"),
+    ({"heap_mode": "tiny"}, "heap mode must be one of auto, small, big"),
     ({"disabled": ("nope",)}, "unknown rule 'nope'"),
     ({"enabled": ("attr-unmaped",)}, "did you mean 'attr-unmapped'"),
     ({"severities": {"region-overlap": "fatal"}}, "unknown severity 'fatal'"),

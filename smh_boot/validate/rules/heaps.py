@@ -19,7 +19,8 @@ def _where(n):
 
 def _config(ctx: Context) -> str:
     o = ctx.options
-    return f"{8 * o.ptr_size}-bit pointers, runtime stats {'on' if o.runtime_stats else 'off'}"
+    mode = "" if o.heap_mode == "auto" else f", {o.heap_mode.upper()}_ONLY heaps"
+    return f"{8 * o.ptr_size}-bit pointers, runtime stats {'on' if o.runtime_stats else 'off'}{mode}"
 
 
 @rule(
@@ -29,7 +30,8 @@ def _config(ctx: Context) -> str:
     """
 A region that becomes a heap (mapped by the SMH policy, or with software allocation bits for
 mem_attr_heap) is too small for sys_heap_init(). The minimum depends on the pointer size
-(--ptr-size), CONFIG_SYS_HEAP_RUNTIME_STATS (--runtime-stats) and the base address modulo 8:
+(--ptr-size), CONFIG_SYS_HEAP_RUNTIME_STATS (--runtime-stats), the heap mode (--heap-mode:
+AUTO, SMALL_ONLY, BIG_ONLY) and the base address modulo 8:
 sys_heap_init() reserves a 4- or 8-byte footer, rounds both ends to 8 bytes, and needs the
 chunk-0 header (struct z_heap plus the bucket array) and one free chunk. For an 8-aligned base
 the minimum is 44 bytes (32-bit), 52 (32-bit with stats), 56 (64-bit), 80 (64-bit with stats);
@@ -38,7 +40,7 @@ a misaligned base needs up to 7 bytes more.
 Why it matters: sys_heap_init() __ASSERTs "heap size is too small" (a kernel panic with
 CONFIG_ASSERT=y, garbage without). For a few bytes on a misaligned base the size arithmetic
 even wraps around and no assert fires at all: the heap claims gigabytes it does not own. A heap
-above 16 GiB (64-bit) asserts "heap size is too big".
+above 16 GiB (or 256 KiB with SYS_HEAP_SMALL_ONLY) asserts "heap size is too big".
 
 Fix: make the region at least the minimum the message gives (in practice much bigger: the
 smallest heap holds one 4-byte block).
@@ -50,13 +52,14 @@ def check_too_small(ctx: Context) -> Iterator[Finding]:
         addr, size = n.regs[0]
         if size <= 0:
             continue  # region-zero-size
-        fit = heap_fit(addr, size, o.ptr_size, o.runtime_stats)
+        fit = heap_fit(addr, size, o.ptr_size, o.runtime_stats, o.heap_mode)
         if fit.ok:
             continue
         if fit.reason == "heap size is too big":
-            msg = f"heap region of {size:#x} bytes is too big for sys_heap_init (more than 0x7fffffff chunks)"
+            most = "0x7fff chunks with SYS_HEAP_SMALL_ONLY" if o.heap_mode == "small" else "0x7fffffff chunks"
+            msg = f"heap region of {size:#x} bytes is too big for sys_heap_init (more than {most})"
         else:
-            need = min_heap_size(o.ptr_size, o.runtime_stats, addr % 8)
+            need = min_heap_size(o.ptr_size, o.runtime_stats, addr % 8, o.heap_mode)
             msg = (
                 f"heap region of {size} bytes at {addr:#x} is smaller than the smallest heap "
                 f"sys_heap_init accepts: {need} bytes ({_config(ctx)}, base {addr % 8} past an "
