@@ -60,8 +60,9 @@ class MultiHeap:
         """``sys_multi_heap_add_heap``; C asserts on a 9th heap, here TooManyHeaps."""
         if len(self.heaps) >= MAX_MULTI_HEAPS:
             e = TooManyHeaps(
-                f"sys_multi_heap already holds {MAX_MULTI_HEAPS} heaps (MAX_MULTI_HEAPS); "
-                "Zephyr asserts here (mheap->nheaps < ARRAY_SIZE(mheap->heaps))"
+                f"cannot add {heap!r}: the multi-heap already holds {MAX_MULTI_HEAPS} heaps "
+                "(MAX_MULTI_HEAPS, shared by every attribute of a pool); Zephyr asserts here "
+                "(mheap->nheaps < ARRAY_SIZE(mheap->heaps))"
             )
             e.c_outcome = "assert"
             e.zephyr_message = "mheap->nheaps < ARRAY_SIZE(mheap->heaps)"  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DoubleFree, HeapCorruption, InvalidAlignment, InvalidFree, MemoryMapError
+from ..errors import DoubleFree, HeapCorruption, HeapError, InvalidAlignment, InvalidFree, MemoryMapError
 from ..memory.address_space import AddressSpace
 from . import inspect as _inspect
 from .config import Hardening, HeapConfig
@@ -678,10 +678,7 @@ def _bad_align(align: int) -> Exception:
 
 
 def _no_stats() -> Exception:
-    from ..errors import HeapError
-
-    e = HeapError("runtime stats are off for this heap: create it with HeapConfig(runtime_stats=True)")
-    return e
+    return HeapError("runtime stats are off for this heap: create it with HeapConfig(runtime_stats=True)")
 
 
 def _describe(heap: SysHeap, ptr: int) -> str:
