@@ -24,11 +24,13 @@ def test_boot_binds_every_listed_driver_and_logs_buffers(board: str) -> None:
         assert dev.buffers, f"{dev.name} allocated nothing"
         head = f"] {dev.name} ({dev.compatible}) {type(dev.driver).__name__}: ok"
         at = next(i for i, line in enumerate(s.log) if line.endswith(head))
-        block = s.log[at + 1 : at + 1 + len(dev.buffers)]
-        for buf, line in zip(dev.buffers, block):
-            assert line == (
-                f"    buffer {buf.name} {buf.addr:#010x} {human_size(buf.size)} {buf.attr} in {buf.region}"
-            )
+        end = next(i for i in range(at + 1, len(s.log)) if not s.log[i].startswith("    "))
+        block = [line for line in s.log[at + 1 : end] if line.startswith("    buffer ")]
+        assert block == [
+            f"    buffer {b.name} {b.addr:#010x} {human_size(b.size)} {b.attr} in {b.region}"
+            for b in dev.buffers
+        ]
+        assert f"    {dev.messages[0]}" in s.log[at + 1 : end]  # the driver's own summary line
 
 
 def test_dma_controllers_come_up_before_their_clients() -> None:
