@@ -254,6 +254,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         SelectionError,
         boards_for_test,
         check_pinned,
+        restricts_pins,
         seeds_for_test,
         stress_seed_count,
     )
@@ -267,7 +268,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             if pin is not None:
                 pinned = [str(a) for a in pin.args]
                 check_pinned(pinned, s.known_boards())
-            choices = boards_for_test(s.selected_boards(), s.explicit_boards, pinned)
+            choices = boards_for_test(s.selected_boards(), restricts_pins(s.requested_boards),
+                                      pinned)
             params = [
                 pytest.param(c.board, id=_board_id(c.board),
                              marks=[pytest.mark.skip(reason=c.skip)] if c.skip else [])

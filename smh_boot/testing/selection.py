@@ -6,10 +6,11 @@ Rules (also in the README, section "Writing driver integration tests"):
 * ``--smh-board NAME`` (repeatable, or comma-separated; ``all`` = every shipped board) selects
   the boards; without it the default board is selected.
 * A test pinned with ``@pytest.mark.smh_board("a", "b")`` runs on its pinned boards when no
-  ``--smh-board`` was given; with ``--smh-board`` it runs on the pinned boards that are also
-  selected, and shows up as *skipped* (with the reason) when none is.  So a pinned test always
-  runs somewhere in a plain ``pytest`` run, and ``--smh-board X`` never boots a board that was
-  not asked for.
+  ``--smh-board`` was given or when ``all`` was; with ``--smh-board X`` it runs on the pinned
+  boards that are also selected, and shows up as *skipped* (with the reason) when none is.  So
+  a pinned test always runs somewhere in a plain ``pytest`` run and under ``all`` (even when
+  pinned to a board YAML of the project's own), and ``--smh-board X`` never boots a board that
+  was not asked for.
 * ``@pytest.mark.smh_stress(seeds=N)`` runs the test under ``N`` stress seeds, ``base ..
   base+N-1`` where ``base`` is ``--smh-seed`` (default 0).  When ``--smh-seed`` is given
   explicitly, a stress test runs under that one seed only: that is how a failure printed as
@@ -67,9 +68,16 @@ def resolve_boards(requested: Sequence[str], known: Sequence[str], default: str)
     return out
 
 
+def restricts_pins(requested: Sequence[str]) -> bool:
+    """Whether a board request narrows pinned tests: any request but none or ``all``."""
+    names = split_names(requested)
+    return bool(names) and "all" not in names
+
+
 def boards_for_test(selected: Sequence[str], explicit: bool,
                     pinned: Sequence[str] | None) -> list[BoardChoice]:
-    """The boards one test runs on (see the module docstring for the pinning rule)."""
+    """The boards one test runs on (see the module docstring for the pinning rule);
+    ``explicit`` is :func:`restricts_pins` of the request."""
     if pinned is None:
         return [BoardChoice(b) for b in selected]
     if not explicit:

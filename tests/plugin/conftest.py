@@ -12,10 +12,10 @@ def pytest_configure(config):
 
 @pytest.fixture
 def run(pytester):
-    """``pytester.runpytest`` in-process, without hypothesis's plugin (it costs ~1 s per run
-    and plays no part in these tests)."""
+    """``pytester.runpytest`` in-process, without third-party plugins that play no part here:
+    hypothesis's costs ~1 s per run, pytest-benchmark warns under xdist workers."""
 
     def run(*args):
-        return pytester.runpytest("-p", "no:hypothesispytest", *args)
+        return pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:benchmark", *args)
 
     return run

@@ -67,7 +67,7 @@ def test_default_selection(selection, run):
 def test_all_boards(selection, run):
     r = run("--smh-board", "all", "--collect-only", "-q")
     assert _ids(r, "test_board") == ALL
-    assert _ids(r, "test_pinned") == ["qemu_cortex_m3", "mps2_an521"]
+    assert _ids(r, "test_pinned") == ["qemu_cortex_m3", "mps2_an521"]  # all pins run
     assert _ids(r, "test_stress") == [f"{b}-seed{s}" for b in ALL for s in range(3)]
     assert _ids(r, "test_user_parametrised") == ["mine"]
 
@@ -227,3 +227,26 @@ def test_overlays_from_option_marker_and_factory(pytester, run):
     r = run("--smh-overlay", "global.overlay")
     r.assert_outcomes(passed=2)
     r.stdout.fnmatch_lines(["smh-boot: boards default board; seed 0; stress off; overlays *global.overlay"])
+
+
+def test_pin_to_a_board_yaml_of_the_project(pytester, run):
+    """A project's own board (YAML + devicetree) is pinned by path and runs under 'all'."""
+    pytester.path.joinpath("boards").mkdir()
+    pytester.path.joinpath("boards", "tiny.dts").write_text(
+        "/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <1>; chosen { }; };\n")
+    pytester.path.joinpath("boards", "tiny.yaml").write_text(
+        "name: tiny\nvendor: me\nsoc: x\ncpu: cortex-m3\narch: arm\nisa: armv7-m\nptr_size: 4\n"
+        "default: false\ndevicetree:\n  dts: tiny.dts\ncache: null\ndrivers: []\n"
+        "description: my board\n")
+    pytester.makepyfile(test_a="""
+        import pytest
+        from pathlib import Path
+
+        @pytest.mark.smh_board(str(Path(__file__).parent / "boards" / "tiny.yaml"))
+        def test_tiny(smh_system):
+            assert smh_system.board.name == "tiny"
+    """)
+    r = run("--smh-board", "all", "-v")
+    r.assert_outcomes(passed=1)
+    r.stdout.fnmatch_lines(["*test_tiny?tiny? PASSED*"])
+    run("--smh-board", "qemu_cortex_m3").assert_outcomes(skipped=1)

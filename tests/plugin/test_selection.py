@@ -11,6 +11,7 @@ from smh_boot.testing.selection import (
     boards_for_test,
     check_pinned,
     resolve_boards,
+    restricts_pins,
     seeds_for_test,
     split_names,
     stress_seed_count,
@@ -83,3 +84,9 @@ def test_stress_seed_count_rejects_bad_markers(args, kwargs):
 def test_seeds_start_at_the_base_and_an_explicit_seed_runs_alone():
     assert seeds_for_test(10, False, 3) == [10, 11, 12]
     assert seeds_for_test(7, True, 3) == [7]
+
+
+def test_only_a_named_selection_restricts_pinned_tests():
+    assert not restricts_pins([])
+    assert not restricts_pins(["all"]) and not restricts_pins(["a_board,all"])
+    assert restricts_pins(["a_board"])
