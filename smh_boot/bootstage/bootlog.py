@@ -77,11 +77,11 @@ class BootLog:
         drv = type(dev.driver).__name__ if dev.driver is not None else "-"
         state = "ok" if dev.ready else f"FAILED ({dev.init_error})"
         self.line(f"[{dev.level.name} {dev.priority}] {dev.name} ({dev.compatible}) {drv}: {state}")
-        for m in dev.messages:
-            self.line(f"    {m}")
         for b in dev.buffers:
             where = f" in {b.region}" if b.region else ""
             self.line(f"    buffer {b.name} {b.addr:#010x} {human_size(b.size)} {b.attr}{where}")
+        for m in dev.messages:
+            self.line(f"    {m}")
 
     def memory_map(self, system: Any) -> None:
         """Closing table: per heap region size, used, free, largest free block."""
