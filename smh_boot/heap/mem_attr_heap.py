@@ -11,6 +11,7 @@ has SW bits only (Zephyr's quirk, kept).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from ..errors import PoolAlreadyInitialised, TooManyHeaps
@@ -26,7 +27,8 @@ class MemAttrHeap:
     """The mem_attr_heap pool over ``mem_attr``'s regions.
 
     ``memory``: address space holding the regions (each must be mapped), or None to map them
-    into a private one at ``pool_init()``."""
+    into a private one at ``pool_init()``.  Operations hold one lock, so threads may share
+    the pool."""
 
     def __init__(
         self, mem_attr: MemAttr, memory: AddressSpace | None = None, config: HeapConfig = HeapConfig()
@@ -36,6 +38,7 @@ class MemAttrHeap:
         self._private = memory is None
         self.memory = AddressSpace(32 if config.ptr_size == 4 else 64) if memory is None else memory
         self._initialised = False
+        self._lock = threading.Lock()
         self._mheap = MultiHeap(self._choice)
         #: (heap, key) in creation (table) order.
         self._heaps: list[tuple[SysHeap, int]] = []
@@ -43,9 +46,13 @@ class MemAttrHeap:
     def pool_init(self) -> None:
         """``mem_attr_heap_pool_init``.  Raises PoolAlreadyInitialised on any second call
         and TooManyHeaps (-ENOMEM) on a 9th SW-attributed region (earlier heaps stay)."""
-        if self._initialised:
-            raise PoolAlreadyInitialised("mem_attr_heap_pool_init() was already called (-EALREADY)")
-        self._initialised = True
+        with self._lock:
+            if self._initialised:
+                raise PoolAlreadyInitialised("mem_attr_heap_pool_init() was already called (-EALREADY)")
+            self._initialised = True
+            self._add_heaps()
+
+    def _add_heaps(self) -> None:
         for region in self.mem_attr.get_regions():
             key = region.attr & DT_MEM_SW_ATTR_MASK
             if not key:
@@ -74,24 +81,28 @@ class MemAttrHeap:
 
     def alloc(self, attr: int, size: int) -> int | None:
         """``mem_attr_heap_alloc``."""
-        return self._mheap.alloc(attr & 0xFFFFFFFF, size)
+        with self._lock:
+            return self._mheap.alloc(attr & 0xFFFFFFFF, size)
 
     def aligned_alloc(self, attr: int, align: int, size: int) -> int | None:
         """``mem_attr_heap_aligned_alloc`` (arguments in Zephyr's order: attr, align, size)."""
-        return self._mheap.aligned_alloc(attr & 0xFFFFFFFF, align, size)
+        with self._lock:
+            return self._mheap.aligned_alloc(attr & 0xFFFFFFFF, align, size)
 
     def free(self, ptr: int | None) -> None:
         """``mem_attr_heap_free`` (None is a no-op)."""
-        self._mheap.free(ptr)
+        with self._lock:
+            self._mheap.free(ptr)
 
     def realloc(self, ptr: int, size: int) -> int | None:
         """``mem_attr_heap_realloc``: cfg = the owning region's full ``dt_attr``."""
-        region = self.get_region(ptr)
-        if region is None:
-            # Zephyr dereferences heaps[-1] here; refuse instead.
-            self._mheap.free(ptr)  # raises InvalidFree naming the pointer
-            return None
-        return self._mheap.realloc(region.attr, ptr, size)
+        with self._lock:
+            region = self.get_region(ptr)
+            if region is None:
+                # Zephyr dereferences heaps[-1] here; refuse instead.
+                self._mheap.free(ptr)  # raises InvalidFree naming the pointer
+                return None
+            return self._mheap.realloc(region.attr, ptr, size)
 
     def get_region(self, ptr: int) -> MemAttrRegion | None:
         """``mem_attr_heap_get_region``: region of the heap with the greatest base <= ptr."""

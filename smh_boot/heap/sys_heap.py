@@ -575,18 +575,12 @@ class SysHeap:
 
     # ------------------------------------------------------------------ memory access
     def read(self, addr: int, size: int) -> bytes:
-        """Bytes ``[addr, addr+size)`` of this heap's region (BusFault-free fast path)."""
-        o = addr - self.addr
-        if o < 0 or o + size > self.size:
-            raise InvalidFree(f"{addr:#x}+{size} is outside heap region {self.addr:#x}+{self.size:#x}")
-        return bytes(self._raw[o : o + size])
+        """Bytes at ``[addr, addr+size)`` of the heap's address space (BusFault outside it)."""
+        return self.memory.read(addr, size)
 
     def write(self, addr: int, data: bytes) -> None:
-        """Store ``data`` at ``addr`` inside this heap's region."""
-        o = addr - self.addr
-        if o < 0 or o + len(data) > self.size:
-            raise InvalidFree(f"{addr:#x}+{len(data)} is outside heap region {self.addr:#x}+{self.size:#x}")
-        self._raw[o : o + len(data)] = data
+        """Store ``data`` at ``addr`` in the heap's address space (BusFault outside it)."""
+        self.memory.write(addr, data)
 
     def contains(self, ptr: int) -> bool:
         """True when ``ptr`` lies inside this heap's region."""
