@@ -6,9 +6,9 @@ Three rules real drivers follow (and whose absence is what the coherency checker
   lines, so that no other allocation (and no heap chunk header) shares a line with it: an
   invalidate of the buffer then drops nothing but the buffer, and a transfer rounded up to a
   line clobbers nobody (Zephyr's ``__aligned(CONFIG_DCACHE_LINE_SIZE)`` plus ``ROUND_UP``);
-* a device node with ``memory-region = <&label>`` gets its DMA memory from that region: the
-  driver asks the pool for the region's SMH attribute and checks that the block landed inside
-  it (the SMH pool picks the first heap of an attribute that fits, which may be another one);
+* a device node with ``memory-region = <&label>`` gets its DMA memory from that region's SMH
+  attribute, and the boot log notes it when the block landed in another heap (the SMH pool
+  picks the first heap of an attribute that fits, which may be another one);
 * every access a driver makes is attributed to its device (``memsys.acting_as``) so that a
   coherency report names the driver.
 """
