@@ -476,15 +476,15 @@ def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.Call
     s = _settings(item.config)
     exc = call.excinfo.value if call.excinfo is not None else None
     folder = s.artifacts / safe_name(item.nodeid)
+    longrepr = str(rep.longrepr) if rep.longrepr is not None else None
     try:
         if rep.when != "teardown" or not folder.exists():
             shutil.rmtree(folder, ignore_errors=True)  # no stale files from an earlier run
-        longrepr = str(rep.longrepr) if rep.longrepr is not None else None
         write_artifacts(folder, records, exc, item.nodeid, longrepr)
     except OSError as e:
         folder = None
         rep.sections.append(("smh-boot", f"could not write artifacts: {e}"))
-    summary = failure_summary(records, exc, item.nodeid, folder)
+    summary = failure_summary(records, exc, item.nodeid, folder, shown=longrepr or "")
     title = f"smh-boot: {records[0].board}, seed {records[0].seed}"
     rep.sections.append((title, summary))
     if folder is not None:

@@ -131,8 +131,10 @@ def write_artifacts(folder: Path, records: list[BootRecord], exc: BaseException 
 
 
 def failure_summary(records: list[BootRecord], exc: BaseException | None, nodeid: str,
-                    folder: Path | None, tail: int = LOG_TAIL) -> str:
-    """The text shown under a failing test (see the module docstring)."""
+                    folder: Path | None, tail: int = LOG_TAIL, shown: str = "") -> str:
+    """The text shown under a failing test (see the module docstring).  ``shown`` is what the
+    report already prints (pytest's traceback): a coherency or heap report found there is
+    not repeated."""
     out: list[str] = []
     for i, rec in enumerate(records):
         head = f"board {rec.board}, seed {rec.seed}, stress {'on' if rec.stress else 'off'}"
@@ -148,7 +150,12 @@ def failure_summary(records: list[BootRecord], exc: BaseException | None, nodeid
             out += ["", r]
     report = smh_error_report(exc)
     if report:
-        out += ["", report]
+        first = report.splitlines()[0]
+        if first in shown:
+            out += ["", f"{first.split(':')[0]}: the full report is in the error above"
+                        + (" and in failure.txt" if folder is not None else "")]
+        else:
+            out += ["", report]
     for i, rec in enumerate(records):
         if rec.system is None:
             continue

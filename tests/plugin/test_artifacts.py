@@ -142,3 +142,13 @@ def test_an_artifact_that_cannot_be_built_is_replaced_by_its_error(tmp_path):
     assert "boot-report.json.error.txt" in {p.name for p in files}
     assert "could not produce boot-report.json" in (tmp_path / "boot-report.json.error.txt").read_text()
     assert (tmp_path / "boot.log").exists()
+
+
+def test_a_report_already_in_the_traceback_is_not_repeated(tmp_path):
+    rec = _booted()
+    err = _stale_tx(rec.system)
+    shown = "E   " + str(err).replace("\n", "\nE   ")
+    text = failure_summary([rec], err, NODE, tmp_path, shown=shown)
+    assert "coherency error STALE_TX_DATA: the full report is in the error above and in failure.txt" in text
+    assert "events on this line" not in text
+    assert "the error above and in" not in failure_summary([rec], err, NODE, None, shown=shown)
