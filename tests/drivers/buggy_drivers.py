@@ -18,6 +18,7 @@ from typing import Any, Callable
 from drvrig import boards_with, pattern
 
 from smh_boot.drivers._common import WORD, dma_alloc
+from smh_boot.drivers.display import DisplayController
 from smh_boot.drivers.dma import MemToMemDma
 from smh_boot.drivers.ethernet import EthernetMac
 from smh_boot.drivers.psram import Esp32LcdCam
@@ -30,6 +31,13 @@ class NoFlushTxEthernet(EthernetMac):
     """1. Stale TX data: the frame is handed to the MAC without flushing the cache."""
 
     def _before_tx_dma(self, buf: Any, length: int) -> None:
+        pass
+
+
+class NoFlushDisplay(DisplayController):
+    """1, for a framebuffer: scan-out without writing back what the CPU drew."""
+
+    def _before_scan_out(self) -> None:
         pass
 
 
@@ -69,6 +77,14 @@ class DirtyDestinationDma(MemToMemDma):
     def _before_dma(self, n: int) -> None:
         self.device.cache.sys_cache_data_flush_range(self.src.addr, n)
         self.device.cpu.fill(self.dst.addr, 0, n)
+
+
+class TouchDuringTransferDma(MemToMemDma):
+    """4, the other way round: the CPU clears the destination while the engine is still
+    writing it ("touched the buffer before the transfer completed")."""
+
+    def _while_running(self, transfer: Any) -> None:
+        self.device.cpu.fill(self.dst.addr, 0, transfer.size)
 
 
 # ---------------------------------------------------------------------------- classes 5, 6
@@ -155,6 +171,11 @@ def _dma(drv: Any, seed: int) -> None:
     drv.copy(pattern(ODD_STAGING, seed))
 
 
+def _display(drv: Any, seed: int) -> None:
+    drv.draw(pattern(256, seed), 1024)
+    drv.scan_out(1024, 256)
+
+
 def _uart(drv: Any, seed: int) -> None:
     drv.receive(pattern(100, seed))
     drv.send(pattern(50, seed))
@@ -190,10 +211,13 @@ class Bug:
 
 BUGS = (
     Bug(1, NoFlushTxEthernet, "eth", _eth, CoherencyKind.STALE_TX_DATA),
+    Bug(1, NoFlushDisplay, "display", _display, CoherencyKind.STALE_TX_DATA,
+        ("stm32h747i_disco_m7", "mimxrt1170_evk")),
     Bug(2, NoInvalidateRxEthernet, "eth", _eth, CoherencyKind.STALE_RX_DATA),
     Bug(2, NoInvalidateCapture, "display", _capture, CoherencyKind.STALE_RX_DATA, ("esp32s3_devkitc",)),
     Bug(3, EarlyInvalidateDma, "dma", _dma, CoherencyKind.INVALIDATE_BEFORE_COMPLETION),
     Bug(4, DirtyDestinationDma, "dma", _dma, CoherencyKind.DIRTY_EVICTION_DURING_DMA),
+    Bug(4, TouchDuringTransferDma, "dma", _dma, CoherencyKind.DIRTY_EVICTION_DURING_DMA),
     Bug(5, UnalignedDma, "dma", _dma, CoherencyKind.PARTIAL_LINE_INVALIDATE),
     Bug(6, UnpaddedDma, "dma", _dma, CoherencyKind.UNPADDED_DMA_BUFFER),
     Bug(7, CacheableRingUart, "uart", _uart, CoherencyKind.CACHEABLE_BUFFER_FOR_DMA),
