@@ -8,7 +8,7 @@ when that memory is cacheable), every transfer declares ``requires_noncacheable`
 maintenance is needed.
 
 Operations: :meth:`DmaUart.receive` (the line delivers bytes; the DMA writes them into the
-ring; the driver reads them out) and :meth:`DmaUart.send` (the driver copies into the TX
+ring; the driver reads them out, optionally at idle-line events while the transfer runs) and :meth:`DmaUart.send` (the driver copies into the TX
 buffer; the DMA reads it out to the line, returned as ``wire`` bytes).
 
 Node properties: ``rx-ring-size`` (default 256), ``tx-buffer-size`` (default 128).
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import as_device, dma_channel, prop_int, region_alloc, require_noncacheable
+from ._common import DriverError, as_device, dma_channel, prop_int, region_alloc, require_noncacheable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -70,28 +70,37 @@ class DmaUart(Driver):
 
     # ------------------------------------------------------------------ reception
     @as_device
-    def receive(self, data: bytes) -> bytes:
-        """The line delivers ``data``: the DMA writes it into the ring (wrapping as a circular
-        DMA does, one transfer per contiguous piece, completed before the driver reads), then
-        the driver reads the new bytes out of the ring.  Returns what the driver read."""
+    def receive(self, data: bytes, *, burst: int | None = None) -> bytes:
+        """The line delivers ``data``: the DMA writes it into the ring, wrapping as a circular
+        DMA does (one transfer per contiguous piece of the ring).  The driver reads the new
+        bytes out at each idle-line event: every ``burst`` bytes, while the transfer is still
+        running (the reason the ring must be non-cacheable), or by default once the piece is
+        complete.  Returns what the driver read, in order."""
+        if burst is not None and burst < 1:
+            raise DriverError(f"burst = {burst}; an idle-line event comes after at least 1 byte")
         out = bytearray()
         pos = 0
         while pos < len(data):
             n = min(len(data) - pos, self.ring_size - self.head)
-            self._dma_in(self.rx_ring.addr + self.head, bytes(data[pos : pos + n]))
+            out += self._dma_in(self.rx_ring.addr + self.head, bytes(data[pos : pos + n]), burst or n)
             self.head = (self.head + n) % self.ring_size
-            out += self._drain(n)
             pos += n
         self.received += len(out)
         return bytes(out)
 
-    def _dma_in(self, addr: int, chunk: bytes) -> None:
-        """Hardware side: a peripheral-to-memory transfer of ``chunk`` at ``addr``."""
-        t = self.device.dma.start(
+    def _dma_in(self, addr: int, chunk: bytes, burst: int) -> bytes:
+        """Hardware side: a peripheral-to-memory transfer of ``chunk`` at ``addr``, written
+        ``burst`` bytes at a time; the driver drains each burst as it lands."""
+        dma = self.device.dma
+        t = dma.start(
             self.channel, device=self.device.name, dst=addr, size=len(chunk), data=chunk,
             requires_noncacheable=True,
         )
-        self.device.dma.complete(t)
+        got = bytearray()
+        while t.written < t.size:
+            got += self._drain(dma.advance(t, burst))
+        dma.complete(t)
+        return bytes(got)
 
     def _drain(self, n: int) -> bytes:
         """Driver side: read ``n`` bytes at ``tail`` (the ring is non-cacheable: no maintenance)."""

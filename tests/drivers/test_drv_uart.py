@@ -98,3 +98,26 @@ def test_ring_size_property(tmp_path) -> None:
     arm(s, 5)
     data = pattern(100, 5)
     assert uart.receive(data) == data and uart.send(data) == data
+
+
+def test_receive_in_bursts_while_the_transfer_runs(system) -> None:
+    uart = system.device("usart1").driver
+    seen = []
+    drain = uart._drain
+
+    def spy(n):
+        seen.append((n, len(system.dma.active)))  # bytes drained, transfers in flight
+        return drain(n)
+
+    uart._drain = spy
+    data = pattern(300, 6)  # 256 to the end of the ring, then 44
+    assert uart.receive(data, burst=100) == data
+    assert seen == [(100, 1), (100, 1), (56, 1), (44, 1)]
+    assert not system.dma.active
+
+
+def test_burst_must_be_positive(system) -> None:
+    from smh_boot.drivers import DriverError
+
+    with pytest.raises(DriverError, match="burst = 0"):
+        system.device("usart1").driver.receive(b"abc", burst=0)
