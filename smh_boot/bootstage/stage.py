@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..errors import CoherencyError, HeapError, LayoutError, MemoryMapError, SmhError
+from ..errors import BoardError, CoherencyError, HeapError, LayoutError, MemoryMapError, SmhError
 from ..heap import HeapConfig, Hardening, MemAttr, MemAttrHeap, SharedMultiHeap
 from ..heap.region import SmhAttr
 from ..memory import AddressSpace
@@ -69,7 +69,11 @@ def boot(
     )
     arch = b.arch
     scan = find_regions(dt, arch=arch)
-    policy = MappingPolicy.from_rules(b.smh_policy) if b.smh_policy else MappingPolicy.default(arch)
+    try:
+        policy = MappingPolicy.from_rules(b.smh_policy) if b.smh_policy else MappingPolicy.default(arch)
+    except ValueError as e:  # a Board built in code (YAML boards are checked on load)
+        raise BoardError(f"smh_policy: {e}", file=str(getattr(b, "path", "") or "") or None,
+                         hint="each rule is {mask, value, attr}, with value inside mask") from e
 
     heap_cfg = _heap_config(b)
     diagnostics = _validate(dt, b, policy, heap_cfg)

@@ -196,3 +196,14 @@ def test_four_gib_region_boots_lazily(data_dir):
     assert p is not None and big.addr <= p < big.end
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert after - before < 100 * 1024  # KiB
+
+
+def test_bad_policy_on_a_board_built_in_code_is_board_error():
+    import dataclasses
+
+    from smh_boot.board import load_board
+
+    b = dataclasses.replace(load_board("stm32h747i_disco_m7"),
+                            smh_policy=({"mask": 0x1, "value": 0x3, "attr": "CACHEABLE"},))
+    with pytest.raises(BoardError, match="can never match"):
+        smh_boot.boot(b)
