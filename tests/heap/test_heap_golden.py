@@ -10,6 +10,10 @@ from smh_boot.heap.trace import compare, load_trace, replay
 
 SHARED = golden_files(SHARED_GOLDEN)
 BUNDLED = golden_files(BUNDLED_GOLDEN)
+# A bundled copy identical to a shared file adds nothing when the shared set runs.
+_SHARED_BYTES = {p.name: p for p in SHARED}
+BUNDLED_ONLY = [p for p in BUNDLED
+                if p.name not in _SHARED_BYTES or _SHARED_BYTES[p.name].read_bytes() != p.read_bytes()]
 
 
 def _check(path):
@@ -24,7 +28,9 @@ def test_shared_golden_trace_replays_identically(path):
     _check(path)
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", BUNDLED_ONLY or [pytest.param(None, marks=pytest.mark.skip(
+    reason="every bundled trace is identical to a shared one, which is replayed"))],
+    ids=lambda p: p.stem if p else "none")
 def test_bundled_golden_trace_replays_identically(path):
     _check(path)
 

@@ -117,7 +117,7 @@ class HeapMachine(RuleBasedStateMachine):
 
 
 HeapMachine.TestCase.settings = settings(
-    max_examples=100, stateful_step_count=50, deadline=None,
+    max_examples=60, stateful_step_count=40, deadline=None,
     suppress_health_check=[HealthCheck.too_slow], derandomize=True,
 )
 TestHeapStateMachine = HeapMachine.TestCase
