@@ -23,6 +23,7 @@ Run: ``python bench/validate_scaling.py [--sizes 1000,10000] [--repeat 3] [--max
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import os
 import random
@@ -80,11 +81,20 @@ def generate_dts(n: int, seed: int = 1) -> str:
 
 
 def best_of(fn, repeat: int) -> tuple[float, object]:
+    """Best wall time of ``repeat`` calls.  As ``timeit`` does, the cyclic GC is off while a
+    call runs (and run in between): otherwise whichever step happens to trigger a full
+    collection over the other steps' live trees pays for it."""
     times, result = [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
+        result = None
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
     return min(times), result
 
 
@@ -102,6 +112,7 @@ def part1(sizes: list[int], repeat: int) -> None:
             preprocess(src, (), (), pre, None)
             lines = sum(1 for _ in open(pre))
             t_parse, _ = best_of(lambda: dtlib.DT(pre), repeat)
+            del _
             t_load, dt = best_of(lambda: load_preprocessed(pre, dts=src), repeat)
             t_val, diags = best_of(lambda: validate_devicetree(dt, opts), repeat)
             # the same split in two: the front end's region scan, then the validator's own work

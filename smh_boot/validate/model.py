@@ -34,7 +34,7 @@ class RegionRef:
     problem: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)  # slots: 10,000-region trees build 10,000 of these
 class LayoutNode:
     """One devicetree node, reduced to what the layout rules need.
 
