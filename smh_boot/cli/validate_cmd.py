@@ -145,8 +145,12 @@ def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_sta
     else:
         text = report.render(diags, fmt, files)
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as e:
+            raise InputError(f"cannot write the report: {e.strerror}", file=output,
+                             hint="check that the folder exists and is writable") from e
     else:
         click.echo(text, nl=False)
         sys.stdout.flush()

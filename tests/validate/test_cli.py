@@ -228,3 +228,14 @@ def test_heap_mode_option(capsys, tmp_path):
     assert run(capsys, str(path), "--arch", "riscv", "--heap-mode", "small")[0] == 0
     rc, out, _ = run(capsys, str(path), "--arch", "riscv", "--heap-mode", "big")
     assert rc == 1 and "56 bytes (32-bit pointers, runtime stats off, BIG_ONLY heaps" in out
+
+
+def test_unwritable_output_exits_2(capsys, tmp_path):
+    rc, _, err = run(capsys, CLEAN, "-o", str(tmp_path / "no" / "such" / "dir.json"))
+    assert rc == 2
+    assert "cannot write the report" in err and "Traceback" not in err
+
+
+def test_missing_overlay_exits_2(capsys, tmp_path):
+    rc, _, err = run(capsys, CLEAN, "--overlay", str(tmp_path / "gone.overlay"))
+    assert rc == 2 and "gone.overlay" in err and "Traceback" not in err
