@@ -476,6 +476,8 @@ class SysHeap:
 
         def usable_size(ptr: int) -> int:
             c = (ptr - hb) >> 3
+            if c < c0min or c >= end:
+                raise _outside(heap, ptr, "usable_size")
             # mem_align_gap() of this revision is 0 whenever the header is 8 bytes, so big
             # heaps over-report rewind-aligned blocks (golden surprise 9).
             return (SZ[c] >> 1) * 8 - hdr - (0 if big else (ptr - 4) & 7)
@@ -533,11 +535,16 @@ class SysHeap:
         ) -> int | None:
             if ptr is None:
                 return aligned_alloc(align, nbytes, owner)
-            if nbytes == 0:
-                free(ptr)
-                return None
+            if nbytes <= 0:
+                if nbytes == 0:
+                    free(ptr)
+                    return None
+                raise ValueError(f"allocation size must not be negative: {nbytes}")
             if align & (align - 1):
                 raise _bad_align(align)
+            c = (ptr - hb) >> 3
+            if c < c0min or c >= end:
+                raise _outside(heap, ptr, "realloc")
             if live is not None:
                 old = live.get(ptr, _MISSING)
                 if old is _MISSING:

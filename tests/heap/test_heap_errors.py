@@ -157,6 +157,22 @@ def test_negative_sizes_are_refused():
         h.aligned_alloc(64, -1)
 
 
+@pytest.mark.parametrize("level", list(Hardening))
+def test_pointers_outside_a_standalone_heap(level):
+    h = heap(0x400, level=level)
+    p = h.alloc(16)
+    for bad in (BASE - 64, BASE + 0x800):
+        with pytest.raises(InvalidFree, match="not inside the heap area"):
+            h.usable_size(bad)
+        with pytest.raises(InvalidFree):
+            h.realloc(bad, 8)
+        with pytest.raises(InvalidFree):
+            h.free(bad)
+    with pytest.raises(ValueError):
+        h.realloc(p, -1)
+    assert h.validate()
+
+
 def test_runtime_stats_need_the_option():
     h = heap(0x400)
     with pytest.raises(HeapError, match="runtime_stats"):
