@@ -56,3 +56,29 @@ def test_empty_interval_never_overlaps():
 def test_output_is_deterministic():
     spans = [(i % 7, i % 7 + 5) for i in range(30)]
     assert list(overlapping_pairs(spans)) == list(overlapping_pairs(spans))
+
+
+def test_groups_are_capped_but_counted():
+    from smh_boot.validate.overlap import overlap_groups
+
+    spans = [(0, 100)] * 50
+    groups = list(overlap_groups(spans, limit=4))
+    assert len(groups) == 49
+    j, earlier, count = groups[-1]
+    assert len(earlier) == 4 and count == 49
+
+
+def test_hostile_layout_is_fast_and_summarised():
+    import time
+
+    from smh_boot.validate import Layout, LayoutNode, ValidationOptions, validate_layout
+
+    lay = Layout()
+    for k in range(1000):  # half a million overlapping pairs
+        lay.add(LayoutNode(f"/r{k}", f"r@{k}", regs=((0x1000, 0x100),), in_reserved_memory=True))
+    t0 = time.perf_counter()
+    diags = validate_layout(lay, ValidationOptions(disabled=("region-outside-memory",)))
+    assert time.perf_counter() - t0 < 10  # listing every pair would take about a minute
+    summaries = [d for d in diags if "more regions than the 32 checked" in d.message]
+    assert len(summaries) == 1000 - 33
+    assert len(diags) - len(summaries) == sum(min(k, 32) for k in range(1000))

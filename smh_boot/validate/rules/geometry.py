@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..diagnostic import Related
 from ..model import LayoutNode, is_ancestor
-from ..overlap import overlapping_pairs
+from ..overlap import overlap_groups
 from .base import Context, Finding, hexrange, human, rule
 
 
@@ -18,6 +18,11 @@ def _where(n: LayoutNode):
 
 def _is_memory(ctx: Context, n: LayoutNode) -> bool:
     return n.is_memory or n.path == ctx.layout.sram
+
+
+#: overlaps checked one by one per region; beyond it they are counted (hostile layouts with
+#: thousands of regions at one address would otherwise produce millions of findings)
+OVERLAPS_LISTED = 32
 
 
 @rule(
@@ -37,6 +42,7 @@ neighbouring reserved regions; this rule compares every pair (sweep line, O(n lo
 Not reported: a node and its own descendants, and a region lying wholly inside a node that
 describes memory (mmio-sram, device_type = "memory", the chosen zephyr,sram) - that is a
 carve-out, not a conflict (region-overlaps-kernel-ram covers heaps inside the kernel's RAM).
+A region overlapping more than 32 others gets one more finding that counts the rest.
 
 Fix: move or shrink one of the two regions; the message gives the shared range.
 """,
@@ -52,31 +58,45 @@ def check_overlap(ctx: Context) -> Iterator[Finding]:
                 nodes.append(n)
                 spans.append((addr, addr + size))
     seen: set[tuple[str, str]] = set()
-    for i, j in overlapping_pairs(spans):
-        a, b = nodes[i], nodes[j]
-        if a is b or is_ancestor(a.path, b.path) or is_ancestor(b.path, a.path):
-            continue
-        (sa, ea), (sb, eb) = spans[i], spans[j]
-        # A region wholly inside a node that describes memory is carved from it.
-        if sa <= sb and eb <= ea and _is_memory(ctx, a) and not _is_memory(ctx, b):
-            continue
-        if sb <= sa and ea <= eb and _is_memory(ctx, b) and not _is_memory(ctx, a):
-            continue
-        # Report at the node defined later in the devicetree, with a note at the other.
-        first, second = (a, b) if order[a.path] <= order[b.path] else (b, a)
-        key = (first.path, second.path)
-        if key in seen:
-            continue
-        seen.add(key)
-        lo, hi = max(sa, sb), min(ea, eb)
-        fs, ss = (spans[i], spans[j]) if first is a else (spans[j], spans[i])
-        yield Finding(
-            _where(second),
-            second.path,
-            f"region {hexrange(ss[0], ss[1] - ss[0])} overlaps {first.name} "
-            f"{hexrange(fs[0], fs[1] - fs[0])} on {hexrange(lo, hi - lo)} ({human(hi - lo)})",
-            (Related(_where(first), first.path, "the other region is defined here"),),
-        )
+    for j, earlier, count in overlap_groups(spans, OVERLAPS_LISTED):
+        for i in earlier:
+            f = _overlap_finding(ctx, nodes, spans, order, seen, i, j)
+            if f is not None:
+                yield f
+        if count > len(earlier):
+            b = nodes[j]
+            yield Finding(
+                _where(b), b.path,
+                f"region {hexrange(spans[j][0], spans[j][1] - spans[j][0])} overlaps "
+                f"{count - len(earlier)} more regions than the {len(earlier)} checked one by one",
+            )
+
+
+def _overlap_finding(ctx, nodes, spans, order, seen, i: int, j: int) -> Finding | None:
+    a, b = nodes[i], nodes[j]
+    if a is b or is_ancestor(a.path, b.path) or is_ancestor(b.path, a.path):
+        return None
+    (sa, ea), (sb, eb) = spans[i], spans[j]
+    # A region wholly inside a node that describes memory is carved from it.
+    if sa <= sb and eb <= ea and _is_memory(ctx, a) and not _is_memory(ctx, b):
+        return None
+    if sb <= sa and ea <= eb and _is_memory(ctx, b) and not _is_memory(ctx, a):
+        return None
+    # Report at the node defined later in the devicetree, with a note at the other.
+    first, second = (a, b) if order[a.path] <= order[b.path] else (b, a)
+    key = (first.path, second.path)
+    if key in seen:
+        return None
+    seen.add(key)
+    lo, hi = max(sa, sb), min(ea, eb)
+    fs, ss = (spans[i], spans[j]) if first is a else (spans[j], spans[i])
+    return Finding(
+        _where(second),
+        second.path,
+        f"region {hexrange(ss[0], ss[1] - ss[0])} overlaps {first.name} "
+        f"{hexrange(fs[0], fs[1] - fs[0])} on {hexrange(lo, hi - lo)} ({human(hi - lo)})",
+        (Related(_where(first), first.path, "the other region is defined here"),),
+    )
 
 
 def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
