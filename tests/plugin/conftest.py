@@ -2,6 +2,14 @@
 
 import pytest
 
+# Import the stack once, before any in-process pytester run: pytester restores sys.modules
+# after each run, and a module re-imported afterwards would not match objects the first import
+# left behind (PyYAML's C extension keeps the first yaml.nodes classes, for one).  It also
+# keeps each run fast.
+import smh_boot.board  # noqa: F401,E402
+import smh_boot.bootstage  # noqa: F401,E402
+import smh_boot.drivers.shipped  # noqa: F401,E402
+
 
 def pytest_configure(config):
     # ``pytest_plugins = ["pytester"]`` is only allowed in the rootdir's conftest; registering
