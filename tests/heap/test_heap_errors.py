@@ -386,3 +386,17 @@ def test_heap_reports():
     assert d["region"] == 3 and d["big"] == 0 and d["chunks"][0] == [0, h.chunk0, 1]
     assert isinstance(h.digest(), int) and h.digest() != h.digest(1)
     assert "small" in repr(h)
+
+
+@pytest.mark.parametrize("level,raises", [(Hardening.BASIC, False), (Hardening.MODERATE, True)])
+def test_moderate_adds_the_left_neighbour_check(level, raises):
+    p, mem = overflow_pool(level)
+    a = p.alloc(C, 36)
+    b = p.alloc(C, 36)
+    mem.write(a, b"\x01" * 36)  # a's data: reads as 'used' chunks if misread as headers
+    mem.write(b - 4, b"\x01\x00")  # b's LEFT_SIZE := 1 (b's SIZE_AND_USED intact)
+    if raises:
+        with pytest.raises(HeapCorruption, match="buffer overflow"):
+            p.free(b)
+    else:
+        p.free(b)  # BASIC only checks the used bit and the right neighbour
