@@ -50,7 +50,8 @@ macro was mistyped (e.g. DT_MEM_SW(DT_MEM_SW_ATTR_UNKNOWN) evaluates to 0, while
 DT_MEM_SW_ATTR_UNKNOWN alone sets bit 19). On ARM, the MPU driver rejects an arch field that
 is not exactly one known region type (-EINVAL, "Invalid attribute for the region").
 
-Bits that belong to another architecture are reported by attr-arch-mismatch instead.
+Architecture bits are judged only when the architecture is known (--arch or the board);
+bits that belong to another architecture are reported by attr-arch-mismatch instead.
 
 Fix: build the value from the header macros only (DT_MEM_CACHEABLE | DT_MEM_SW_ALLOC_CACHE ...).
 """,
