@@ -44,14 +44,17 @@ class CacheStats:
 
 
 class CacheLine:
-    """One valid line: its line-aligned ``addr``, ``data`` (line_size bytes), ``dirty`` mask."""
+    """One valid line: its line-aligned ``addr``, ``data`` (line_size bytes), ``dirty`` mask,
+    and ``device`` mask: bytes a bus master wrote to memory behind the line since it was filled
+    (what a whole-line write-back of a stale copy clobbers)."""
 
-    __slots__ = ("addr", "data", "dirty")
+    __slots__ = ("addr", "data", "dirty", "device")
 
     def __init__(self, addr: int, data: bytearray):
         self.addr = addr
         self.data = data
         self.dirty = 0
+        self.device = 0
 
     def dirty_runs(self) -> list[tuple[int, int]]:
         """Dirty bytes as ``(offset, length)`` runs, lowest offset first."""

@@ -182,6 +182,8 @@ class MemorySystem:
         cache = self.cache
         assert cache is not None
         runs = cache.writeback_runs(line)
+        if runs and not cache.dirty_bytes_only:
+            self._refresh_clean_bytes(line)
         for off, n in runs:
             self.memory.write(line.addr + off, line.data[off : off + n])
         if runs:
@@ -190,6 +192,22 @@ class MemorySystem:
                 detail = "whole line" if runs == [(0, self._ls)] else f"bytes {runs}"
                 self.checker.note(line.addr, CACHE_ACTOR, f"write-back ({why})", line.addr, self._ls, detail)
         line.dirty = 0
+
+    def _refresh_clean_bytes(self, line: CacheLine) -> None:
+        """Before a whole-line write-back, take memory's value for clean bytes that no device
+        wrote.  The heap keeps its chunk headers in emulated memory and writes them directly
+        (its hot path cannot go through the cache); on hardware those are CPU stores that
+        update the cached line.  So only a device's writes are clobbered by a stale copy, as
+        on hardware, never the heap's own metadata."""
+        ls = self._ls
+        keep = ~(line.dirty | line.device) & ((1 << ls) - 1)
+        if not keep:
+            return
+        mem = self.memory.read(line.addr, ls)
+        data = line.data
+        for i in range(ls):
+            if keep >> i & 1 and data[i] != mem[i]:
+                data[i] = mem[i]
 
     def _retire(self, line: CacheLine, why: str) -> None:
         """A line leaving the cache by replacement or eviction: write it back if dirty."""
@@ -284,11 +302,28 @@ class MemorySystem:
         self, addr: int, data: bytes | bytearray | memoryview, device: str | None, transfer: DmaTransfer | None
     ) -> None:
         chk = self.checker
-        if chk is not None:
+        cache = self.cache
+        if chk is not None or cache is not None:
             for cached, start, stop in self._spans(addr, addr + len(data)):
-                if cached:
+                if not cached:
+                    continue
+                if chk is not None:
                     chk.dma_write(start, stop - start, device, transfer)
+                if cache is not None:
+                    self._mark_device_bytes(start, stop)
         self.memory.write(addr, data)
+
+    def _mark_device_bytes(self, start: int, stop: int) -> None:
+        """Remember, on lines the cache holds, which bytes a device wrote behind them."""
+        cache = self.cache
+        ls = self._ls
+        la = start - start % ls
+        while la < stop:
+            line = cache.peek(la)
+            if line is not None:
+                lo, hi = max(start, la) - la, min(stop, la + ls) - la
+                line.device |= ((1 << (hi - lo)) - 1) << lo
+            la += ls
 
     def _dma_started(self, transfer: DmaTransfer) -> None:
         """Called by the DMA engine before a transfer takes effect (checks may raise)."""
