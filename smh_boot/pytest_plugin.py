@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pytest
 
+from .errors import InputError, LayoutError, SmhError
+
 if TYPE_CHECKING:  # pragma: no cover
     from .testing.artifacts import BootRecord
     from .testing.dt_cache import DevicetreeCache
@@ -114,6 +116,8 @@ class SmhSettings:
 
 
 _SETTINGS = pytest.StashKey[SmhSettings]()
+#: Boot failures caused by user files, reported without a traceback.
+_INPUT_ERRORS = (InputError, LayoutError)
 _RECORDS = pytest.StashKey[list]()
 
 
@@ -224,6 +228,8 @@ def _read_settings(config: pytest.Config) -> SmhSettings:
             settings.selected_boards()
         except SelectionError as e:
             raise pytest.UsageError(f"--smh-board: {e}") from None
+        except SmhError as e:  # a broken board file: its own located message
+            raise pytest.UsageError(f"--smh-board: {e}") from None
     return settings
 
 
@@ -266,7 +272,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             pin = definition.get_closest_marker("smh_board")
             pinned = None
             if pin is not None:
-                pinned = [str(a) for a in pin.args]
+                base = Path(str(definition.path)).parent
+                # board YAML paths, like overlays, are relative to the test file
+                pinned = [str(_resolve(base, a)) if str(a).endswith((".yaml", ".yml")) else str(a)
+                          for a in pin.args]
                 check_pinned(pinned, s.known_boards())
             choices = boards_for_test(s.selected_boards(), restricts_pins(s.requested_boards),
                                       pinned)
@@ -287,9 +296,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 seeds = seeds_for_test(s.seed, s.explicit_seed, n)
                 metafunc.parametrize("smh_seed", seeds, indirect=True,
                                      ids=[f"seed{x}" for x in seeds])
-    except SelectionError as e:
-        where = f"{definition.nodeid}"
-        pytest.fail(f"{where}: {e}", pytrace=False)
+    except (SelectionError, SmhError) as e:
+        # SmhError: a board file that does not load; its message names the file and line.
+        pytest.fail(f"{definition.nodeid}: {e}", pytrace=False)
 
 
 def _user_parametrized(definition: Any, name: str) -> bool:
@@ -325,7 +334,10 @@ def smh_board(request: pytest.FixtureRequest) -> Any:
     from .board import load_board
 
     name = getattr(request, "param", None) or _settings(request.config).selected_boards()[0]
-    return load_board(name)
+    try:
+        return load_board(name)
+    except SmhError as e:  # a board YAML of the project's own that does not load
+        pytest.fail(f"{type(e).__name__}: {e}", pytrace=False)
 
 
 @pytest.fixture
@@ -475,6 +487,10 @@ def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.Call
 
     s = _settings(item.config)
     exc = call.excinfo.value if call.excinfo is not None else None
+    if exc is not None and any(r.error is exc for r in records) and isinstance(exc, _INPUT_ERRORS):
+        # Bad input (board, devicetree, overlay, layout): the message names the file, line and
+        # what to do; a traceback through the boot stage would only bury it.
+        rep.longrepr = f"{type(exc).__name__}: {exc}"
     folder = s.artifacts / safe_name(item.nodeid)
     longrepr = str(rep.longrepr) if rep.longrepr is not None else None
     try:

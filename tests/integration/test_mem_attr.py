@@ -7,8 +7,6 @@ test to it by path).  The upstream ``app.overlay`` adds the four ``vnd,memory-at
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from smh_boot.attrs import (
@@ -23,10 +21,10 @@ from smh_boot.attrs import (
 from smh_boot.errno import EINVAL, ENOBUFS, ENOENT, ENOSPC, ENOTSUP
 from smh_boot.resources import dts_dir
 
-NATIVE_SIM = Path(__file__).parent / "boards" / "native_sim.yaml"
 OVERLAY = dts_dir() / "overlays" / "upstream" / "mem_attr" / "app.overlay"
 
-pytestmark = [pytest.mark.smh_board(str(NATIVE_SIM)), pytest.mark.smh_overlay(str(OVERLAY))]
+# board YAML paths and overlay paths are relative to this file
+pytestmark = [pytest.mark.smh_board("boards/native_sim.yaml"), pytest.mark.smh_overlay(str(OVERLAY))]
 
 
 @pytest.fixture

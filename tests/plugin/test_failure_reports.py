@@ -65,8 +65,12 @@ def test_failure_sections_and_artifacts(pytester, run):
     trace = (folders["test_double_free"] / "alloc-trace.json").read_text()
     assert '"terminated": {' in trace and '"kind": "panic"' in trace
 
-    # a boot that fails: an error at setup, reported with its location
-    r.stdout.fnmatch_lines(["*boot failed: DevicetreeError: *broken.overlay:1:*"])
+    # a boot that fails: an error at setup, reported with its location and no traceback
+    r.stdout.fnmatch_lines(["*ERROR at setup of test_boot_fails*",
+                            "DevicetreeError: *broken.overlay:1:*",
+                            "*boot failed: DevicetreeError: *broken.overlay:1:*"])
+    setup_error = text.split("ERROR at setup of test_boot_fails")[1].split("smh-boot:")[0]
+    assert "stage.py" not in setup_error and "Traceback" not in setup_error
     assert (folders["test_boot_fails"] / "boot-error.txt").exists()
 
     # two boots: both reported, files numbered
@@ -93,3 +97,18 @@ def test_failure_reports_under_xdist(pytester):
     for name in ("qemu_cortex_m3", "mps2_an521"):
         folder = pytester.path / "smh-artifacts" / f"test_a.py_test_fails[{name}]"
         assert (folder / "boot.log").read_text().startswith(f"*** smh-boot")
+
+
+def test_a_broken_board_file_is_a_located_error(pytester, run):
+    pytester.path.joinpath("bad.yaml").write_text("name: bad\nptr_size: [4\n")
+    pytester.makepyfile(test_a="""
+        import pytest
+
+        @pytest.mark.smh_board("bad.yaml")
+        def test_x(smh_system):
+            pass
+    """)
+    r = run()
+    r.assert_outcomes(errors=1)
+    r.stdout.fnmatch_lines(["BoardError: *bad.yaml:*: error: *"])
+    assert "Traceback" not in r.stdout.str()

@@ -238,14 +238,14 @@ def test_pin_to_a_board_yaml_of_the_project(pytester, run):
         "name: tiny\nvendor: me\nsoc: x\ncpu: cortex-m3\narch: arm\nisa: armv7-m\nptr_size: 4\n"
         "default: false\ndevicetree:\n  dts: tiny.dts\ncache: null\ndrivers: []\n"
         "description: my board\n")
-    pytester.makepyfile(test_a="""
+    pytester.mkdir("sub")
+    pytester.makepyfile(**{"sub/test_a": """
         import pytest
-        from pathlib import Path
 
-        @pytest.mark.smh_board(str(Path(__file__).parent / "boards" / "tiny.yaml"))
+        @pytest.mark.smh_board("../boards/tiny.yaml")  # relative to this file
         def test_tiny(smh_system):
             assert smh_system.board.name == "tiny"
-    """)
+    """})
     r = run("--smh-board", "all", "-v")
     r.assert_outcomes(passed=1)
     r.stdout.fnmatch_lines(["*test_tiny?tiny? PASSED*"])
