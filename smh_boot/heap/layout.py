@@ -41,7 +41,7 @@ def _big_for(chunks: int, config: HeapConfig) -> bool:
     return chunks > SMALL_HEAP_MAX_CHUNKS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Geometry:
     """Where ``sys_heap_init`` puts things for one region.
 

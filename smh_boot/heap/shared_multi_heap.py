@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from ..errors import HeapError, InvalidAttribute, InvalidFree, MemoryMapError, PoolAlreadyInitialised, TooManyHeaps
 from ..memory.address_space import AddressSpace
-from . import inspect as _inspect
+from . import introspect as _introspect
 from .config import HeapConfig
 from .layout import geometry
 from .multi_heap import MultiHeap
@@ -31,7 +31,7 @@ from .sys_heap import SysHeap
 MAX_HEAPS_PER_ATTR = 8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PoolHeap:
     """One registered heap: registration ``index``, ``attr``, the ``region`` record, the
     :class:`SysHeap` and the caller's ``user_data``."""
@@ -269,7 +269,7 @@ class SharedMultiHeap:
     def digest(self) -> int:
         """Golden ``sd`` digest over every heap (index = registration order)."""
         with self.lock:
-            h = _inspect.FNV_OFFSET
+            h = _introspect.FNV_OFFSET
             for rec in self._heaps:
                 h = rec.sys_heap.digest(rec.index, h)
             return h
@@ -288,9 +288,9 @@ def _heap_blocks(rec: PoolHeap) -> list[Block]:
     if heap.live is not None:
         starts: list[tuple[int, Any]] = sorted(heap.live.items())
     else:
-        starts = [(p, None) for p, _s, _u in _inspect.used_blocks(heap)]
+        starts = [(p, None) for p, _s, _u in _introspect.used_blocks(heap)]
     out = []
     for p, owner in starts:
-        span, usable = _inspect.block_span(heap, p)
+        span, usable = _introspect.block_span(heap, p)
         out.append(Block(p, span, usable, rec.index, rec.attr, owner))
     return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HeapStats:
     """``struct sys_memory_stats``, in Zephyr's unit: usable bytes (8 * units - header).
 
@@ -18,7 +18,7 @@ class HeapStats:
     max_allocated_bytes: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One live allocation.
 

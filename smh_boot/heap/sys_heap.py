@@ -10,7 +10,7 @@ Speed: the hot operations are closures built once per heap over *strided field v
 of the region bytes to uint16/uint32 sliced with the header stride), with the free-list
 operations written out in place.  They are installed as instance attributes (``heap.alloc``
 is a plain function, not a bound method).  Introspection (walks, validate, digests) lives in
-:mod:`.inspect` and never runs on the hot path.
+:mod:`.introspect` and never runs on the hot path.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import DoubleFree, HeapCorruption, HeapError, InvalidAlignment, InvalidFree, MemoryMapError
 from ..memory.address_space import AddressSpace
-from . import inspect as _inspect
+from . import introspect as _introspect
 from .config import Hardening, HeapConfig
 from .layout import CHUNK_UNIT, Geometry, bucket_idx, geometry
 from .stats import HeapStats
@@ -605,14 +605,14 @@ class SysHeap:
     # ------------------------------------------------------------------ introspection
     def chunks(self) -> list[tuple[int, int, bool]]:
         """Chunk walk from chunk 0: ``(chunk, size_units, used)``, end marker excluded."""
-        return _inspect.chunks(self)
+        return _introspect.chunks(self)
 
     def stats(self) -> HeapStats:
         """free/allocated/max bytes: the runtime counters, or a walk without runtime stats
         (then ``max_allocated_bytes`` is None: the high-water mark is not tracked)."""
         if self._ST is not None:
             return HeapStats(int(self._ST[0]), int(self._ST[1]), int(self._ST[2]))
-        free, used = _inspect.walk_totals(self)
+        free, used = _introspect.walk_totals(self)
         return HeapStats(free, used, None)
 
     def runtime_stats_get(self) -> HeapStats:
@@ -629,27 +629,27 @@ class SysHeap:
 
     def check(self) -> str | None:
         """Every check of Zephyr's ``sys_heap_validate``: None when sound, else the reason."""
-        return _inspect.check(self)
+        return _introspect.check(self)
 
     def validate(self) -> bool:
         """``sys_heap_validate``: True when :meth:`check` finds nothing."""
-        return _inspect.check(self) is None
+        return _introspect.check(self) is None
 
     def largest_free_bytes(self) -> int:
         """Usable bytes of the largest listed free chunk (0 when none)."""
-        return _inspect.largest_free_bytes(self)
+        return _introspect.largest_free_bytes(self)
 
     def free_chunk_histogram(self) -> list[int]:
         """Number of listed free chunks per bucket (length ``nb``)."""
-        return _inspect.free_chunk_histogram(self)
+        return _introspect.free_chunk_histogram(self)
 
     def digest(self, index: int = 0, seed: int | None = None) -> int:
         """Golden ``sd`` words of this heap (as region ``index``) folded into FNV-1a 64."""
-        return _inspect.digest(self, index, seed)
+        return _introspect.digest(self, index, seed)
 
     def dump(self, index: int = 0) -> dict[str, Any]:
         """The golden ``final_state`` entry of this heap (as region ``index``)."""
-        return _inspect.dump(self, index)
+        return _introspect.dump(self, index)
 
     def __repr__(self) -> str:
         kind = "big" if self.big else "small"
@@ -683,7 +683,7 @@ def _no_stats() -> Exception:
 
 
 def _describe(heap: SysHeap, ptr: int) -> str:
-    return _inspect.describe_pointer(heap, ptr)
+    return _introspect.describe_pointer(heap, ptr)
 
 
 def _outside(heap: SysHeap, ptr: int, op: str) -> Exception:
@@ -708,13 +708,13 @@ def _overflow(heap: SysHeap, ptr: int, c: int, op: str) -> Exception:
     return _c_error(
         HeapCorruption,
         f"heap corruption (buffer overflow?) at {ptr:#x} during {op}: "
-        + _inspect.explain_damage(heap, ptr, c),
+        + _introspect.explain_damage(heap, ptr, c),
         "heap corruption (buffer overflow?) at %p",
     )
 
 
 def _not_live(heap: SysHeap, ptr: int, op: str) -> Exception:
-    if _inspect.in_free_chunk(heap, ptr):
+    if _introspect.in_free_chunk(heap, ptr):
         cls, what = DoubleFree, "it points into free memory: was it freed already (double free?)"
     else:
         cls, what = InvalidFree, "it is not the start of a live block of this pool"

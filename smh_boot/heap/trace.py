@@ -22,7 +22,7 @@ from typing import Any
 from .. import errno as _errno
 from ..errors import HeapError, SmhError, TraceError
 from .config import Hardening, HeapConfig
-from .inspect import FNV_OFFSET, digest_words, fnv1a
+from .introspect import FNV_OFFSET, digest_words, fnv1a
 from .region import SMH_REG_ATTR_NUM, SharedMultiHeapRegion
 from .shared_multi_heap import SharedMultiHeap
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
 
 from smh_boot.heap import Hardening, HeapConfig, SysHeap
-from smh_boot.heap.inspect import block_span
+from smh_boot.heap.introspect import block_span
 
 ALIGNS = st.sampled_from([0, 1, 4, 8, 16, 32, 64, 128, 3, 12, 24, 68, 136])
 SIZES = st.one_of(st.integers(1, 64), st.integers(65, 700))
