@@ -54,11 +54,13 @@ class TraceRecorder:
         self._pool = pool
         self._lock = threading.Lock()
         self.ops: list[dict[str, Any]] = []  #: the recorded ops, golden format
-        self.returns: list[dict[str, Any]] = []  #: what each op returned, for humans/tests
         self.terminated: dict[str, Any] | None = None
         self._regions: list[tuple[int, int] | None] = []  # index -> (base, size), None if failed
         self._tags: dict[int, str] = {}  # live block start -> tag
         self._next_tag = 0
+        # (op index, what, value): what is "ret" (a pointer or None), "region" or None.  Kept
+        # raw on the hot path; :attr:`returns` turns pointers into [region, offset] on demand.
+        self._rets: list[tuple[int, str | None, Any]] = []
 
     # ------------------------------------------------------------------ proxying
     def __getattr__(self, name: str) -> Any:
@@ -70,74 +72,95 @@ class TraceRecorder:
         """The real pool."""
         return self._pool
 
+    @property
+    def returns(self) -> list[dict[str, Any]]:
+        """What each recorded op returned: ``{"i"}`` plus ``"region"`` for an add and ``"ret"``
+        (``[region, offset]`` or None) for an allocation, as the golden results have them."""
+        with self._lock:
+            rets = list(self._rets)
+        out = []
+        for i, what, value in rets:
+            r: dict[str, Any] = {"i": i}
+            if what == "ret":
+                r["ret"] = self._where(value)
+            elif what == "region":
+                r["region"] = value
+            out.append(r)
+        return out
+
     # ------------------------------------------------------------------ recorded operations
     def pool_init(self, *args: Any, **kwargs: Any) -> Any:
         """``shared_multi_heap_pool_init()``."""
-        return self._record({"op": "init_pool"}, lambda: self._pool.pool_init(*args, **kwargs))
+        with self._lock:
+            self._begin({"op": "init_pool"})
+            out = self._call(self._pool.pool_init, *args, **kwargs)
+            self._rets.append((len(self.ops) - 1, None, None))
+            return out
 
     def add(self, region: Any, user_data: Any = None, **kwargs: Any) -> Any:
         """``shared_multi_heap_add(region, user_data)``."""
         addr, size = int(region.addr), int(region.size)
-        op = {"op": "add", "attr": _attr_int(region.attr), "base_mod": addr % 4096, "size": size}
-
-        def call() -> Any:
+        with self._lock:
+            self._begin({"op": "add", "attr": _attr_int(region.attr), "base_mod": addr % 4096,
+                         "size": size})
             self._regions.append(None)  # a failed add still uses up an index (golden rule)
-            out = self._pool.add(region, user_data, **kwargs)
+            out = self._call(self._pool.add, region, user_data, **kwargs)
             self._regions[-1] = (addr, size)
+            self._rets.append((len(self.ops) - 1, "region", len(self._regions) - 1))
             return out
-
-        return self._record(op, call)
 
     def alloc(self, attr: Any, size: int, **kwargs: Any) -> int | None:
         """``shared_multi_heap_alloc(attr, size)``."""
-        tag = self._new_tag()
-        op = {"op": "alloc", "attr": _attr_int(attr), "size": size, "tag": tag}
-        return self._record(op, lambda: self._pool.alloc(attr, size, **kwargs), tag=tag)
+        with self._lock:
+            self._next_tag += 1
+            tag = f"p{self._next_tag}"
+            self._begin({"op": "alloc", "attr": _attr_int(attr), "size": size, "tag": tag})
+            out = self._call(self._pool.alloc, attr, size, **kwargs)
+            return self._allocated(out, tag)
 
     def aligned_alloc(self, attr: Any, align: int, size: int, **kwargs: Any) -> int | None:
         """``shared_multi_heap_aligned_alloc(attr, align, size)``."""
-        tag = self._new_tag()
-        op = {"op": "aligned_alloc", "attr": _attr_int(attr), "align": align, "size": size,
-              "tag": tag}
-        return self._record(op, lambda: self._pool.aligned_alloc(attr, align, size, **kwargs),
-                            tag=tag)
+        with self._lock:
+            self._next_tag += 1
+            tag = f"p{self._next_tag}"
+            self._begin({"op": "aligned_alloc", "attr": _attr_int(attr), "align": align,
+                         "size": size, "tag": tag})
+            out = self._call(self._pool.aligned_alloc, attr, align, size, **kwargs)
+            return self._allocated(out, tag)
 
     def realloc(self, attr: Any, ptr: int | None, size: int, **kwargs: Any) -> int | None:
         """``shared_multi_heap_realloc(attr, ptr, size)`` (always with a fresh ``newtag``)."""
         with self._lock:
-            new = self._new_tag_locked()
+            self._next_tag += 1
+            new = f"p{self._next_tag}"
             old_start = ptr
             if ptr is not None and ptr not in self._tags:
                 # The golden format names realloc's pointer by tag only; an interior pointer is
                 # recorded as its block's tag (the block Zephyr resolves it to).
                 old_start = self._containing_start(ptr)
-            old = self._tag_of(old_start)
-            op = {"op": "realloc", "attr": _attr_int(attr), "tag": old, "size": size,
-                  "newtag": new}
-            self.ops.append(op)
-            try:
-                out = self._pool.realloc(attr, ptr, size, **kwargs)
-            except Exception as e:
-                self._terminate(e)
-                raise
+            old = None if old_start is None else self._tags.get(old_start)
+            self._begin({"op": "realloc", "attr": _attr_int(attr), "tag": old, "size": size,
+                         "newtag": new})
+            out = self._call(self._pool.realloc, attr, ptr, size, **kwargs)
             if out is not None:
                 if old_start is not None:
                     self._tags.pop(old_start, None)
                 self._tags[out] = new
             elif size == 0 and old_start is not None and _attr_int(attr) < _MAX_ATTR:
                 self._tags.pop(old_start, None)  # realloc(p, 0) frees p
-            self.returns.append({"i": len(self.ops) - 1, "ret": self._where(out)})
+            self._rets.append((len(self.ops) - 1, "ret", out))
             return out
 
     def free(self, ptr: int | None, **kwargs: Any) -> Any:
         """``shared_multi_heap_free(ptr)``."""
         with self._lock:
+            tags = self._tags
             victim = None  # start of the tagged block this free releases
             if ptr is None:
                 op: dict[str, Any] = {"op": "free", "tag": None}
-            elif ptr in self._tags:
+            elif ptr in tags:
                 victim = ptr
-                op = {"op": "free", "tag": self._tags[ptr]}
+                op = {"op": "free", "tag": tags[ptr]}
             else:
                 victim = self._containing_start(ptr)
                 where = self._where(ptr)
@@ -148,15 +171,11 @@ class TraceRecorder:
                     # Outside every region: the format cannot place it; an unknown tag
                     # replays as free(NULL), and the name keeps the address for a reader.
                     op = {"op": "free", "tag": f"foreign_{ptr:#x}"}
-            self.ops.append(op)
-            try:
-                out = self._pool.free(ptr, **kwargs)
-            except Exception as e:
-                self._terminate(e)
-                raise
+            self._begin(op)
+            out = self._call(self._pool.free, ptr, **kwargs)
             if victim is not None:
-                self._tags.pop(victim, None)
-            self.returns.append({"i": len(self.ops) - 1})
+                tags.pop(victim, None)
+            self._rets.append((len(self.ops) - 1, None, None))
             return out
 
     # ------------------------------------------------------------------ output
@@ -192,23 +211,23 @@ class TraceRecorder:
         }
 
     # ------------------------------------------------------------------ internals
-    def _record(self, op: dict[str, Any], call: Any, tag: str | None = None) -> Any:
-        with self._lock:
-            self.ops.append(op)
-            try:
-                out = call()
-            except Exception as e:
-                self._terminate(e)
-                raise
-            ret: dict[str, Any] = {"i": len(self.ops) - 1}
-            if op["op"] == "add":
-                ret["region"] = len(self._regions) - 1
-            if tag is not None:
-                if out is not None:
-                    self._tags[out] = tag
-                ret["ret"] = self._where(out)
-            self.returns.append(ret)
-            return out
+    # Callers hold self._lock: recording and calling are one step, so threads cannot
+    # interleave between the op and its effect.
+    def _begin(self, op: dict[str, Any]) -> None:
+        self.ops.append(op)
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            self._terminate(e)
+            raise
+
+    def _allocated(self, out: int | None, tag: str) -> int | None:
+        if out is not None:
+            self._tags[out] = tag
+        self._rets.append((len(self.ops) - 1, "ret", out))
+        return out
 
     def _terminate(self, e: Exception) -> None:
         outcome = getattr(e, "c_outcome", None)
@@ -218,17 +237,6 @@ class TraceRecorder:
             "message": str(e),
             "error": type(e).__name__,
         }
-
-    def _new_tag(self) -> str:
-        with self._lock:
-            return self._new_tag_locked()
-
-    def _new_tag_locked(self) -> str:
-        self._next_tag += 1
-        return f"p{self._next_tag}"
-
-    def _tag_of(self, ptr: int | None) -> str | None:
-        return None if ptr is None else self._tags.get(ptr)
 
     def _containing_start(self, ptr: int) -> int | None:
         """Start of the live block containing ``ptr`` (None when the pool knows no such block)."""
