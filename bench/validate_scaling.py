@@ -80,27 +80,33 @@ def generate_dts(n: int, seed: int = 1) -> str:
     return "\n".join(out)
 
 
+def timed(fn) -> tuple[float, object]:
+    """Wall time of one call.  As ``timeit`` does, the cyclic GC is off during the call (and
+    run just before): otherwise whichever step happens to trigger a full collection over the
+    other steps' live trees pays for it."""
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        result = fn()
+        return time.perf_counter() - t0, result
+    finally:
+        gc.enable()
+
+
 def best_of(fn, repeat: int) -> tuple[float, object]:
-    """Best wall time of ``repeat`` calls.  As ``timeit`` does, the cyclic GC is off while a
-    call runs (and run in between): otherwise whichever step happens to trigger a full
-    collection over the other steps' live trees pays for it."""
-    times, result = [], None
+    """Best time of ``repeat`` calls, and the last result."""
+    best, result = math.inf, None
     for _ in range(repeat):
         result = None
-        gc.collect()
-        gc.disable()
-        try:
-            t0 = time.perf_counter()
-            result = fn()
-            times.append(time.perf_counter() - t0)
-        finally:
-            gc.enable()
-    return min(times), result
+        t, result = timed(fn)
+        best = min(best, t)
+    return best, result
 
 
 def part1(sizes: list[int], repeat: int) -> None:
     print("Part 1: validation vs plain dtlib parse of the same preprocessed file (best of "
-          f"{repeat}, seconds)")
+          f"{repeat} interleaved rounds, seconds)")
     print(f"{'regions':>8} {'lines':>7} {'parse':>7} {'load':>7} {'validate':>8} {'scan':>6} "
           f"{'rules':>6} {'findings':>8} {'val/parse':>9} {'(load+val)/parse':>16}")
     opts = ValidationOptions(arch="arm", isa="armv7e-m")
@@ -111,16 +117,28 @@ def part1(sizes: list[int], repeat: int) -> None:
             pre = os.path.join(tmp, f"gen{n}.pre.dts")
             preprocess(src, (), (), pre, None)
             lines = sum(1 for _ in open(pre))
-            t_parse, _ = best_of(lambda: dtlib.DT(pre), repeat)
-            del _
-            t_load, dt = best_of(lambda: load_preprocessed(pre, dts=src), repeat)
-            t_val, diags = best_of(lambda: validate_devicetree(dt, opts), repeat)
-            # the same split in two: the front end's region scan, then the validator's own work
-            t_scan, scan = best_of(lambda: find_regions(dt, arch=opts.arch), repeat)
-            t_own, _ = best_of(lambda: validate_devicetree(dt, opts, scan=scan), repeat)
-            print(f"{n:>8} {lines:>7} {t_parse:>7.3f} {t_load:>7.3f} {t_val:>8.3f} {t_scan:>6.3f} "
-                  f"{t_own:>6.3f} {len(diags):>8} {t_val / t_parse:>9.2f} "
-                  f"{(t_load + t_val) / t_parse:>16.2f}")
+            # Interleave the steps in every round and keep each one's best: on a shared,
+            # noisy machine a slow spell then hits all steps alike instead of one of them.
+            best = dict.fromkeys(("parse", "load", "validate", "scan", "rules"), math.inf)
+            diags: list = []
+            for _ in range(repeat):
+                t, tree = timed(lambda: dtlib.DT(pre))
+                best["parse"] = min(best["parse"], t)
+                del tree
+                t, dt = timed(lambda: load_preprocessed(pre, dts=src))
+                best["load"] = min(best["load"], t)
+                t, diags = timed(lambda: validate_devicetree(dt, opts))
+                best["validate"] = min(best["validate"], t)
+                # the same split in two: the front end's region scan, then the validator's work
+                t, scan = timed(lambda: find_regions(dt, arch=opts.arch))
+                best["scan"] = min(best["scan"], t)
+                t, _ = timed(lambda: validate_devicetree(dt, opts, scan=scan))
+                best["rules"] = min(best["rules"], t)
+                del dt, scan
+            b = best
+            print(f"{n:>8} {lines:>7} {b['parse']:>7.3f} {b['load']:>7.3f} {b['validate']:>8.3f} "
+                  f"{b['scan']:>6.3f} {b['rules']:>6.3f} {len(diags):>8} "
+                  f"{b['validate'] / b['parse']:>9.2f} {(b['load'] + b['validate']) / b['parse']:>16.2f}")
 
 
 def synthetic_layout(n: int, seed: int = 2) -> Layout:
