@@ -199,18 +199,9 @@ class SharedMultiHeap:
                 return None
             acquire()
             try:
-                if ptr is not None:
-                    return mheap.aligned_realloc(attr, ptr, 0, size, owner)
-                # realloc(NULL, n) is the choice function with align 0, i.e. alloc.
-                if not ready:
+                if ptr is None and not ready:
                     raise not_ready()
-                if size == 0:
-                    return None
-                for a in allocs[attr]:
-                    p = a(size, owner)
-                    if p is not None:
-                        return p
-                return None
+                return mheap.aligned_realloc(attr, ptr, 0, size, owner)
             finally:
                 release()
 
