@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
 
-from smh_boot.heap import Hardening, HeapConfig, SysHeap
+from smh_boot.heap import Hardening, HeapConfig, SharedMultiHeap, SharedMultiHeapRegion, SysHeap
 from smh_boot.heap.introspect import block_span
 
 ALIGNS = st.sampled_from([0, 1, 4, 8, 16, 32, 64, 128, 3, 12, 24, 68, 136])
@@ -121,3 +121,80 @@ HeapMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow], derandomize=True,
 )
 TestHeapStateMachine = HeapMachine.TestCase
+
+
+class PoolMachine(RuleBasedStateMachine):
+    """The same game one layer up: a STRICT SharedMultiHeap with two cacheable heaps and a
+    non-cacheable one, so realloc may move blocks across heaps (copying their contents)."""
+
+    blocks = Bundle("blocks")
+
+    @initialize(ptr=st.sampled_from([4, 8]), stats=st.booleans())
+    def make_pool(self, ptr, stats):
+        self.pool = SharedMultiHeap(None, HeapConfig(ptr_size=ptr, runtime_stats=stats))
+        self.pool.pool_init()
+        for attr, addr, size in ((0, 0x3000_0000, 0x600), (1, 0x3000_2000, 0x400), (0, 0x3000_1000, 0xA00)):
+            self.pool.add(SharedMultiHeapRegion(attr, addr, size))
+        self.model: dict[int, tuple[int, int, str]] = {}
+        self.n = 0
+
+    def _store(self, p, size):
+        self.n += 1
+        fillb = self.n % 250 + 1
+        blk = self.pool.block_at(p)
+        assert blk is not None and blk.addr == p
+        k = min(size, blk.size)
+        self.pool.memory.write(p, bytes([fillb]) * k)
+        self.model[p] = (k, fillb, f"o{self.n}")
+        return p
+
+    @rule(target=blocks, attr=st.sampled_from([0, 1]), size=SIZES)
+    def alloc(self, attr, size):
+        p = self.pool.alloc(attr, size, owner=f"o{self.n + 1}")
+        return None if p is None else self._store(p, size)
+
+    @rule(target=blocks, attr=st.sampled_from([0, 1]), align=ALIGNS, size=SIZES)
+    def aligned_alloc(self, attr, align, size):
+        p = self.pool.aligned_alloc(attr, align, size, owner=f"o{self.n + 1}")
+        return None if p is None else self._store(p, size)
+
+    @rule(target=blocks, p=consumes(blocks), attr=st.sampled_from([0, 1]), size=SIZES)
+    def realloc(self, p, attr, size):
+        if p is None or p not in self.model:
+            return None
+        k, fillb, _owner = self.model[p]
+        q = self.pool.realloc(attr, p, size, owner=f"o{self.n + 1}")
+        if q is None:
+            assert self.pool.memory.read(p, k) == bytes([fillb]) * k
+            return p
+        keep = min(k, size, self.pool.block_at(q).size)
+        assert self.pool.memory.read(q, keep) == bytes([fillb]) * keep
+        del self.model[p]
+        return self._store(q, size)
+
+    @rule(p=consumes(blocks))
+    def free(self, p):
+        if p is None or p not in self.model:
+            return
+        k, fillb, _o = self.model.pop(p)
+        assert self.pool.memory.read(p, k) == bytes([fillb]) * k
+        self.pool.free(p)
+
+    @invariant()
+    def consistent(self):
+        pool = getattr(self, "pool", None)
+        if pool is None:
+            return
+        assert pool.validate()
+        blocks = pool.blocks()
+        assert [b.addr for b in blocks] == sorted(self.model)
+        assert {b.addr: b.owner for b in blocks} == {p: o for p, (_k, _f, o) in self.model.items()}
+        for a, b in zip(blocks, blocks[1:]):
+            assert a.addr + a.size <= b.addr
+
+
+PoolMachine.TestCase.settings = settings(
+    max_examples=40, stateful_step_count=40, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+)
+TestPoolStateMachine = PoolMachine.TestCase
