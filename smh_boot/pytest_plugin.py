@@ -504,4 +504,8 @@ def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.Call
     title = f"smh-boot: {records[0].board}, seed {records[0].seed}"
     rep.sections.append((title, summary))
     if folder is not None:
-        rep.user_properties.append(("smh_artifacts", str(folder)))
+        # On the item too: later reports of this test (teardown, which junitxml reads) copy it.
+        prop = ("smh_artifacts", str(folder))
+        rep.user_properties.append(prop)
+        if prop not in item.user_properties:
+            item.user_properties.append(prop)

@@ -44,7 +44,7 @@ def _folders(text: str) -> dict[str, Path]:
 def test_failure_sections_and_artifacts(pytester, run):
     pytester.makepyfile(test_a=FAILING)
     pytester.path.joinpath("broken.overlay").write_text("/ { oops = <1 2; };\n")
-    r = run("--smh-artifacts", "out", "-rA")
+    r = run("--smh-artifacts", "out", "-rA", "--junitxml", "report.xml")
     r.assert_outcomes(passed=1, failed=3, errors=1, xfailed=1)
     text = r.stdout.str()
     folders = _folders(text)
@@ -78,6 +78,10 @@ def test_failure_sections_and_artifacts(pytester, run):
                             "boot 2/2: board mps2_an521, seed 5, stress off"])
     assert {"boot.log", "boot-2.log", "alloc-trace-2.json"} <= {
         p.name for p in folders["test_two_boots"].iterdir()}
+
+    # CI systems find the folder in the JUnit report
+    xml = (pytester.path / "report.xml").read_text()
+    assert f'<property name="smh_artifacts" value="{folders["test_assertion"]}" />' in xml
 
     # passing and expected failures leave nothing behind
     assert not any("test_passes" in p.name or "test_xfails" in p.name
