@@ -135,9 +135,16 @@ def parse_trace(doc: Any, path: str = "<trace>", text: str | None = None) -> Tra
         )
     if not isinstance(variant.get("runtime_stats", False), bool):
         raise TraceError("variant.runtime_stats must be true or false", path, 1)
+    if not isinstance(doc.get("config", {}), dict):
+        raise TraceError("'config' must be an object of Kconfig values", path, 1)
     for key in ("results", "final_state"):
-        if key in doc and doc[key] is not None and not isinstance(doc[key], list):
-            raise TraceError(f"'{key}' must be a list", path, 1)
+        value = doc.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+            raise TraceError(f"'{key}' must be a list of objects", path, 1)
+    if not isinstance(doc.get("terminated"), (dict, type(None))):
+        raise TraceError("'terminated' must be null or an object", path, 1)
     for i, op in enumerate(ops):
         _check_op(trace, i, op)
     return trace
@@ -380,6 +387,11 @@ def replay(trace: Trace, config: HeapConfig | None = None) -> dict[str, Any]:
 def compare(trace: Trace, actual: dict[str, Any]) -> Difference | None:
     """First difference between the recorded trace and a replay, or None."""
     exp = trace.doc
+    if "results" not in exp:
+        raise TraceError(
+            "the trace records no results to compare with", trace.path, 1,
+            hint="--check needs a golden file with 'results'; replay it without --check",
+        )
     exp_results = exp.get("results") or []
     act_results = actual["results"]
     for i in range(max(len(exp_results), len(act_results))):

@@ -96,6 +96,10 @@ def test_malformed_ops_name_file_and_line(tmp_path, capsys, ops, message, line):
     ('{"ops": [], "variant": {"ptr_size": 2}}', "ptr_size 4 or 8"),
     ('{"ops": [], "variant": {"ptr_size": 4, "runtime_stats": "yes"}}', "runtime_stats must be"),
     ('{"ops": [], "variant": {"ptr_size": 4}, "results": 3}', "'results' must be a list"),
+    ('{"ops": [], "variant": {"ptr_size": 4}, "results": [1]}', "'results' must be a list of objects"),
+    ('{"ops": [], "variant": {"ptr_size": 4}, "final_state": [[]]}', "'final_state' must be a list"),
+    ('{"ops": [], "variant": {"ptr_size": 4}, "terminated": 5}', "'terminated' must be null"),
+    ('{"ops": [], "variant": {"ptr_size": 4}, "config": []}', "'config' must be an object"),
     ('{"ops": [], "variant": {"ptr_size": 4}, "config": {"CONFIG_SYS_HEAP_HARDENING_LEVEL": 9}}',
      "unusable trace configuration"),
 ])
@@ -118,3 +122,12 @@ def test_trace_api_line_numbers_and_parse_without_text():
     with pytest.raises(TraceError) as e:
         parse_trace({"ops": [{"op": "nope"}], "variant": {"ptr_size": 8}})
     assert e.value.line is None and "nope" in e.value.message
+
+
+def test_check_needs_recorded_results(tmp_path, capsys):
+    f = tmp_path / "ops_only.json"
+    f.write_text(_golden_text(['{"op":"init_pool"}', '{"op":"add","attr":0,"base_mod":0,"size":256}']))
+    assert main(["replay", str(f)]) == 0
+    assert '"end_chunk":31' in capsys.readouterr().out
+    assert main(["replay", "--check", str(f)]) == 2
+    assert "records no results" in capsys.readouterr().err
