@@ -251,11 +251,20 @@ class SharedMultiHeap:
         rec = self.heap_for(addr)
         if rec is None:
             return None
+        heap = rec.sys_heap
         with self.lock:
-            for b in _heap_blocks(rec):
-                if b.addr <= addr < b.addr + max(b.usable, 1):
-                    return b
-        return None
+            if heap.live is not None:
+                starts = heap.live.keys()
+            else:
+                starts = [p for p, _s, _u in _introspect.used_blocks(heap)]
+            # Blocks do not overlap: only the greatest start <= addr can contain it.
+            p = max((q for q in starts if q <= addr), default=None)
+            if p is None:
+                return None
+            span, usable = _introspect.block_span(heap, p)
+            if addr >= p + max(usable, 1):
+                return None
+            return Block(p, span, usable, rec.index, rec.attr, heap.owner_of(p))
 
     def digest(self) -> int:
         """Golden ``sd`` digest over every heap (index = registration order)."""
