@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from smh_boot.drivers import default_registry
+from smh_boot.drivers.dma import MemToMemDma
 from smh_boot.drivers.ethernet import EthernetMac
 from smh_boot.errors import CoherencyError, HeapError
 from smh_boot.heap import SmhAttr
@@ -38,8 +39,9 @@ def test_missing_flush_before_tx_is_caught(smh_board, smh_boot_factory):
     assert e.value.report.device == device_of(system, MacWithoutFlush).name
 
 
+@pytest.mark.smh_board(*boards_with(MemToMemDma))
 def test_freeing_a_drivers_buffer_twice_is_caught(smh_system, smh_pool):
-    dev = smh_system.device_list[0]
+    dev = device_of(smh_system, MemToMemDma)
     buf = dev.buffers[0]
     smh_pool.free(buf.addr)
     with pytest.raises(HeapError) as e:
@@ -47,6 +49,7 @@ def test_freeing_a_drivers_buffer_twice_is_caught(smh_system, smh_pool):
     assert e.value.c_outcome == "panic"  # Zephyr: k_panic() in the heap hardening checks
 
 
+@pytest.mark.smh_board(*boards_with(MemToMemDma))  # boards with heaps, a cache and DMA
 def test_raw_dma_with_the_memory_fixtures(smh_pool, smh_memory, smh_dma, smh_cache):
     """The lower-level fixtures: a buffer from the pool, written by the CPU through the cache,
     flushed, then read by a bus master."""
