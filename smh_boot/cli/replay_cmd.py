@@ -20,10 +20,14 @@ def command(ctx: click.Context, traces: tuple[str, ...], check: bool, as_json: b
 
     Exit status: 0 (with --check: every trace matches), 1 a trace differs, 2 a trace file
     is unreadable or malformed."""
-    from ..heap.trace import compare, format_results, load_trace, replay
+    from ..heap.trace import compare, format_results, is_index, load_trace, replay
 
     failed = 0
     report = []
+    skipped = [p for p in traces if is_index(p)]
+    for path in skipped:
+        click.echo(f"skip {path}: a golden index, not a trace", err=True)
+    traces = tuple(p for p in traces if p not in skipped)
     for path in traces:
         trace = load_trace(path)
         replayed = replay(trace)

@@ -27,6 +27,8 @@ from .region import SMH_REG_ATTR_NUM, SharedMultiHeapRegion
 from .shared_multi_heap import SharedMultiHeap
 
 FORMAT = "zephyr-shared-multi-heap-golden/1"
+#: The golden folder's index.json (lists the traces; not a trace itself).
+INDEX_FORMAT = "zephyr-shared-multi-heap-golden-index/1"
 
 #: Where the harness buffer starts in the emulated address space (4096-aligned, < 4 GiB).
 BUFFER_BASE = 0x1000_0000
@@ -95,6 +97,16 @@ class Difference:
 
 
 # ---------------------------------------------------------------------- loading
+
+
+def is_index(path: str | Path) -> bool:
+    """True for a golden folder's ``index.json`` (so ``golden/*.json`` can be replayed)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = f.read(200)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return INDEX_FORMAT in head
 
 
 def load_trace(path: str | Path) -> Trace:

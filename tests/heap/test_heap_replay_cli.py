@@ -131,3 +131,11 @@ def test_check_needs_recorded_results(tmp_path, capsys):
     assert '"end_chunk":31' in capsys.readouterr().out
     assert main(["replay", "--check", str(f)]) == 2
     assert "records no results" in capsys.readouterr().err
+
+
+def test_the_golden_index_is_skipped(tmp_path, capsys):
+    idx = tmp_path / "index.json"
+    idx.write_text('{\n "format": "zephyr-shared-multi-heap-golden-index/1",\n "files": []\n}\n')
+    assert main(["replay", "--check", str(idx), str(T13)]) == 0
+    captured = capsys.readouterr()
+    assert "skip" in captured.err and "1/1 trace(s) match" in captured.out
