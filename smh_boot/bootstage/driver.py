@@ -76,10 +76,12 @@ class DriverRegistry:
         """Register (or replace) the driver of ``binding.compatible``."""
         self._by_compat[binding.compatible] = binding
 
-    def register(self, cls: type[Driver]) -> type[Driver]:
-        """Register a Driver subclass under each of its ``compatibles``."""
+    def register(self, cls: type[Driver], *, replace: bool = True) -> type[Driver]:
+        """Register a Driver subclass under each of its ``compatibles`` (keeping an existing
+        registration of a compatible when ``replace`` is False)."""
         for compat in cls.compatibles:
-            self.add(DriverBinding(compat, cls, cls.level, cls.priority))
+            if replace or compat not in self._by_compat:
+                self.add(DriverBinding(compat, cls, cls.level, cls.priority))
         return cls
 
     def lookup(self, compatibles: Iterable[str]) -> DriverBinding | None:
@@ -109,6 +111,14 @@ _EP_LOCK = threading.RLock()
 _EP_LOADED = False
 
 
+class _Flag(threading.local):
+    active = False
+
+
+#: True (in this thread) while entry-point modules are being imported.
+_EP_LOADING = _Flag()
+
+
 def register_driver(
     *compatibles: str, level: InitLevel | str = InitLevel.POST_KERNEL, priority: int = 50
 ) -> Callable[[type[Driver]], type[Driver]]:
@@ -118,15 +128,14 @@ def register_driver(
     lvl = InitLevel.parse(level)
 
     def deco(cls: type[Driver]) -> type[Driver]:
-        # Entry-point drivers first, so a driver registered by the user for the same
-        # compatible replaces a shipped one rather than being replaced by it later.
-        load_entry_point_drivers()
         if not (isinstance(cls, type) and issubclass(cls, Driver)):
             raise TypeError(f"@register_driver expects a Driver subclass, got {cls!r}")
         cls.compatibles = tuple(compatibles)
         cls.level = lvl
         cls.priority = int(priority)
-        return _REGISTRY.register(cls)
+        # While entry points load, a driver never replaces one the user registered earlier
+        # for the same compatible: the user's choice wins whatever the import order.
+        return _REGISTRY.register(cls, replace=not _EP_LOADING.active)
 
     return deco
 
@@ -138,10 +147,14 @@ def load_entry_point_drivers() -> None:
         if _EP_LOADED:
             return
         _EP_LOADED = True
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            obj = ep.load()
-            if isinstance(obj, type) and issubclass(obj, Driver) and obj.compatibles:
-                _REGISTRY.register(obj)
+        _EP_LOADING.active = True
+        try:
+            for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+                obj = ep.load()
+                if isinstance(obj, type) and issubclass(obj, Driver) and obj.compatibles:
+                    _REGISTRY.register(obj, replace=False)
+        finally:
+            _EP_LOADING.active = False
 
 
 def default_registry() -> DriverRegistry:

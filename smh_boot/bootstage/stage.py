@@ -30,6 +30,7 @@ def boot(
     include_dirs: Sequence[str | os.PathLike] = (),
     pool_hook: Callable[[Any], Any] | None = None,
     collect_coherency: bool = False,
+    dt_loader: Callable[..., Any] | None = None,
 ) -> System:
     """Boot a board and return the :class:`System`.
 
@@ -42,7 +43,9 @@ def boot(
     ``pool_init()`` (e.g. to record an allocation trace); if it returns an object, that object
     is used as the pool from then on (a recording proxy).  The coherency checker raises
     :class:`~smh_boot.errors.CoherencyError` on the first finding; ``collect_coherency=True``
-    collects the reports in ``system.memsys.checker.reports`` instead.
+    collects the reports in ``system.memsys.checker.reports`` instead.  ``dt_loader`` replaces
+    ``load_devicetree`` (same signature), e.g. a per-process cache keyed by file contents:
+    boot and drivers only read the tree, so one loaded tree may serve many boots.
     """
     from ..board import default_board, load_board
     from ..devicetree import (
@@ -62,7 +65,7 @@ def boot(
     log = BootLog()
     log.banner(b, overlays)
 
-    dt = load_devicetree(
+    dt = (dt_loader or load_devicetree)(
         b.dts_path,
         overlays=[*b.overlay_paths, *map(Path, overlays)],
         include_dirs=[*b.include_dirs, *map(Path, include_dirs)],

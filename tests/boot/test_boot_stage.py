@@ -207,3 +207,25 @@ def test_bad_policy_on_a_board_built_in_code_is_board_error():
                             smh_policy=({"mask": 0x1, "value": 0x3, "attr": "CACHEABLE"},))
     with pytest.raises(BoardError, match="can never match"):
         smh_boot.boot(b)
+
+
+def test_importing_a_shipped_driver_module_first_works():
+    code = ("from smh_boot.drivers.display import DisplayController\n"
+            "from smh_boot.bootstage import default_registry\n"
+            "assert default_registry().lookup(['st,stm32-ltdc']).cls is DisplayController\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_boot_uses_the_given_devicetree_loader():
+    from smh_boot.devicetree import load_devicetree
+
+    calls = []
+
+    def loader(*args, **kwargs):
+        calls.append(args[0])
+        return load_devicetree(*args, **kwargs)
+
+    system = smh_boot.boot("qemu_cortex_m3", dt_loader=loader)
+    assert len(calls) == 1 and str(calls[0]).endswith("qemu_cortex_m3.dts")
+    assert system.devicetree is not None
