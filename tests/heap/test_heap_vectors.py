@@ -193,3 +193,19 @@ def test_7_6_bucket_rotation(loops, want):
     if loops == 3:
         assert h.alloc(52) == 0x200000CC
     assert h.validate()
+
+
+@pytest.mark.parametrize("mode,size,big,end,hdr", [
+    ("big", 0x1000, True, 511, 8),          # BIG_ONLY on 32-bit: 8-byte headers, 8-byte footer
+    ("small", 262136, False, 32766, 4),     # SMALL_ONLY: at most 262136 bytes, 4-byte footer
+    ("auto", 0x40000, False, 32767, 4),     # AUTO reserves an 8-byte footer, still small
+])
+def test_heap_modes_on_32_bit(mode, size, big, end, hdr):
+    g = geometry(0x2000_0000, size, cfg(4, heap_mode=mode))
+    assert (g.big, g.end_chunk, g.hdr) == (big, end, hdr)
+    h = heap(size, heap_mode=mode)
+    p = h.alloc(10)
+    assert p % 8 == (0 if big else 4)
+    assert h.usable_size(p) == (16 if big else 12)  # 3 units - 8, or 2 units - 4
+    h.free(p)
+    assert h.validate()
