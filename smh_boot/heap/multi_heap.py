@@ -97,7 +97,7 @@ class MultiHeap:
             return
         i = bisect.bisect_right(self.bases, block) - 1
         if i < 0:
-            raise _below_all(self, block)
+            raise below_all_heaps(self, block)
         self.frees[i](block)
 
     def aligned_realloc(
@@ -114,7 +114,7 @@ class MultiHeap:
             return None
         rec = self.get_heap(ptr)
         if rec is None:
-            raise _below_all(self, ptr)
+            raise below_all_heaps(self, ptr)
         heap = rec.heap
         p = heap.aligned_realloc(ptr, align, nbytes, owner)
         if p is not None:
@@ -144,11 +144,12 @@ class MultiHeap:
             rec.heap.set_owner(p, owner)
 
 
-def _below_all(mheap: MultiHeap, ptr: int) -> InvalidFree:
+def below_all_heaps(mheap: MultiHeap, ptr: int, note: str = "") -> InvalidFree:
+    """The error for a pointer no heap of ``mheap`` can own (``note`` is appended)."""
     where = f"the lowest heap starts at {mheap.bases[0]:#x}" if mheap.bases else "no heap is registered"
     e = InvalidFree(
-        f"pointer {ptr:#x} lies below every heap of the multi-heap ({where}); Zephyr would "
-        "look it up in heaps[-1] (undefined behaviour)"
+        f"pointer {ptr:#x} lies below every heap of the multi-heap ({where}{note}); Zephyr "
+        "would look it up in heaps[-1] (undefined behaviour)"
     )
     e.zephyr_message = "pointer below every heap (sys_multi_heap_get_heap returns heaps[-1])"  # type: ignore[attr-defined]
     return e

@@ -17,12 +17,19 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import HeapError, InvalidAttribute, InvalidFree, MemoryMapError, PoolAlreadyInitialised, TooManyHeaps
+from ..errors import (
+    HeapError,
+    InvalidAttribute,
+    InvalidFree,
+    MemoryMapError,
+    PoolAlreadyInitialised,
+    TooManyHeaps,
+)
 from ..memory.address_space import AddressSpace
 from . import introspect as _introspect
 from .config import HeapConfig
 from .layout import geometry
-from .multi_heap import MultiHeap
+from .multi_heap import MultiHeap, below_all_heaps
 from .region import SMH_REG_ATTR_NUM, SharedMultiHeapRegion
 from .stats import Block
 from .sys_heap import SysHeap
@@ -211,13 +218,10 @@ class SharedMultiHeap:
         self.realloc: Callable[..., int | None] = realloc
 
     def _foreign(self, ptr: int) -> InvalidFree:
-        first = min((h.sys_heap.base for h in self._heaps), default=None)
-        where = f"the lowest heap starts at {first:#x}" if first is not None else "no heap is registered"
-        if first is not None and not self._mheap.bases:
-            where += " but pool_init() ran after the heaps were added, so none can be found by address"
-        e = InvalidFree(f"free({ptr:#x}): the pointer lies below every heap of the pool ({where})")
-        e.zephyr_message = "pointer below every heap (sys_multi_heap_get_heap returns heaps[-1])"  # type: ignore[attr-defined]
-        return e
+        note = ""
+        if self._heaps and not self._mheap.bases:
+            note = ", but pool_init() ran after the heaps were added, so none can be found by address"
+        return below_all_heaps(self._mheap, ptr, note)
 
     # ------------------------------------------------------------------ introspection
     @property
