@@ -25,7 +25,7 @@ def command(board, overlays, no_drivers, strict, as_json, map_file, seed, stress
     Exit status: 0 every device ready, 1 a device failed, 2 the board could not be loaded or
     the layout is invalid under --strict."""
     from ..bootstage import boot
-    from ..bootstage.report import boot_report
+    from ..bootstage.boot_report import boot_report
 
     system = boot(board, overlays=overlays, drivers=not no_drivers, strict=strict,
                   seed=seed, stress=stress)

@@ -184,7 +184,7 @@ def _write(path: Path, make: Any, rec: BootRecord, written: list[Path]) -> None:
 
 
 def _boot_report(system: Any) -> dict[str, Any]:
-    from ..bootstage.report import boot_report
+    from ..bootstage.boot_report import boot_report
 
     return boot_report(system)
 

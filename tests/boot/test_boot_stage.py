@@ -10,7 +10,7 @@ import pytest
 import smh_boot
 from smh_boot.board import list_boards
 from smh_boot.bootstage import DeviceInitError, Driver, DriverRegistry, InitLevel, register_driver
-from smh_boot.bootstage.report import boot_report
+from smh_boot.bootstage.boot_report import boot_report
 from smh_boot.cli import main
 from smh_boot.errors import BoardError, LayoutError
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..heap.heap_report import heap_report_for
+
 FORMAT = "smh-boot-report/1"
 
 
@@ -47,12 +49,7 @@ def _heap_dict(system: Any, info: Any) -> dict[str, Any] | None:
         },
         "largest_free_bytes": h.largest_free_bytes(),
     }
-    try:
-        from ..report.heap_report import heap_report_for
-
-        out["report"] = heap_report_for(h).to_dict()
-    except ImportError:  # report package not present
-        pass
+    out["report"] = heap_report_for(h).to_dict()
     return out
 
 
