@@ -2,13 +2,16 @@
 
 Each subcommand lives in its own module (``smh_boot/cli/<name>.py``, exposing a click command
 named ``command``) and is imported only when it runs.  Every :class:`~smh_boot.errors.SmhError`
-reaching the top is printed as one clear message (exit status 2) instead of a traceback.
+reaching the top is printed as one clear message (exit status 2) instead of a traceback; any
+other exception is a bug of smh-boot's and ends as ``internal error: ...`` with exit status 3
+(``SMH_BOOT_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 
 import click
@@ -70,6 +73,19 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as e:  # noqa: BLE001 - last resort: a bug of ours, never a raw traceback
+        if os.environ.get("SMH_BOOT_DEBUG"):
+            raise
+        click.echo(
+            f"internal error: {type(e).__name__}: {e}\n"
+            "  this is a bug in smh-boot, not in your input: please report it with the command "
+            "line; rerun with SMH_BOOT_DEBUG=1 to see the traceback",
+            err=True,
+        )
+        return 3
     return rv if isinstance(rv, int) else 0
 
 
