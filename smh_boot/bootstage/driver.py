@@ -22,12 +22,17 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, ClassVar, Iterable
 
+from ..errors import SmhError
 from .levels import InitLevel
 
 if TYPE_CHECKING:  # pragma: no cover
     from .device import Device
 
 ENTRY_POINT_GROUP = "smh_boot.drivers"
+
+
+class DriverLoadError(SmhError):
+    """A driver package registered in the ``smh_boot.drivers`` entry-point group failed to load."""
 
 
 class Driver:
@@ -146,15 +151,22 @@ def load_entry_point_drivers() -> None:
     with _EP_LOCK:
         if _EP_LOADED:
             return
-        _EP_LOADED = True
         _EP_LOADING.active = True
         try:
             for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-                obj = ep.load()
+                try:
+                    obj = ep.load()
+                except Exception as e:  # noqa: BLE001 - a broken plug-in package
+                    raise DriverLoadError(
+                        f"cannot load driver entry point '{ep.name} = {ep.value}' "
+                        f"({ENTRY_POINT_GROUP}): {type(e).__name__}: {e}; fix or uninstall the "
+                        "package that provides it"
+                    ) from e
                 if isinstance(obj, type) and issubclass(obj, Driver) and obj.compatibles:
                     _REGISTRY.register(obj, replace=False)
         finally:
             _EP_LOADING.active = False
+        _EP_LOADED = True
 
 
 def default_registry() -> DriverRegistry:
