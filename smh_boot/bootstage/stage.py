@@ -79,7 +79,7 @@ def boot(
                          hint="each rule is {mask, value, attr}, with value inside mask") from e
 
     heap_cfg = _heap_config(b)
-    diagnostics = _validate(dt, b, policy, heap_cfg)
+    diagnostics = _validate(dt, b, policy, heap_cfg, scan)
     errors = [d for d in diagnostics if getattr(d, "severity", "") == "error"]
     if errors and strict:
         raise LayoutError(errors, f"{b.name}: memory layout has {len(errors)} error(s):")
@@ -131,7 +131,14 @@ def boot(
     # ---------------------------------------------------------------- devices
     registry = _registry(drivers)
     if registry is not None:
-        devices = _create_devices(dt, registry, scan)
+        # The board's `drivers:` list says which *shipped* simulated drivers to bind; drivers
+        # the user registered (or passed in) always bind.
+        listed = set(getattr(b, "drivers", ()) or ())
+        allowed = listed if drivers is True and listed else None
+        for compat in sorted(listed):
+            if compat not in registry:
+                log.line(f"warning: board lists driver '{compat}' but no driver is registered for it")
+        devices = _create_devices(dt, registry, scan, allowed, system.unbound)
         system.device_list = devices
         system.__post_init__()
         for dev in devices:
@@ -168,18 +175,18 @@ def _heap_config(b: Any) -> HeapConfig:
     )
 
 
-def _validate(dt: Any, b: Any, policy: Any, cfg: HeapConfig) -> list[Any]:
-    try:
-        from ..validate import ValidationOptions, validate_devicetree
-    except ImportError:  # validator not available in this build
-        return []
+def _validate(dt: Any, b: Any, policy: Any, cfg: HeapConfig, scan: Any) -> list[Any]:
+    from ..validate import ValidationOptions, validate_devicetree
+
     opts = ValidationOptions(
         arch=b.arch,
         ptr_size=b.ptr_size,
         runtime_stats=cfg.runtime_stats,
         smh_policy=policy,
+        isa=getattr(b, "isa", None),
+        heap_mode=cfg.heap_mode,
     )
-    return list(validate_devicetree(dt, options=opts))
+    return list(validate_devicetree(dt, options=opts, scan=scan))
 
 
 def _map_memories(memory: AddressSpace, dt: Any, scan: Any, log: BootLog) -> None:
@@ -215,6 +222,7 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
     mapped = {id(rec): region for rec, region in mapping.regions}
     reasons = {id(rec): why for rec, why in mapping.unmapped}
     infos: list[HeapRegionInfo] = []
+    added: list[HeapRegionInfo] = []
     for rec in scan.regions:
         region = mapped.get(id(rec))
         info = HeapRegionInfo(
@@ -227,12 +235,18 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
             decoded=rec.decoded.describe() if rec.decoded is not None else "",
             record=rec,
         )
+        clash = next((a for a in added if a.addr < info.end and info.addr < a.end), None)
         if region is None:
             info.error = reasons.get(id(rec), "not mapped to an SMH attribute")
+        elif clash is not None:
+            # Only reachable with strict=False (region-overlap is an error): two heaps over
+            # the same bytes would corrupt each other's chunk headers.
+            info.error = f"overlaps heap {clash.name}; not added (the two heaps would corrupt each other)"
         else:
             try:
                 pool.add(region, user_data=rec)
                 info.heap_index = len(pool.heaps) - 1
+                added.append(info)
             except HeapError as e:
                 info.error = str(e)
         infos.append(info)
@@ -330,7 +344,11 @@ def _typed_props(node: Any) -> dict[str, Any]:
 _DEP_PROPS = ("memory-region", "memory-regions", "dmas")
 
 
-def _create_devices(dt: Any, registry: DriverRegistry, scan: Any) -> list[Device]:
+_SHIPPED = "smh_boot.drivers."
+
+
+def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[str] | None,
+                    unbound: list[str]) -> list[Device]:
     by_path = {rec.path: rec for rec in [*scan.regions, *scan.disabled]}
     devices: list[Device] = []
     order: dict[str, int] = {}
@@ -342,6 +360,10 @@ def _create_devices(dt: Any, registry: DriverRegistry, scan: Any) -> list[Device
             continue
         binding = registry.lookup(compats)
         if binding is None:
+            continue
+        if (allowed is not None and binding.compatible not in allowed
+                and binding.cls.__module__.startswith(_SHIPPED)):
+            unbound.append(node.path)  # a shipped driver the board does not ask for
             continue
         targets = []
         deps = []
