@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from conftest import broken_map, stm32h7_map
+from mapmodels import broken_map, stm32h7_map
 
 from smh_boot.report import Band, MemoryMap
 from smh_boot.report.html import inline_svg, render_html

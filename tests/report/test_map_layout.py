@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import broken_map, huge_tiny_map, stm32h7_map
+from mapmodels import broken_map, huge_tiny_map, stm32h7_map
 
 from smh_boot.report import Band, MemoryMap
 from smh_boot.report.fmt import hex_addr, human_size

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import stm32h7_map
+from mapmodels import stm32h7_map
 
 from smh_boot.errors import InputError
 from smh_boot.report import FORMATS, as_map, format_for, render, write_map

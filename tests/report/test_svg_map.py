@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import broken_map, huge_tiny_map, stm32h7_map
+from mapmodels import broken_map, huge_tiny_map, stm32h7_map
 from svgparse import band_group, first_rect, parse, texts, with_class
 
 from smh_boot.report import Allocation, Band, MapFinding, MemoryMap

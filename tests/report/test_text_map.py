@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import broken_map, stm32h7_map
+from mapmodels import broken_map, stm32h7_map
 
 from smh_boot.report.text import render_text, table
 
