@@ -229,3 +229,39 @@ def test_boot_uses_the_given_devicetree_loader():
     system = smh_boot.boot("qemu_cortex_m3", dt_loader=loader)
     assert len(calls) == 1 and str(calls[0]).endswith("qemu_cortex_m3.dts")
     assert system.devicetree is not None
+
+
+def test_broken_driver_entry_point_is_a_clear_error(monkeypatch):
+    from smh_boot.bootstage import driver as drv
+
+    class BadEP:
+        name, value = "acme", "acme_drivers:nope"
+
+        def load(self):
+            raise ImportError("No module named 'acme_drivers'")
+
+    monkeypatch.setattr(drv, "_EP_LOADED", False)
+    monkeypatch.setattr(drv.importlib.metadata, "entry_points", lambda group: [BadEP()])
+    with pytest.raises(drv.DriverLoadError, match="acme = acme_drivers:nope.*uninstall"):
+        drv.load_entry_point_drivers()
+    assert drv._EP_LOADED is False  # tried again next time
+
+
+def test_no_strict_boot_does_not_stack_heaps_on_the_same_bytes(data_dir):
+    system = smh_boot.boot(overlays=[data_dir / "overlap.overlay"], strict=False, drivers=False)
+    bad = system.region("BAD_POOL")
+    assert bad.heap_index is None and bad.error.startswith("overlaps heap ")
+    assert "not a heap: overlaps heap" in system.log_text
+    assert system.pool.validate()
+
+
+def test_board_drivers_list_limits_the_shipped_drivers(tmp_path):
+    import dataclasses
+
+    from smh_boot.board import load_board
+
+    b = dataclasses.replace(load_board("stm32h747i_disco_m7"), drivers=("st,stm32-usart", "acme,none"))
+    system = smh_boot.boot(b)
+    assert [d.compatible for d in system.device_list] == ["st,stm32-usart"]
+    assert "/soc/ethernet@40028000" in system.unbound
+    assert "warning: board lists driver 'acme,none' but no driver is registered for it" in system.log

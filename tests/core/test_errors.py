@@ -35,3 +35,28 @@ def test_errno_tables():
     assert errno.name_of(-22) == "EINVAL"
     assert errno.LINUX["EALREADY"] == 114 and errno.EALREADY == 120
     assert errno.name_of(9999) == "E?9999"
+
+
+def test_cli_turns_an_unexpected_exception_into_internal_error(monkeypatch, capsys):
+    import click
+
+    from smh_boot import cli
+
+    @click.command()
+    def command():
+        raise KeyError("boom")
+
+    class FakeModule:
+        pass
+
+    FakeModule.command = command
+    monkeypatch.setitem(cli.SUBCOMMANDS, "explode", ("smh_boot.cli.boot_cmd", "x"))
+    monkeypatch.setattr(cli.importlib, "import_module", lambda name: FakeModule)
+    assert cli.main(["explode"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: KeyError: 'boom'") and "Traceback" not in err
+    monkeypatch.setenv("SMH_BOOT_DEBUG", "1")
+    import pytest
+
+    with pytest.raises(KeyError):
+        cli.main(["explode"])
