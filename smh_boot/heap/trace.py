@@ -186,6 +186,27 @@ def _check_op(trace: Trace, i: int, op: Any) -> None:
         raise TraceError(f"op {i} (realloc): 'newtag' must be a string or null", trace.path, line)
 
 
+def config_block(config: HeapConfig) -> dict[str, Any]:
+    """The ``variant`` and ``config`` entries a trace recorded under ``config`` carries (the
+    inverse of :func:`config_for`)."""
+    stats = bool(config.runtime_stats)
+    return {
+        "variant": {
+            "name": f"p{config.ptr_size}_{'stats' if stats else 'nostats'}",
+            "ptr_size": config.ptr_size,
+            "runtime_stats": stats,
+        },
+        "config": {
+            "MAX_MULTI_HEAPS": 8,
+            "MAX_SHARED_MULTI_HEAP_ATTR": SMH_REG_ATTR_NUM,
+            "CONFIG_SYS_HEAP_ALLOC_LOOPS": config.alloc_loops,
+            "CONFIG_SYS_HEAP_RUNTIME_STATS": stats,
+            "CONFIG_SYS_HEAP_HARDENING_LEVEL": int(config.hardening),
+            "heap_mode": config.heap_mode,
+        },
+    }
+
+
 def config_for(trace: Trace) -> HeapConfig:
     """The heap configuration a trace was recorded with (variant + config block)."""
     doc = trace.doc
@@ -196,7 +217,7 @@ def config_for(trace: Trace) -> HeapConfig:
             ptr_size=variant["ptr_size"],
             runtime_stats=bool(variant.get("runtime_stats", False)),
             alloc_loops=int(cfg.get("CONFIG_SYS_HEAP_ALLOC_LOOPS", 3)),
-            heap_mode="auto",
+            heap_mode=str(cfg.get("heap_mode", "auto")),  # smh-boot's own key (recorded traces)
             hardening=Hardening(int(cfg.get("CONFIG_SYS_HEAP_HARDENING_LEVEL", Hardening.MODERATE))),
         )
     except (ValueError, TypeError) as e:

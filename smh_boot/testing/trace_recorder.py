@@ -27,10 +27,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-FORMAT = "zephyr-shared-multi-heap-golden/1"
-
-#: ``attr`` values >= this are invalid in Zephyr (``MAX_SHARED_MULTI_HEAP_ATTR``).
-_MAX_ATTR = 3
+from ..heap.config import HeapConfig
+from ..heap.region import SMH_REG_ATTR_NUM as _MAX_ATTR
+from ..heap.trace import FORMAT, config_block
 
 
 def _attr_int(attr: Any) -> Any:
@@ -186,25 +185,13 @@ class TraceRecorder:
         with self._lock:
             ops = [dict(o) for o in self.ops]
             terminated = dict(self.terminated) if self.terminated else None
-        cfg = getattr(self._pool, "config", None)
-        ptr = getattr(cfg, "ptr_size", 4)
-        stats = bool(getattr(cfg, "runtime_stats", False))
-        config: dict[str, Any] = {"MAX_MULTI_HEAPS": 8, "MAX_SHARED_MULTI_HEAP_ATTR": _MAX_ATTR}
-        if cfg is not None:
-            config.update({
-                "CONFIG_SYS_HEAP_ALLOC_LOOPS": getattr(cfg, "alloc_loops", 3),
-                "CONFIG_SYS_HEAP_RUNTIME_STATS": stats,
-                "CONFIG_SYS_HEAP_HARDENING_LEVEL": int(getattr(cfg, "hardening", 2)),
-                "heap_mode": getattr(cfg, "heap_mode", "auto"),
-            })
+        cfg = getattr(self._pool, "config", None) or HeapConfig()
         return {
             "format": FORMAT,
             "name": name,
             "description": description or "allocation trace recorded by smh-boot",
             "generator": {"kind": "recorded", **(generator or {})},
-            "variant": {"name": f"p{ptr}_{'stats' if stats else 'nostats'}",
-                        "ptr_size": ptr, "runtime_stats": stats},
-            "config": config,
+            **config_block(cfg),
             "terminated": terminated,
             "n_ops": len(ops),
             "ops": ops,
