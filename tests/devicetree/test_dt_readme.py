@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import shlex
+from pathlib import Path
 
 from smh_boot.cli import main
 from smhdt_helpers import REPO_DTS, needs_cpp
 
 pytestmark = needs_cpp
 
-ROOT = REPO_DTS.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (README, tests/data)
 _BLOCK = re.compile(r"```console\n\$ smh-boot (?P<args>[^\n]+)\n(?P<out>.*?)\n```", re.S)
 
 
