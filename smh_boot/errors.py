@@ -35,10 +35,15 @@ class SmhError(Exception):
 
 
 class HeapError(SmhError):
-    """A heap-stack operation failed (see the module docstring for ``c_outcome``)."""
+    """A heap-stack operation failed (see the module docstring for ``c_outcome``).
+
+    ``zephyr_message`` is the text Zephyr's ``__ASSERT``/``LOG_ERR`` prints in the same case
+    (what golden traces record for a termination), when there is one; the heap sets it on the
+    instance, as it does ``c_outcome`` when one class covers two C outcomes (a 9th heap)."""
 
     errno_name = "EINVAL"
     c_outcome = "rc"
+    zephyr_message: str | None = None
 
 
 class PoolAlreadyInitialised(HeapError):
