@@ -23,7 +23,8 @@ def _ref_where(dev, ref):
     "a device's memory-region points at a missing or disabled region",
     """
 A status-okay device's memory-region (or memory-regions) phandle resolves to no node, to a
-node with status = "disabled", or to a node that is not a memory region at all (no reg).
+node with status = "disabled", or to a node that is not a memory region at all (no reg, or a
+device node: not memory, mmio-sram, zephyr,memory-region or a reserved-memory child).
 
 Why it matters: the driver looks the region up at build time (DT_MEMORY_REGION... /
 DT_REG_ADDR of the phandle); a disabled target produces no linker region, so the build fails
@@ -57,6 +58,20 @@ def check_dangling(ctx: Context) -> Iterator[Finding]:
                     f"{which} points at {ref.target}, which has no reg: it is not a memory region",
                     (Related(target.location, ref.target, "defined here"),),
                 )
+            elif not _is_memory_region(target):
+                yield Finding(
+                    _ref_where(dev, ref), dev.path,
+                    f"{which} points at {ref.target}, which is not a memory region (no "
+                    "memory/mmio-sram/zephyr,memory-region compatible, not a reserved-memory "
+                    "child, no zephyr,memory-attr): point it at the region the device uses",
+                    (Related(target.location, ref.target, "defined here"),),
+                )
+
+
+def _is_memory_region(node) -> bool:
+    """A node a memory-region phandle may name."""
+    return bool(node.is_memory or node.in_reserved_memory or node.region_name is not None
+                or node.attr is not None)
 
 
 def dma_capable(region) -> bool:
