@@ -32,8 +32,9 @@ def z_heap_bytes(config: HeapConfig) -> int:
     return 16 + (3 * config.ptr_size if config.runtime_stats else 0)
 
 
-def _big_for(chunks: int, config: HeapConfig) -> bool:
-    # big_heap_chunks(): SMALL_ONLY wins, then BIG_ONLY or a 64-bit target, else the count.
+def big_heap_chunks(chunks: int, config: HeapConfig) -> bool:
+    """``big_heap_chunks()``: 8-byte headers for a heap of ``chunks`` units?  SMALL_ONLY wins,
+    then BIG_ONLY or a 64-bit target, else the count (32-bit AUTO)."""
     if config.heap_mode == "small":
         return False
     if config.heap_mode == "big" or config.ptr_size == 8:
@@ -83,7 +84,7 @@ def geometry(addr: int, size: int, config: HeapConfig) -> Geometry:
     limit = SMALL_HEAP_MAX_CHUNKS if config.heap_mode == "small" else 0x7FFFFFFF
     if size // CHUNK_UNIT > limit:
         raise _too(addr, size, "heap size is too big", f"at most {limit * CHUNK_UNIT} bytes")
-    footer = 8 if _big_for(size // CHUNK_UNIT, config) else 4
+    footer = 8 if big_heap_chunks(size // CHUNK_UNIT, config) else 4
     if size <= footer:
         raise _too(addr, size, "heap size is too small", "give the region more bytes")
     base = (addr + 7) & ~7
@@ -92,7 +93,7 @@ def geometry(addr: int, size: int, config: HeapConfig) -> Geometry:
         raise _too(addr, size, "heap size is too small", "give the region more bytes")
     end_chunk = (end - base) // CHUNK_UNIT
     zbytes = z_heap_bytes(config)
-    big = _big_for(end_chunk, config)
+    big = big_heap_chunks(end_chunk, config)
     hdr = 8 if big else 4
     nb = bucket_idx(end_chunk, big) + 1
     chunk0 = (zbytes + 4 * nb + 7) // CHUNK_UNIT

@@ -10,32 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CHUNK_UNIT = 8
-#: big/small threshold of CONFIG_SYS_HEAP_AUTO on 32-bit (chunk count)
-_SMALL_MAX_CHUNKS = 0x7FFF
+from ..heap.config import HeapConfig
+from ..heap.layout import CHUNK_UNIT, SMALL_HEAP_MAX_CHUNKS, big_heap_chunks, bucket_idx, z_heap_bytes
+
 #: "heap size is too big": bytes / 8 must not exceed this
 _MAX_CHUNKS = 0x7FFFFFFF
 
-
-def _z_heap_size(ptr_size: int, stats: bool) -> int:
-    # struct z_heap: chunk0_hdr[2] + end_chunk + avail_buckets (16 bytes), plus three size_t
-    # counters with runtime stats (28 on 32-bit, 40 on 64-bit).
-    return 16 + (3 * ptr_size if stats else 0)
-
-
 #: CONFIG_SYS_HEAP_AUTO / SMALL_ONLY / BIG_ONLY
 HEAP_MODES = ("auto", "small", "big")
-
-
-def _big(chunks: int, ptr_size: int, mode: str = "auto") -> bool:
-    # SMALL_ONLY wins, then BIG_ONLY or 64-bit; 32-bit AUTO switches above 0x7FFF chunks.
-    if mode == "small":
-        return False
-    return mode == "big" or ptr_size > 4 or chunks > _SMALL_MAX_CHUNKS
-
-
-def _bucket_idx(sz: int, min_chunk: int) -> int:
-    return (sz - min_chunk + 1).bit_length() - 1
 
 
 @dataclass(frozen=True)
@@ -59,12 +41,13 @@ def heap_fit(
     mode Kconfig choice (``"auto"`` default, ``"small"`` SMALL_ONLY, ``"big"`` BIG_ONLY)."""
     if mode not in HEAP_MODES:
         raise ValueError(f"heap mode must be one of {HEAP_MODES}, not {mode!r}")
+    cfg = HeapConfig(ptr_size=ptr_size, runtime_stats=runtime_stats, heap_mode=mode)
     mask = (1 << (8 * ptr_size)) - 1
     lost = (-addr) % CHUNK_UNIT
-    limit = _SMALL_MAX_CHUNKS if mode == "small" else _MAX_CHUNKS
+    limit = SMALL_HEAP_MAX_CHUNKS if mode == "small" else _MAX_CHUNKS
     if size // CHUNK_UNIT > limit:
         return HeapFit(False, "heap size is too big", lost=lost)
-    footer = 8 if _big(size // CHUNK_UNIT, ptr_size, mode) else 4
+    footer = 8 if big_heap_chunks(size // CHUNK_UNIT, cfg) else 4
     if size <= footer:
         return HeapFit(False, "heap size is too small", lost=lost)
     usable = size - footer
@@ -73,13 +56,13 @@ def heap_fit(
     # C computes (end - addr) / 8 in size_t: a negative difference wraps around.
     heap_sz = ((end - start) & mask) // CHUNK_UNIT
     bogus = end < start
-    hdr_chunks = -(-_z_heap_size(ptr_size, runtime_stats) // CHUNK_UNIT)
+    hdr_chunks = -(-z_heap_bytes(cfg) // CHUNK_UNIT)
     if heap_sz <= hdr_chunks:
         return HeapFit(False, "heap size is too small", lost=lost)
-    big = _big(heap_sz, ptr_size, mode)
+    big = big_heap_chunks(heap_sz, cfg)
     min_chunk = 2 if big else 1
-    nb = _bucket_idx(heap_sz, min_chunk) + 1
-    chunk0 = -(-(_z_heap_size(ptr_size, runtime_stats) + 4 * nb) // CHUNK_UNIT)
+    nb = bucket_idx(heap_sz, big) + 1
+    chunk0 = -(-(z_heap_bytes(cfg) + 4 * nb) // CHUNK_UNIT)
     if chunk0 + min_chunk > heap_sz:
         return HeapFit(False, "heap size is too small", lost=lost)
     if bogus:
