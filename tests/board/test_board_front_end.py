@@ -81,8 +81,7 @@ def test_regions_and_their_smh_attributes(name, expected):
 
 def _overlay(*parts):
     path = UPSTREAM.joinpath(*parts)
-    if not path.is_file():
-        pytest.skip(f"upstream overlay {path} not shipped yet")
+    assert path.is_file(), f"upstream overlay {path} is missing"
     return path
 
 

@@ -51,7 +51,6 @@ def test_shipped_drivers_cover_every_board_driver_list() -> None:
 
 def test_shipped_module_is_the_entry_point() -> None:
     eps = [ep for ep in importlib.metadata.entry_points(group="smh_boot.drivers") if ep.name == "shipped"]
-    if not eps:
-        pytest.skip('pyproject.toml does not declare [project.entry-points."smh_boot.drivers"] yet')
+    assert eps, 'pyproject.toml must declare [project.entry-points."smh_boot.drivers"] shipped'
     assert eps[0].value == "smh_boot.drivers.shipped"
     assert eps[0].load().DRIVERS == DRIVERS
