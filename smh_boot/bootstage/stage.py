@@ -247,7 +247,7 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
                 pool.add(region, user_data=rec)
                 info.heap_index = len(pool.heaps) - 1
                 added.append(info)
-            except HeapError as e:
+            except SmhError as e:  # too small, too many heaps, not mappable (strict=False)
                 info.error = str(e)
         infos.append(info)
         log.region(info, pool)

@@ -10,6 +10,7 @@ from .base import REGISTRY, Context, Finding, Rule
 ORDER = (
     "region-overlap",
     "region-outside-memory",
+    "region-beyond-address-space",
     "region-overlaps-kernel-ram",
     "region-zero-size",
     "unit-address-mismatch",

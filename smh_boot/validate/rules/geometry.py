@@ -170,6 +170,38 @@ def check_outside_memory(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
+    "region-beyond-address-space",
+    "error",
+    "a memory or region runs past the end of the CPU's address space",
+    """
+A memory node or region ends beyond the last address the CPU can reach: 4 GiB on a 32-bit
+target (ptr_size 4), 2^64 on a 64-bit one. Usually a typo in the address or the size, or a
+64-bit reg written for a 32-bit board.
+
+Why it matters: the addresses wrap (or do not exist); Zephyr's linker and MPU/MMU setup
+cannot describe the region, and sys_heap_init() would compute its end from a wrapped pointer.
+
+Fix: correct the reg address or size so that address + size <= 2^(8 * pointer size).
+""",
+)
+def check_beyond_address_space(ctx: Context) -> Iterator[Finding]:
+    limit = 1 << (8 * ctx.options.ptr_size)
+    seen: set[str] = set()
+    for n in [*ctx.memories, *ctx.regions]:
+        if n.path in seen:
+            continue
+        seen.add(n.path)
+        for addr, size in n.regs:
+            if size > 0 and addr + size > limit:
+                yield Finding(
+                    _where(n), n.path,
+                    f"{hexrange(addr, size)} ends past the {8 * ctx.options.ptr_size}-bit "
+                    f"address space (last address {limit - 1:#x})",
+                )
+                break
+
+
+@rule(
     "region-overlaps-kernel-ram",
     "warning",
     "a heap region lies in the kernel's RAM (chosen zephyr,sram)",
