@@ -108,6 +108,8 @@ class AddressSpace:
         return None
 
     def _locate(self, addr: int, size: int, what: str) -> tuple[MappedRegion, int]:
+        if size < 0:
+            raise MemoryMapError(f"{what} at {addr:#x}: size {size} is negative")
         r = self.find(addr, max(size, 1))
         if r is None:
             raise BusFault(addr, size, what)

@@ -72,3 +72,12 @@ def test_region_beyond_emulator_limit_is_clear_error():
     mem = AddressSpace(addr_bits=64)
     with pytest.raises(MemoryMapError, match="limit"):
         mem.map(0, (1 << 64) - 1, "everything")
+
+
+def test_negative_size_is_refused():
+    mem = AddressSpace(addr_bits=32)
+    mem.map(0x1000, 0x100, "r")
+    with pytest.raises(MemoryMapError, match="negative"):
+        mem.read(0x1010, -1)
+    with pytest.raises(MemoryMapError, match="negative"):
+        mem.view(0x1010, -4)
