@@ -17,12 +17,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..errors import DevicetreeError
 from .model import SourceLocation
 from .preprocess import display_path, project_include_dir
 from .sources import SourceText, location_of
+from .walk import preorder
 
 _PARSE_RE = re.compile(
     r"^(?P<file>.*?):(?P<line>\d+) \(column (?P<col>\d+)\): parse error: (?P<msg>.*)$", re.S
@@ -35,7 +36,7 @@ _DEFINE_RE = re.compile(r"^\s*#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 
 #: File names cpp uses for text that is in no user file (the empty primary input,
 #: command-line definitions); an error there means the input ended too early.
-_SYNTHETIC_FILES = frozenset({os.devnull, "<command-line>", "<built-in>", "<stdin>"})
+SYNTHETIC_FILES = frozenset({os.devnull, "<command-line>", "<built-in>", "<stdin>"})
 
 _HINTS = {
     "expected ';' or ','": "a ';' is probably missing at the end of the previous "
@@ -43,6 +44,8 @@ _HINTS = {
     "expected '/dts-v1/;' at start of file": "start the board file with '/dts-v1/;'",
     "malformed value": "check the value: an unterminated string, or a bad token after '='",
     "division by zero": "a cell expression divides by zero",
+    "the root node cannot be deleted or omitted": "delete or omit its children by name "
+    "(/delete-node/ &{/child};) instead",
 }
 
 
@@ -82,16 +85,6 @@ def _before_token(src: SourceText, file: str, line: int, col: int) -> tuple[int,
     return None
 
 
-def _walk(root: object | None) -> Iterator[object]:
-    if root is None:
-        return
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(list(node.nodes.values())))  # type: ignore[attr-defined]
-
-
 def _node_by_path(root: object | None, path: str) -> object | None:
     node = root
     for part in [p for p in path.split("/") if p]:
@@ -120,7 +113,7 @@ def translate_parse_error(
     if m is None:
         return None
     file, line, col, msg = m["file"], int(m["line"]), int(m["col"]), m["msg"].strip()
-    if file in _SYNTHETIC_FILES:
+    if file in SYNTHETIC_FILES:
         # The parser ran off the end of the last input file: point at its end.
         last = inputs[-1]
         n = len(src.lines(last) or [""])
@@ -145,7 +138,7 @@ def translate_parse_error(
             hint = _macro_hint(token)
     elif msg.startswith("undefined node label "):
         label = msg.split("'")[1] if "'" in msg else ""
-        labels = [lb for n in _walk(root) for lb in n.labels]  # type: ignore[attr-defined]
+        labels = [lb for n in preorder(root) for lb in n.labels]  # type: ignore[attr-defined]
         hint = (
             "define the label (label: node@addr { ... };) in the board or an earlier file, "
             "or fix the name" + _suggest(label, labels)
@@ -188,7 +181,7 @@ def translate_post_parse_error(
                 loc = src.find(raw, ploc.line, pattern)
                 if loc is not None:
                     break
-        labels = [lb for n in _walk(root) for lb in n.labels]  # type: ignore[attr-defined]
+        labels = [lb for n in preorder(root) for lb in n.labels]  # type: ignore[attr-defined]
         return _error(
             f"undefined node label '{label}' (referenced from {m['path']})",
             loc or location_of(node),

@@ -7,8 +7,12 @@ Location shim (spec/devicetree.md 1.5, extended): dtlib 0.0.2 has no ``Node.line
 parser subclass below notes ``(file, line, column)`` each time a node body or property
 assignment starts, *overwriting* any earlier note, so a later ``&label { ... }`` override or
 a redefinition moves the location to the last definition, as a user reading the overlay
-expects.  It hooks two parser methods instead of patching dtlib's classes, so other users of
+expects.  It hooks parser methods instead of patching dtlib's classes, so other users of
 dtlib in the same process are unaffected.
+
+The same subclass enforces the limits of :mod:`.guards` inside the parse (node depth,
+``/include/`` cycles and depth, the root node cannot be deleted), because dtlib 0.0.2 hangs,
+recurses without bound or crashes on them.
 """
 
 from __future__ import annotations
@@ -23,10 +27,20 @@ from devicetree import dtlib
 
 from ..errors import DevicetreeError
 from .cells import DEFAULT_ADDRESS_CELLS, DEFAULT_SIZE_CELLS, split_entries, translate
-from .diagnose import translate_parse_error, translate_post_parse_error
+from .diagnose import SYNTHETIC_FILES, translate_parse_error, translate_post_parse_error
+from .guards import (
+    MAX_INCLUDE_DEPTH,
+    MAX_NODE_DEPTH,
+    check_size,
+    check_text,
+    decode_utf8,
+    line_col,
+    not_utf8,
+)
 from .model import Reg, SourceLocation
 from .preprocess import display_path, preprocess
-from .sources import LOC_ATTR, SourceText, location_of
+from .sources import LOC_ATTR, SourceText, location_of, pre_location
+from .walk import preorder
 
 _PROPNODENAME = dtlib._T.PROPNODENAME  # private; pinned dtlib 0.0.2
 
@@ -36,7 +50,13 @@ class _LocatingDT(dtlib.DT):
 
     def __init__(self, filename: str, include_path: Sequence[str] = ()):
         self._smh_stack: list[Any] = []
+        self._smh_depth0 = 0  # depth of self._smh_stack[0] (an '&label {' can start deep)
         self._smh_pending: tuple[Any, str, tuple[str, int, int]] | None = None
+        # (device, inode) and name of each file on dtlib's /include/ stack, and of the one
+        # being read, for cycle detection that does not depend on how a name was spelt.
+        self._smh_files: list[tuple[tuple[int, int] | None, str]] = [
+            (_file_id(filename), filename)
+        ]
         super().__init__(filename, include_path)
 
     def _smh_here(self) -> tuple[str, int, int]:
@@ -47,11 +67,23 @@ class _LocatingDT(dtlib.DT):
     def _parse_node(self, node: Any) -> Any:
         pending = self._smh_pending
         if pending is not None and pending[0] is node.parent and pending[1] == node.name:
-            setattr(node, LOC_ATTR, pending[2])  # 'name {': the name token
+            loc = pending[2]  # 'name {': the name token
         else:
-            setattr(node, LOC_ATTR, self._smh_here())  # '/ {' or '&label {'
+            loc = self._smh_here()  # '/ {' or '&label {'
+        setattr(node, LOC_ATTR, loc)
         self._smh_pending = None
-        self._smh_stack.append(node)
+        stack = self._smh_stack
+        if not stack:
+            self._smh_depth0 = _depth(node)
+        # dtlib recurses once per level: stop at the limit, long before Python's own.
+        if self._smh_depth0 + len(stack) > MAX_NODE_DEPTH:
+            raise DevicetreeError(
+                f"nodes nested deeper than {MAX_NODE_DEPTH} levels (the root is level 0)",
+                file=display_path(loc[0]), line=loc[1], column=loc[2],
+                hint="real devicetrees nest a few levels; Linux stops reading at the same "
+                "depth. Is a '};' missing, or the file generated wrongly?",
+            )
+        stack.append(node)
         try:
             return super()._parse_node(node)
         finally:
@@ -73,6 +105,87 @@ class _LocatingDT(dtlib.DT):
             self._smh_pending = (self._smh_stack[-1], tok.val, self._smh_here())
         return result
 
+    def _next_ref2node(self) -> Any:
+        # Used by the top-level /delete-node/ and /omit-if-no-ref/: dtlib would crash on
+        # the root (Node._del() goes through its parent, which the root does not have).
+        node = super()._next_ref2node()
+        if node.parent is None:
+            self._parse_error(ROOT_REF_MSG)
+        return node
+
+    def _enter_file(self, filename: str) -> None:
+        # dtlib 0.0.2 checks /include/ recursion by comparing the name as written with the
+        # opened paths, which never match, so a cycle ran for ever.  Do the whole entry
+        # here: resolve and read the file, then refuse a file already being read (by
+        # device and inode) or a chain deeper than cpp allows.
+        here = self._smh_here()
+        raw = self._unescape(filename.encode("utf-8"))
+        try:
+            name = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self._parse_error("filename is not valid UTF-8")
+        with self._open(name, "rb") as f:
+            opened = f.name
+            ident = _fd_id(f.fileno())
+            data = f.read()
+        chain = [n for _, n in self._smh_files]
+        if ident is not None and any(ident == i for i, _ in self._smh_files):
+            first = next(k for k, (i, _) in enumerate(self._smh_files) if i == ident)
+            cycle = " -> ".join(display_path(n) for n in [*chain[first:], opened])
+            raise DevicetreeError(
+                f"recursive /include/: {cycle}", file=display_path(here[0]), line=here[1],
+                column=here[2], hint="remove one /include/ of the cycle (or guard it)",
+            )
+        if len(self._filestack) >= MAX_INCLUDE_DEPTH:
+            raise DevicetreeError(
+                f"/include/ nested deeper than {MAX_INCLUDE_DEPTH} files",
+                file=display_path(here[0]), line=here[1], column=here[2],
+                hint="an /include/ chain this long is a mistake; check for a cycle",
+            )
+        check_size(len(data), display_path(opened), "the /include/d file")
+        text = decode_utf8(data, display_path(opened))
+        check_text(text, lambda off: (display_path(opened), *line_col(text, off)))
+        # The state dtlib keeps for a file (it restores it in _leave_file).
+        self._filestack.append(dtlib._FileStackElt(
+            self.filename, self._lineno, self._file_contents, self._tok_end_i))
+        self._smh_files.append((ident, opened))
+        self._file_contents = text
+        self.filename = opened
+        self._lineno = 1
+        self._tok_end_i = 0
+
+    def _leave_file(self) -> None:
+        super()._leave_file()
+        self._smh_files.pop()
+
+
+#: Parse-error text for ``/delete-node/ &{/};`` and ``/omit-if-no-ref/ &{/};``.
+ROOT_REF_MSG = "the root node cannot be deleted or omitted"
+
+
+def _depth(node: Any) -> int:
+    depth = 0
+    while node.parent is not None:
+        node = node.parent
+        depth += 1
+    return depth
+
+
+def _fd_id(fd: int) -> tuple[int, int] | None:
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
 
 def _check_inputs(dts: str, overlays: Sequence[str], include_dirs: Sequence[str]) -> None:
     for f in (dts, *overlays):
@@ -85,6 +198,15 @@ def _check_inputs(dts: str, overlays: Sequence[str], include_dirs: Sequence[str]
             raise DevicetreeError(
                 "include directory does not exist", file=d, hint="check the -I/include_dirs path"
             )
+    # Each input must be UTF-8 text of a sane size before cpp runs, so the message names
+    # the right file (cpp would echo binary back, and the parser blamed the board file).
+    for f in (dts, *overlays):
+        try:
+            check_size(os.path.getsize(f), f, "the file")
+            decode_utf8(Path(f).read_bytes(), f)
+        except OSError as e:
+            raise DevicetreeError(f"cannot read the file: {e.strerror or e}", file=f,
+                                  hint="check its permissions") from e
 
 
 def load_devicetree(
@@ -122,26 +244,67 @@ def load_preprocessed(
     they default to ``pre``."""
     pre_s = str(pre)
     inputs = [dts or pre_s, *overlays]
+    _check_preprocessed(pre_s, inputs[0])
     dt = _LocatingDT.__new__(_LocatingDT)
     try:
         dt.__init__(pre_s, include_dirs)  # type: ignore[misc]
+    except DevicetreeError:
+        raise  # raised by the shim, already located
     except dtlib.DTError as e:
         raise _translate(str(e), dt, pre_s, inputs) from e
-    except UnicodeDecodeError as e:
-        raise DevicetreeError(
-            f"the devicetree is not valid UTF-8 (byte {e.object[e.start]:#04x})",
-            file=display_path(inputs[0]),
-            hint="save the .dts/.dtsi/overlay files as UTF-8",
-        ) from e
-    except OSError as e:  # a missing /include/d file
+    except OSError as e:  # a missing or unreadable /include/d file
         raise DevicetreeError(
             f"cannot read {e.filename or pre_s}: {e.strerror}", file=inputs[0],
             hint="check /include/ names and include_dirs",
+        ) from e
+    except RecursionError as e:
+        # The node depth is capped in the shim; what is left recursing per level in dtlib
+        # is a cell expression: '((((1))))' or '- - - 1' nested hundreds deep.
+        raise _parser_error(
+            dt, inputs[0], "expression or nesting too deep for the parser",
+            "simplify the expression (or the nesting) at this line",
+        ) from e
+    except Exception as e:  # noqa: BLE001 - last resort, see below
+        # Any other exception out of dtlib on bad input is a dtlib bug we have not met
+        # yet: report it against the input instead of showing a traceback.
+        raise _parser_error(
+            dt, inputs[0], f"the devicetree parser failed on this input: "
+            f"{type(e).__name__}: {e}", "check the devicetree near this line; please "
+            "report the input to the smh-boot maintainers",
         ) from e
     # The parser leaves dt.filename at the last line marker (the empty cpp input); dtlib
     # prints it in Node reprs, so give it the board's name back.
     dt.filename = dts or pre_s
     return Devicetree(dt, dts or pre_s, tuple(overlays), tuple(include_dirs))
+
+
+def _check_preprocessed(pre: str, first_input: str) -> None:
+    # The limits of .guards on the whole preprocessed text, before dtlib reads it (dtlib
+    # reads the file again: cheaper than reimplementing its constructor).
+    try:
+        size = os.path.getsize(pre)
+        check_size(size, display_path(first_input), "the preprocessed devicetree")
+        data = Path(pre).read_bytes()
+    except OSError:
+        return  # dtlib reports the missing file
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # A #include'd header that is not UTF-8: name it through the line markers.
+        head = data[: e.start].decode("utf-8")
+        raise not_utf8(
+            data, e.start, lambda _off: pre_location(head, len(head), first_input)
+        ) from None
+    check_text(text, lambda off: pre_location(text, off, first_input))
+
+
+def _parser_error(dt: Any, fallback: str, message: str, hint: str) -> DevicetreeError:
+    # Located at the parser's position when it got that far.
+    file = getattr(dt, "filename", None)
+    line = getattr(dt, "_lineno", None)
+    if not file or file in SYNTHETIC_FILES or not line:
+        return DevicetreeError(message, file=display_path(fallback), hint=hint)
+    return DevicetreeError(message, file=display_path(file), line=line, hint=hint)
 
 
 def _translate(text: str, dt: Any, pre: str, inputs: Sequence[str]) -> DevicetreeError:
@@ -178,8 +341,9 @@ class Devicetree:
     # ------------------------------------------------------------------ lookup
 
     def nodes(self) -> Iterator[Any]:
-        """Every node, pre-order (devicetree order)."""
-        return self.dt.node_iter()
+        """Every node, pre-order (devicetree order).  Walks with an explicit stack, so any
+        depth is safe (dtlib's ``node_iter`` recurses once per level)."""
+        return preorder(self.dt.root)
 
     @property
     def root(self) -> Any:
@@ -275,6 +439,19 @@ class Devicetree:
             return None
         return _KIND.get(prop.type, "other")
 
+    def props(self, node: Any) -> dict[str, Any]:
+        """Every property of ``node`` as a plain value, in definition order: ``True`` for an
+        empty property, ``int`` for one cell, ``list[int]`` for several, ``str`` for one
+        string, ``list[str]`` for several, the target's path (``str``) for one phandle or
+        path reference, a list of paths for several phandles, and ``bytes`` for anything
+        else (byte strings, mixed values, a value that does not decode).  Never raises on
+        a malformed value: it stays ``bytes``, and the typed accessors explain the error."""
+        return {name: _plain(prop) for name, prop in node.props.items()}
+
+    def phandle_node(self, phandle: int) -> Any | None:
+        """The node whose phandle is ``phandle``, or None (also for 0 and 0xffffffff)."""
+        return self.dt.phandle2node.get(phandle)
+
     def status(self, node: Any) -> str:
         """The node's status (missing -> "okay", "ok" -> "okay")."""
         s = self.str_prop(node, "status", "okay") or "okay"
@@ -355,11 +532,13 @@ class Devicetree:
         try:
             entries = split_entries(cells, (ac, sc))
         except ValueError:
+            # The root has no parent: its own cells apply (see cells()).
+            owner = node.parent if node.parent is not None else node
             raise self.error(
                 node.props["reg"],
                 f"'reg' of {node.path} has {len(cells)} cells, which is not a multiple of "
                 f"{ac + sc} (#address-cells = <{ac}> + #size-cells = <{sc}> of "
-                f"{node.parent.path})",
+                f"{owner.path})",
                 "write one <address size> pair per entry, each with the parent's cell counts",
             ) from None
         return [Reg(self._to_cpu(node.parent, e[0]), e[1] if sc else None) for e in entries]
@@ -404,6 +583,31 @@ class Devicetree:
                 addr = moved
             bus = bus.parent
         return addr
+
+
+def _plain(prop: Any) -> Any:
+    # One property -> plain value (see Devicetree.props).
+    kind = prop.type
+    try:
+        if kind is dtlib.Type.EMPTY:
+            return True
+        if kind is dtlib.Type.NUM:
+            return prop.to_num()
+        if kind is dtlib.Type.NUMS:
+            return prop.to_nums()
+        if kind is dtlib.Type.STRING:
+            return prop.to_string()
+        if kind is dtlib.Type.STRINGS:
+            return prop.to_strings()
+        if kind is dtlib.Type.PHANDLE:
+            return prop.to_node().path
+        if kind is dtlib.Type.PATH:
+            return prop.to_path().path
+        if kind is dtlib.Type.PHANDLES:
+            return [n.path for n in prop.to_nodes()]
+    except dtlib.DTError:
+        pass  # e.g. a string that is not UTF-8: keep the bytes
+    return bytes(prop.value)
 
 
 _KIND = {

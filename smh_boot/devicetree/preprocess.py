@@ -94,7 +94,9 @@ def preprocess(
     exe = find_cpp(cpp, for_file=dts)
     cmd = cpp_command(exe, dts, overlays, include_dirs, output)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        # Bytes, not text: cpp echoes bad input back in its messages, and those bytes
+        # need not be UTF-8.
+        proc = subprocess.run(cmd, capture_output=True, check=False)
     except OSError as e:  # e.g. the file exists but is not executable
         raise DevicetreeError(
             f"cannot run the C preprocessor '{exe}': {e.strerror or e}",
@@ -102,7 +104,7 @@ def preprocess(
             hint=f"install cpp (apt-get install cpp) or point {CPP_ENV} at a working one",
         ) from e
     if proc.returncode != 0:
-        raise cpp_error(proc.stderr, dts)
+        raise cpp_error(proc.stderr.decode("utf-8", errors="replace"), dts)
 
 
 def cpp_error(stderr: str, dts: str) -> DevicetreeError:

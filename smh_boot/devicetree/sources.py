@@ -18,6 +18,7 @@ LOC_ATTR = "_smh_loc"
 
 # "# 12 "file" 1 3" (GCC) or "#line 12 "file"" markers in the preprocessed text
 _MARKER_RE = re.compile(r'^#\s*(?:line\s+)?(\d+)\s+"((?:[^"\\]|\\.)*)"')
+_MARKER_LINE_RE = re.compile(r'^#\s*(?:line\s+)?(\d+)\s+"((?:[^"\\]|\\.)*)".*$', re.M)
 
 
 def location_of(obj: object) -> SourceLocation | None:
@@ -26,6 +27,20 @@ def location_of(obj: object) -> SourceLocation | None:
     if loc is None:
         return None
     return SourceLocation(display_path(loc[0]), loc[1], loc[2])
+
+
+def pre_location(text: str, offset: int, default_file: str) -> tuple[str, int, int]:
+    """(file, line, column) of the original source that ``offset`` of the preprocessed
+    ``text`` comes from, read from the line markers before it (``default_file`` and the
+    plain line number when there are none).  Error path only: scans ``text`` up to
+    ``offset``."""
+    file, line, base = default_file, 1, 0
+    for m in _MARKER_LINE_RE.finditer(text, 0, offset):
+        # The marker names the line that follows it.
+        file, line, base = m[2], int(m[1]), m.end() + 1
+    line += text.count("\n", base, offset)
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return display_path(file), line, col
 
 
 class SourceText:
