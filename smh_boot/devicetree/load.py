@@ -18,6 +18,7 @@ recurses without bound or crashes on them.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,10 +32,12 @@ from .diagnose import SYNTHETIC_FILES, translate_parse_error, translate_post_par
 from .guards import (
     MAX_INCLUDE_DEPTH,
     MAX_NODE_DEPTH,
+    MAX_SOURCE_BYTES,
     check_size,
     check_text,
     decode_utf8,
     line_col,
+    mib,
     not_utf8,
 )
 from .model import Reg, SourceLocation
@@ -80,8 +83,8 @@ class _LocatingDT(dtlib.DT):
             raise DevicetreeError(
                 f"nodes nested deeper than {MAX_NODE_DEPTH} levels (the root is level 0)",
                 file=display_path(loc[0]), line=loc[1], column=loc[2],
-                hint="real devicetrees nest a few levels; Linux stops reading at the same "
-                "depth. Is a '};' missing, or the file generated wrongly?",
+                hint="real devicetrees nest a few levels (Linux reads 64 at most): is a "
+                "'};' missing, or was the file generated wrongly?",
             )
         stack.append(node)
         try:
@@ -142,7 +145,6 @@ class _LocatingDT(dtlib.DT):
                 file=display_path(here[0]), line=here[1], column=here[2],
                 hint="an /include/ chain this long is a mistake; check for a cycle",
             )
-        check_size(len(data), display_path(opened), "the /include/d file")
         text = decode_utf8(data, display_path(opened))
         check_text(text, lambda off: (display_path(opened), *line_col(text, off)))
         # The state dtlib keeps for a file (it restores it in _leave_file).
@@ -157,6 +159,32 @@ class _LocatingDT(dtlib.DT):
     def _leave_file(self) -> None:
         super()._leave_file()
         self._smh_files.pop()
+
+    def _open(self, filename: str, mode: str = "r", **kwargs: Any) -> Any:
+        # The file behind /include/ and /incbin/, searched like dtlib does (the including
+        # file's folder, then the include path), but only ever a regular file of sane
+        # size: dtlib would read '-' from stdin, block on a FIFO and read /dev/zero for ever.
+        if filename == "-":
+            self._parse_error("reading standard input ('-') is not supported")
+        for folder in (os.path.dirname(self.filename), *self._include_path):
+            path = os.path.join(folder, filename)
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                self._parse_error(f"cannot read '{filename}': {e.strerror}")
+            if not stat.S_ISREG(st.st_mode):
+                self._parse_error(f"'{filename}' is not a regular file")
+            if st.st_size > MAX_SOURCE_BYTES:
+                self._parse_error(
+                    f"'{filename}' is {mib(st.st_size)}, over the {mib(MAX_SOURCE_BYTES)} limit"
+                )
+            try:
+                return open(path, mode, **kwargs)  # noqa: SIM115 - the caller closes it
+            except OSError as e:
+                self._parse_error(f"cannot read '{filename}': {e.strerror}")
+        self._parse_error(f"'{filename}' could not be found")
 
 
 #: Parse-error text for ``/delete-node/ &{/};`` and ``/omit-if-no-ref/ &{/};``.

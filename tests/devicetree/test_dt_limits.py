@@ -107,6 +107,35 @@ def test_a_diamond_of_includes_is_no_cycle(write):
     assert dt.props(dt.root) == {"d": 2, "x": 1}
 
 
+@pytest.mark.parametrize(
+    "directive, target, message",
+    [
+        ('/include/ "-"', None, "reading standard input ('-') is not supported"),
+        ('/ { x = /incbin/("-"); };', None, "reading standard input ('-') is not supported"),
+        ('/ { x = /incbin/("/dev/zero"); };', None, "'/dev/zero' is not a regular file"),
+        ('/include/ "fifo"', "fifo", "'fifo' is not a regular file"),
+        ('/include/ "folder"', "folder", "'folder' is not a regular file"),
+    ],
+    ids=["include-stdin", "incbin-stdin", "incbin-dev-zero", "include-fifo", "include-folder"],
+)
+def test_include_and_incbin_read_only_regular_files(write, tmp_path, directive, target, message):
+    # dtlib would read stdin, block on the FIFO, or read /dev/zero until memory runs out.
+    if target == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+    elif target == "folder":
+        (tmp_path / "folder").mkdir()
+    write("a.dts", f"/dts-v1/;\n/ {{ }};\n{directive}\n")
+    e = _error("a.dts", seconds=10)
+    assert first(e).startswith("a.dts:3:") and first(e).endswith(f"error: {message}")
+
+
+def test_incbin_of_a_regular_file_still_works(write, tmp_path):
+    (tmp_path / "blob.bin").write_bytes(b"\x01\x02\xff")
+    write("a.dts", '/dts-v1/;\n/ { x = /incbin/("blob.bin"); };\n')
+    dt = load_devicetree("a.dts")
+    assert dt.props(dt.root)["x"] == b"\x01\x02\xff"
+
+
 def test_non_utf8_include_is_named(write, tmp_path):
     write("a.dts", '/dts-v1/;\n/ { };\n/include/ "bin.dtsi"\n')
     (tmp_path / "bin.dtsi").write_bytes(b'/ {\n\tx = "\xff";\n};\n')

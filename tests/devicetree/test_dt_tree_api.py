@@ -199,3 +199,61 @@ def test_typed_property_errors_are_located(load, call, start):
 def test_error_helper_for_other_layers(dt):
     e = dt.error(dt.get("&sram"), "overlaps something", "move it")
     assert str(e) == "board.dts:42:10: error: overlaps something\n  hint: move it"
+
+
+PROPS = """
+/dts-v1/;
+/ {
+	a: a { phandle-holder; };
+	b: b { };
+	all {
+		flag;
+		one = <7>;
+		two = <1 2>;
+		s = "text";
+		ss = "x", "y";
+		ref = <&a>;
+		path = &b;
+		refs = <&a &b>;
+		bytes = [01 ff];
+		mixed = <&a 3>;
+		wide = /bits/ 64 <5>;
+		latin = "caf\\xe9";
+	};
+};
+"""
+
+
+@needs_cpp
+def test_props_gives_plain_values_of_every_kind(load):
+    dt = load(PROPS)
+    props = dt.props(dt.get("/all"))
+    assert props == {
+        "flag": True,
+        "one": 7,
+        "two": [1, 2],
+        "s": "text",
+        "ss": ["x", "y"],
+        "ref": "/a",
+        "path": "/b",
+        "refs": ["/a", "/b"],
+        "bytes": b"\x01\xff",
+        "mixed": props["mixed"],  # phandle + number: raw bytes (checked below)
+        "wide": b"\0\0\0\0\0\0\0\x05",
+        "latin": b"caf\xe9\0",  # not UTF-8 after the escape: kept as bytes, never raises
+    }
+    assert isinstance(props["mixed"], bytes) and props["mixed"][4:] == b"\0\0\0\x03"
+    assert list(props) == ["flag", "one", "two", "s", "ss", "ref", "path", "refs", "bytes",
+                           "mixed", "wide", "latin"]  # definition order
+    # referenced nodes got phandles, which lead back to them
+    assert dt.props(dt.get("&a"))["phandle"] == int.from_bytes(props["mixed"][:4], "big")
+
+
+@needs_cpp
+def test_phandle_node(load):
+    dt = load(PROPS)
+    a = dt.get("&a")
+    assert dt.phandle_node(dt.int_prop(a, "phandle")) is a
+    assert dt.phandle_node(0) is None
+    assert dt.phandle_node(0xFFFFFFFF) is None
+    assert dt.phandle_node(0x1234) is None
