@@ -69,3 +69,13 @@ def test_small_heap_mode_on_a_64_bit_board_is_a_located_error(tmp_path):
     y.write_text(SMALL_HEAPS_ON_64_BIT)
     out = run_board(y, boot=True)
     assert out.kind == "error", out.describe()
+
+
+def test_truncated_board_error_points_inside_the_file(tmp_path):
+    # RB-9: a YAML syntax error at the end of a cut-off file must point at a line it has
+    (tmp_path / "board.dts").write_text("/dts-v1/;\n/ { };\n")
+    text = SMALL_HEAPS_ON_64_BIT.replace("heap:\n  heap_mode: small\n", "smh_policy:\n  - {mask: 0x10, value: 0x10, attr")
+    y = tmp_path / "board.yaml"
+    y.write_text(text)
+    out = run_board(y)
+    assert out.kind == "error", out.describe()

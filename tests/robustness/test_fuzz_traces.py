@@ -11,6 +11,7 @@ import random
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -70,3 +71,18 @@ def test_generated_traces_reach_replay_and_its_errors():
     kinds = [run_text(trace_text(generate_trace(random.Random(s)))) for s in range(80)]
     assert sum(o.kind == "ok" for o in kinds) >= 10
     assert {o.step for o in kinds if o.kind == "error"} >= {"replay"}
+
+
+REGRESSIONS = {
+    # RB-8: JSON reads 1e400 as infinity; int() of it is an OverflowError
+    "infinite-alloc-loops": '{"format": "zephyr-shared-multi-heap-golden/1", "variant": {"ptr_size": 4}, '
+    '"config": {"CONFIG_SYS_HEAP_ALLOC_LOOPS": 1e400}, "ops": [\n{"op": "init_pool"}\n]}\n',
+    "negative-hardening": '{"variant": {"ptr_size": 8}, "config": {"CONFIG_SYS_HEAP_HARDENING_LEVEL": -3}, '
+    '"ops": [\n{"op": "init_pool"}\n]}\n',
+    "nan-ptr-size": '{"variant": {"ptr_size": NaN}, "ops": []}\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGRESSIONS))
+def test_regressions(name):
+    assert run_text(REGRESSIONS[name]).kind in ("ok", "error")
