@@ -80,6 +80,11 @@ REGRESSIONS = {
     "negative-hardening": '{"variant": {"ptr_size": 8}, "config": {"CONFIG_SYS_HEAP_HARDENING_LEVEL": -3}, '
     '"ops": [\n{"op": "init_pool"}\n]}\n',
     "nan-ptr-size": '{"variant": {"ptr_size": NaN}, "ops": []}\n',
+    # RB-10: at hardening NONE a double free drives the stats counter below zero
+    "double-free-without-hardening-with-stats": '{"variant": {"ptr_size": 4, "runtime_stats": true}, '
+    '"config": {"CONFIG_SYS_HEAP_HARDENING_LEVEL": 0}, "ops": [\n{"op": "init_pool"},\n'
+    '{"op": "add", "attr": 0, "base_mod": 12, "size": 8192},\n{"op": "alloc", "attr": 0, "size": 1000, "tag": "t0"},\n'
+    '{"op": "alias", "tag": "t0", "newtag": "t1"},\n{"op": "free", "tag": "t1"},\n{"op": "free", "tag": "t0"}\n]}\n',
 }
 
 
