@@ -3,7 +3,8 @@
 ``load_devicetree`` preprocesses with cpp (as Zephyr does) and parses with dtlib, keeping the
 original file and line of every node and property; ``find_regions`` lists the nodes that
 carry ``zephyr,memory-attr``; ``map_to_smh``/``mem_attr_table`` turn them into the plain
-records the heap layer takes.  Only :mod:`.load` imports the third-party ``devicetree``.
+records the heap layer takes.  Only :mod:`.load` and :mod:`.parser` import the third-party
+``devicetree``; :mod:`.guards` lists the input limits.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ dtlib reports two kinds of errors (spec/devicetree.md section 4):
   and line thanks to cpp's line markers; the column is a column of the *preprocessed* line,
   so it is moved back onto the original line when the offending token can be found there;
 * errors found after parsing (undefined label in a value, duplicate label, ...), which name
-  only a node path.  Those are placed with the location shim (:mod:`.load`) and a search of
+  only a node path.  Those are placed with the location shim (:mod:`.parser`) and a search of
   the original source for the offending text.
 
 This module does not import dtlib: it reads messages and walks nodes duck-typed.

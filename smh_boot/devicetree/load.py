@@ -1,24 +1,14 @@
 """Load a devicetree: cpp, then dtlib, with a source location on every node and property.
 
-This is the only module that imports the third-party ``devicetree`` package (dtlib 0.0.2,
-pinned: the location shim below reads its private parser position).
-
-Location shim (spec/devicetree.md 1.5, extended): dtlib 0.0.2 has no ``Node.lineno``.  The
-parser subclass below notes ``(file, line, column)`` each time a node body or property
-assignment starts, *overwriting* any earlier note, so a later ``&label { ... }`` override or
-a redefinition moves the location to the last definition, as a user reading the overlay
-expects.  It hooks parser methods instead of patching dtlib's classes, so other users of
-dtlib in the same process are unaffected.
-
-The same subclass enforces the limits of :mod:`.guards` inside the parse (node depth,
-``/include/`` cycles and depth, the root node cannot be deleted), because dtlib 0.0.2 hangs,
-recurses without bound or crashes on them.
+This module and :mod:`.parser` (the dtlib subclass that records locations and enforces the
+limits dtlib lacks) are the only ones that import the third-party ``devicetree`` package
+(dtlib 0.0.2, pinned: the parser reads its private state).  Every exception the parse can
+raise ends here as one located DevicetreeError.
 """
 
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -29,191 +19,12 @@ from devicetree import dtlib
 from ..errors import DevicetreeError
 from .cells import DEFAULT_ADDRESS_CELLS, DEFAULT_SIZE_CELLS, split_entries, translate
 from .diagnose import SYNTHETIC_FILES, translate_parse_error, translate_post_parse_error
-from .guards import (
-    MAX_INCLUDE_DEPTH,
-    MAX_NODE_DEPTH,
-    MAX_SOURCE_BYTES,
-    check_size,
-    check_text,
-    decode_utf8,
-    line_col,
-    mib,
-    not_utf8,
-)
+from .guards import check_size, check_text, decode_utf8, not_utf8
 from .model import Reg, SourceLocation
 from .preprocess import display_path, preprocess
-from .sources import LOC_ATTR, SourceText, location_of, pre_location
+from .parser import LocatingDT
+from .sources import SourceText, location_of, pre_location
 from .walk import preorder
-
-_PROPNODENAME = dtlib._T.PROPNODENAME  # private; pinned dtlib 0.0.2
-
-
-class _LocatingDT(dtlib.DT):
-    """dtlib.DT that records where nodes and properties were last defined (see module doc)."""
-
-    def __init__(self, filename: str, include_path: Sequence[str] = ()):
-        self._smh_stack: list[Any] = []
-        self._smh_depth0 = 0  # depth of self._smh_stack[0] (an '&label {' can start deep)
-        self._smh_pending: tuple[Any, str, tuple[str, int, int]] | None = None
-        # (device, inode) and name of each file on dtlib's /include/ stack, and of the one
-        # being read, for cycle detection that does not depend on how a name was spelt.
-        self._smh_files: list[tuple[tuple[int, int] | None, str]] = [
-            (_file_id(filename), filename)
-        ]
-        super().__init__(filename, include_path)
-
-    def _smh_here(self) -> tuple[str, int, int]:
-        # Same column arithmetic as dtlib's own parse errors (1-based, tab = 1).
-        col = self._tok_i - self._file_contents.rfind("\n", 0, self._tok_i + 1)
-        return (self.filename, self._lineno, col)
-
-    def _parse_node(self, node: Any) -> Any:
-        pending = self._smh_pending
-        if pending is not None and pending[0] is node.parent and pending[1] == node.name:
-            loc = pending[2]  # 'name {': the name token
-        else:
-            loc = self._smh_here()  # '/ {' or '&label {'
-        setattr(node, LOC_ATTR, loc)
-        self._smh_pending = None
-        stack = self._smh_stack
-        if not stack:
-            self._smh_depth0 = _depth(node)
-        # dtlib recurses once per level: stop at the limit, long before Python's own.
-        if self._smh_depth0 + len(stack) > MAX_NODE_DEPTH:
-            raise DevicetreeError(
-                f"nodes nested deeper than {MAX_NODE_DEPTH} levels (the root is level 0)",
-                file=display_path(loc[0]), line=loc[1], column=loc[2],
-                hint="real devicetrees nest a few levels (Linux reads 64 at most): is a "
-                "'};' missing, or was the file generated wrongly?",
-            )
-        stack.append(node)
-        try:
-            return super()._parse_node(node)
-        finally:
-            self._smh_stack.pop()
-
-    def _parse_propnode_labels(self) -> Any:
-        # Called before every item of a node body: the previous item is complete, so a
-        # pending property gets its location now (also covers 'flag;' properties, which
-        # never reach _parse_assignment).
-        pending = self._smh_pending
-        if pending is not None:
-            prop = pending[0].props.get(pending[1])
-            if prop is not None:
-                setattr(prop, LOC_ATTR, pending[2])
-            self._smh_pending = None
-        result = super()._parse_propnode_labels()
-        tok = self._saved_token  # the name token, peeked by the call above
-        if tok is not None and tok.id == _PROPNODENAME:
-            self._smh_pending = (self._smh_stack[-1], tok.val, self._smh_here())
-        return result
-
-    def _next_ref2node(self) -> Any:
-        # Used by the top-level /delete-node/ and /omit-if-no-ref/: dtlib would crash on
-        # the root (Node._del() goes through its parent, which the root does not have).
-        node = super()._next_ref2node()
-        if node.parent is None:
-            self._parse_error(ROOT_REF_MSG)
-        return node
-
-    def _enter_file(self, filename: str) -> None:
-        # dtlib 0.0.2 checks /include/ recursion by comparing the name as written with the
-        # opened paths, which never match, so a cycle ran for ever.  Do the whole entry
-        # here: resolve and read the file, then refuse a file already being read (by
-        # device and inode) or a chain deeper than cpp allows.
-        here = self._smh_here()
-        raw = self._unescape(filename.encode("utf-8"))
-        try:
-            name = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            self._parse_error("filename is not valid UTF-8")
-        with self._open(name, "rb") as f:
-            opened = f.name
-            ident = _fd_id(f.fileno())
-            data = f.read()
-        chain = [n for _, n in self._smh_files]
-        if ident is not None and any(ident == i for i, _ in self._smh_files):
-            first = next(k for k, (i, _) in enumerate(self._smh_files) if i == ident)
-            cycle = " -> ".join(display_path(n) for n in [*chain[first:], opened])
-            raise DevicetreeError(
-                f"recursive /include/: {cycle}", file=display_path(here[0]), line=here[1],
-                column=here[2], hint="remove one /include/ of the cycle (or guard it)",
-            )
-        if len(self._filestack) >= MAX_INCLUDE_DEPTH:
-            raise DevicetreeError(
-                f"/include/ nested deeper than {MAX_INCLUDE_DEPTH} files",
-                file=display_path(here[0]), line=here[1], column=here[2],
-                hint="an /include/ chain this long is a mistake; check for a cycle",
-            )
-        text = decode_utf8(data, display_path(opened))
-        check_text(text, lambda off: (display_path(opened), *line_col(text, off)))
-        # The state dtlib keeps for a file (it restores it in _leave_file).
-        self._filestack.append(dtlib._FileStackElt(
-            self.filename, self._lineno, self._file_contents, self._tok_end_i))
-        self._smh_files.append((ident, opened))
-        self._file_contents = text
-        self.filename = opened
-        self._lineno = 1
-        self._tok_end_i = 0
-
-    def _leave_file(self) -> None:
-        super()._leave_file()
-        self._smh_files.pop()
-
-    def _open(self, filename: str, mode: str = "r", **kwargs: Any) -> Any:
-        # The file behind /include/ and /incbin/, searched like dtlib does (the including
-        # file's folder, then the include path), but only ever a regular file of sane
-        # size: dtlib would read '-' from stdin, block on a FIFO and read /dev/zero for ever.
-        if filename == "-":
-            self._parse_error("reading standard input ('-') is not supported")
-        for folder in (os.path.dirname(self.filename), *self._include_path):
-            path = os.path.join(folder, filename)
-            try:
-                st = os.stat(path)
-            except FileNotFoundError:
-                continue
-            except OSError as e:
-                self._parse_error(f"cannot read '{filename}': {e.strerror}")
-            if not stat.S_ISREG(st.st_mode):
-                self._parse_error(f"'{filename}' is not a regular file")
-            if st.st_size > MAX_SOURCE_BYTES:
-                self._parse_error(
-                    f"'{filename}' is {mib(st.st_size)}, over the {mib(MAX_SOURCE_BYTES)} limit"
-                )
-            try:
-                return open(path, mode, **kwargs)  # noqa: SIM115 - the caller closes it
-            except OSError as e:
-                self._parse_error(f"cannot read '{filename}': {e.strerror}")
-        self._parse_error(f"'{filename}' could not be found")
-
-
-#: Parse-error text for ``/delete-node/ &{/};`` and ``/omit-if-no-ref/ &{/};``.
-ROOT_REF_MSG = "the root node cannot be deleted or omitted"
-
-
-def _depth(node: Any) -> int:
-    depth = 0
-    while node.parent is not None:
-        node = node.parent
-        depth += 1
-    return depth
-
-
-def _fd_id(fd: int) -> tuple[int, int] | None:
-    try:
-        st = os.fstat(fd)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
-
-
-def _file_id(path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
-
 
 def _check_inputs(dts: str, overlays: Sequence[str], include_dirs: Sequence[str]) -> None:
     for f in (dts, *overlays):
@@ -273,7 +84,7 @@ def load_preprocessed(
     pre_s = str(pre)
     inputs = [dts or pre_s, *overlays]
     _check_preprocessed(pre_s, inputs[0])
-    dt = _LocatingDT.__new__(_LocatingDT)
+    dt = LocatingDT.__new__(LocatingDT)
     try:
         dt.__init__(pre_s, include_dirs)  # type: ignore[misc]
     except DevicetreeError:

@@ -1,6 +1,6 @@
 """Plain records of the devicetree front end (no dtlib objects inside).
 
-Layers above (validation, boards, boot) take these records; only :mod:`.load` knows dtlib.
+Layers above (validation, boards, boot) take these records; only :mod:`.load` and :mod:`.parser` know dtlib.
 """
 
 from __future__ import annotations

@@ -369,12 +369,12 @@ def test_cpp_stderr_that_is_not_utf8(write, tmp_path):
 
 
 def test_unexpected_parser_exception_becomes_a_devicetree_error(write, monkeypatch):
-    from smh_boot.devicetree import load as load_mod
+    from smh_boot.devicetree.parser import LocatingDT
 
     def boom(self):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(load_mod._LocatingDT, "_register_labels", boom)
+    monkeypatch.setattr(LocatingDT, "_register_labels", boom)
     write("board.dts", "/dts-v1/;\n/ { };\n")
     e = _error("board.dts")
     assert "the devicetree parser failed on this input: KeyError: 'surprise'" in first(e)
