@@ -125,6 +125,7 @@ class SysHeap:
         m1 = 1 if big else 0  # min_chunk_size - 1, for bucket_idx
         hdr7 = hdr + 7
         stats = ST is not None
+        smask = (1 << (8 * self.config.ptr_size)) - 1  # size_t
         loops = self.config.alloc_loops
         level = int(self.config.hardening)
         live = self.live
@@ -413,7 +414,10 @@ class SysHeap:
             elif not sz or rc > end or L[c] > c:
                 raise _overflow(heap, ptr, c, "free")
             if stats:
-                ST[1] -= sz * 8 - hdr
+                a = ST[1] - (sz * 8 - hdr)
+                # Only a double free at hardening NONE (unchecked, as in C) takes the counter
+                # below zero; C's size_t wraps, and so does this.
+                ST[1] = a if a >= 0 else a & smask
             # Merge with a free right neighbour first ...
             rs = SZ[rc]
             if not rs & 1:
