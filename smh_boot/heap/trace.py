@@ -220,8 +220,9 @@ def config_for(trace: Trace) -> HeapConfig:
             heap_mode=str(cfg.get("heap_mode", "auto")),  # smh-boot's own key (recorded traces)
             hardening=Hardening(int(cfg.get("CONFIG_SYS_HEAP_HARDENING_LEVEL", Hardening.MODERATE))),
         )
-    except (ValueError, TypeError) as e:
-        raise TraceError(f"unusable trace configuration: {e}", trace.path, 1) from e
+    except (ValueError, TypeError, OverflowError) as e:  # OverflowError: JSON's 1e400 is inf
+        raise TraceError(f"unusable trace configuration: {e}", trace.path, 1,
+                         hint="ptr_size is 4 or 8; CONFIG_SYS_HEAP_* values are small integers") from e
 
 
 # ---------------------------------------------------------------------- replay
