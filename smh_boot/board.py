@@ -321,11 +321,19 @@ class _Doc:
             self.root = yaml.compose(text, Loader=_LOADER)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
+            line = col = None
+            if mark:
+                line, col = mark.line + 1, mark.column + 1
+                # At end of input the parser's mark sits on the line after the last one:
+                # point at the end of the last line instead, where the input stops.
+                lines = text.splitlines() or [""]
+                if line > len(lines):
+                    line, col = len(lines), len(lines[-1]) + 1
             raise BoardError(
                 f"YAML syntax error: {e.problem or e.context}",
                 str(path),
-                mark.line + 1 if mark else None,
-                mark.column + 1 if mark else None,
+                line,
+                col,
                 hint="fix the YAML syntax (indentation, colons, quotes)",
             ) from e
         except yaml.YAMLError as e:
@@ -510,7 +518,7 @@ def _load_file(path: Path) -> Board:
         ptr_size=ptr_size,
         default=top.boolean("default", False),
         devicetree=dt_spec,
-        heap=_heap(doc, top.node("heap")),
+        heap=_heap(doc, top.node("heap"), ptr_size),
         smh_policy=_policy(doc, top.node("smh_policy")),
         cache=_cache(doc, top.node("cache")),
         mem_attr=_mem_attr(doc, top.node("mem_attr")),
@@ -560,17 +568,23 @@ def _devicetree(
     return DevicetreeSpec(dts, overlays, incs), dts_path, overlay_paths, include_dirs
 
 
-def _heap(doc: _Doc, node: yaml.Node | None) -> HeapConfig:
+def _heap(doc: _Doc, node: yaml.Node | None, ptr_size: int) -> HeapConfig:
     if node is None:
         return HeapConfig()
     keys = ("runtime_stats", "alloc_loops", "hardening", "heap_mode")
     r = _Reader(doc, node, "heap", keys)
     d = HeapConfig()
+    mode = r.choice("heap_mode", HEAP_MODES, d.heap_mode)
+    if mode == "small" and ptr_size != 4:
+        # CONFIG_SYS_HEAP_SMALL_ONLY is a 32-bit choice: 64-bit heaps are always big.
+        doc.fail(r.node("heap_mode"), "heap.heap_mode",
+                 f"'small' exists only for 32-bit boards (ptr_size 4), this board has ptr_size {ptr_size}",
+                 hint="use auto or big on a 64-bit board")
     return HeapConfig(
         runtime_stats=r.boolean("runtime_stats", d.runtime_stats),
         alloc_loops=r.integer("alloc_loops", d.alloc_loops, minimum=1),
         hardening=r.choice("hardening", HARDENING_LEVELS, d.hardening),
-        heap_mode=r.choice("heap_mode", HEAP_MODES, d.heap_mode),
+        heap_mode=mode,
     )
 
 
