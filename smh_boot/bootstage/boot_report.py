@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import HeapError
 from ..heap.heap_report import heap_report_for
 
 FORMAT = "smh-boot-report/1"
@@ -35,7 +36,12 @@ def _heap_dict(system: Any, info: Any) -> dict[str, Any] | None:
     if info.heap_index is None:
         return None
     h = system.pool.heaps[info.heap_index].sys_heap
-    st = h.stats()
+    try:
+        st = h.stats()
+    except HeapError as e:  # damaged by a driver: report it instead of failing the report
+        return {"index": info.heap_index, "end_chunk": h.end_chunk, "big": bool(h.big),
+                "chunk0": h.chunk0, "first_block_offset": h.first_block_offset,
+                "corrupt": str(e)}
     out = {
         "index": info.heap_index,
         "end_chunk": h.end_chunk,
@@ -70,7 +76,11 @@ def boot_report(system: Any) -> dict[str, Any]:
             "error": info.error,
         })
     allocations = []
-    for blk in system.pool.blocks():
+    try:
+        blocks = system.pool.blocks()
+    except HeapError:  # a corrupted heap: its regions entry says so
+        blocks = []
+    for blk in blocks:
         allocations.append({
             "addr": blk.addr,
             "size": blk.size,

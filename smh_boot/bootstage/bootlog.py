@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
+from ..errors import HeapError
 
 
 def human_size(n: int) -> str:
@@ -32,6 +33,7 @@ class BootLog:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.corrupt: list[str] = []
 
     def line(self, text: str) -> None:
         """Append one line."""
@@ -90,9 +92,16 @@ class BootLog:
             if info.heap_index is None:
                 continue
             h = system.pool.heaps[info.heap_index].sys_heap
-            st = h.stats()
+            try:
+                st = h.stats()
+                largest = h.largest_free_bytes()
+            except HeapError as e:  # a driver damaged it: the summary must not lose the boot
+                rows.append((info.name, info.attr or "-", f"{info.addr:#010x}", str(info.size),
+                             "CORRUPT", "-", "-"))
+                self.corrupt.append(f"heap {info.name} is corrupted: {e}")
+                continue
             rows.append((info.name, info.attr or "-", f"{info.addr:#010x}", str(info.size),
-                         str(st.allocated_bytes), str(st.free_bytes), str(h.largest_free_bytes())))
+                         str(st.allocated_bytes), str(st.free_bytes), str(largest)))
         self.line("memory map:")
         if len(rows) == 1:
             self.line("  (no heap regions)")
@@ -101,5 +110,7 @@ class BootLog:
         for r in rows:
             self.line("  " + "  ".join(c.ljust(w) if i < 3 else c.rjust(w)
                                        for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+        for text in self.corrupt:
+            self.line(f"  {text}")
         ready = sum(1 for d in system.device_list if d.ready)
         self.line(f"devices: {ready}/{len(system.device_list)} ready")
