@@ -12,10 +12,12 @@ import os
 import signal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smh_boot.devicetree import find_regions, load_devicetree, load_preprocessed
 from smh_boot.devicetree import guards
-from smh_boot.devicetree.guards import MAX_NODE_DEPTH, MAX_STATEMENT_CHARS, check_text
+from smh_boot.devicetree.guards import MAX_NODE_DEPTH, MAX_STATEMENT_CHARS, check_text, long_token
 from smh_boot.errors import DevicetreeError
 from smhdt_helpers import needs_cpp
 
@@ -258,17 +260,64 @@ def test_check_text_limits_are_exact():
     def where(off):
         return ("f.dts", 1, off + 1)
 
-    check_text('x = "' + "y" * (n - 1) + '";', where)  # n-1 characters: fine
-    with pytest.raises(DevicetreeError, match="a string longer"):
-        check_text('x = "' + "y" * n + '";', where)
-    check_text("x" * (n - 1) + ";" + "y" * (n - 1) + ";", where)
-    with pytest.raises(DevicetreeError, match="a statement longer") as info:
-        check_text("a;" + "x" * n + ";", where)
-    assert info.value.column == 3
+    check_text('x = "' + "y" * n + '";', where)  # exactly the limit: fine
+    with pytest.raises(DevicetreeError, match="a string longer than 64 KiB"):
+        check_text('x = "' + "y" * (n + 1) + '";', where)
+    check_text("x" * n + ";" + "y" * n + ";", where)
+    with pytest.raises(DevicetreeError, match="a statement longer than 64 KiB") as info:
+        check_text("a; " + "x" * (n + 1) + ";", where)
+    assert info.value.column == 4  # the first non-blank character of the statement
     # an escaped quote does not end a string (and counts as one character, like in dtlib)
-    check_text('x = "' + '\\"' * (n - 1) + '";', where)
+    check_text('x = "' + '\\"' * n + '";', where)
     with pytest.raises(DevicetreeError, match="a string longer"):
-        check_text('x = "' + '\\"' * n + '";', where)
+        check_text('x = "' + '\\"' * (n + 1) + '";', where)
+
+
+def _reference(text: str, limit: int):
+    """long_token() written the slow, obvious way: a character loop."""
+    # 1. strings: the first with more than `limit` units (an escape is one unit)
+    spans, i = [], 0
+    while i < len(text):
+        if text[i] != '"':
+            i += 1
+            continue
+        j, units = i + 1, 0
+        while j < len(text) and text[j] != '"':
+            if text[j] == "\\" and j + 1 >= len(text):
+                break  # a lone backslash at the very end: no unit, string unterminated
+            j += 2 if text[j] == "\\" else 1
+            units += 1
+        if units > limit:
+            return "string", i
+        if j >= len(text) or text[j] != '"':
+            break  # unterminated: its characters stay plain text
+        spans.append((i, j + 1))
+        i = j + 1
+    # 2. statements: runs without ';', '{', '}', a complete string counting 2 characters
+    starts = {a: b for a, b in spans}
+    run_start, length, i = 0, 0, 0
+    while i < len(text):
+        if i in starts:
+            length, i = length + 2, starts[i]
+        elif text[i] in ";{}":
+            run_start, length, i = i + 1, 0, i + 1
+            continue
+        else:
+            length, i = length + 1, i + 1
+        if length > limit:
+            k = run_start
+            while k < len(text) and text[k].isspace():
+                k += 1
+            return "statement", k
+    return None
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(text=st.text(alphabet='ab;{}" \\\n', max_size=40), limit=st.integers(1, 6))
+def test_long_token_agrees_with_a_plain_loop(text, limit):
+    # The regular expressions behind the limits are subtle (possessive loops, anchors at
+    # delimiters, offsets mapped back through shrunk strings): compare with the obvious code.
+    assert long_token(text, limit) == _reference(text, limit)
 
 
 def test_deep_nesting_is_not_mistaken_for_a_long_statement():
