@@ -313,34 +313,6 @@ def _registry(drivers: Any) -> DriverRegistry | None:
     return reg
 
 
-def _typed_props(node: Any) -> dict[str, Any]:
-    """dtlib properties as plain Python values (duck-typed: the boot stage never imports dtlib)."""
-    out: dict[str, Any] = {}
-    for name, prop in node.props.items():
-        kind = getattr(getattr(prop, "type", None), "name", "")
-        try:
-            if kind == "EMPTY":
-                out[name] = True
-            elif kind == "NUM":
-                out[name] = prop.to_num()
-            elif kind == "NUMS":
-                out[name] = prop.to_nums()
-            elif kind == "STRING":
-                out[name] = prop.to_string()
-            elif kind == "STRINGS":
-                out[name] = prop.to_strings()
-            elif kind in ("PHANDLE", "PATH"):
-                target = prop.to_node() if kind == "PHANDLE" else prop.to_path()
-                out[name] = target.path
-            elif kind == "PHANDLES":
-                out[name] = [n.path for n in prop.to_nodes()]
-            else:
-                out[name] = bytes(prop.value)
-        except Exception:  # noqa: BLE001 - a malformed value stays raw rather than failing boot
-            out[name] = bytes(getattr(prop, "value", b""))
-    return out
-
-
 _DEP_PROPS = ("memory-region", "memory-regions", "dmas")
 
 
@@ -388,7 +360,7 @@ def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[s
             compatible=binding.compatible,
             level=binding.level,
             priority=binding.priority,
-            props=_typed_props(node),
+            props=dt.props(node),
             reg=reg,
             memory_regions=targets,
             depends_on=deps,
