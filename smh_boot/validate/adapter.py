@@ -45,7 +45,6 @@ def _refs(dt: Any, node: Any) -> tuple[RegionRef, ...]:
     props = node.props
     names_prop = props.get("memory-region-names")
     names = _strings(names_prop) if names_prop is not None else []
-    phandle2node = dt.dt.phandle2node
     out = []
     for pname in _REF_PROPS:
         prop = props.get(pname)
@@ -60,7 +59,7 @@ def _refs(dt: Any, node: Any) -> tuple[RegionRef, ...]:
         # Each cell is one phandle (memory-region carries no specifier cells); dtlib has
         # already turned &label references into numbers.
         for k in range(len(value) // 4):
-            target = phandle2node.get(int.from_bytes(value[4 * k : 4 * k + 4], "big"))
+            target = dt.phandle_node(int.from_bytes(value[4 * k : 4 * k + 4], "big"))
             out.append(
                 RegionRef(pname, target.path if target is not None else None, k,
                           names[k] if k < len(names) else None, loc)
