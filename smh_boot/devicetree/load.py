@@ -28,6 +28,11 @@ from .walk import preorder
 
 def _check_inputs(dts: str, overlays: Sequence[str], include_dirs: Sequence[str]) -> None:
     for f in (dts, *overlays):
+        if Path(f).is_dir():
+            raise DevicetreeError(
+                "is a directory; a devicetree file (.dts or .overlay) was expected", file=f,
+                hint="name the file inside it",
+            )
         if not Path(f).is_file():
             raise DevicetreeError(
                 "no such devicetree file", file=f, hint="check the path (and the current directory)"

@@ -436,3 +436,14 @@ def test_plain_preprocessed_file_keeps_its_own_name(tmp_path):
     with pytest.raises(DevicetreeError) as info:
         load_preprocessed(pre)
     assert first(info.value) == f"{pre}:3: error: expression or nesting too deep for the parser"
+
+
+def test_a_directory_given_as_devicetree_says_so(write, tmp_path):
+    (tmp_path / "boards").mkdir()
+    write("board.dts", "/dts-v1/;\n/ { };\n")
+    for dts, overlays in (("boards", ()), ("board.dts", ("boards",))):
+        with pytest.raises(DevicetreeError) as info:
+            load_devicetree(dts, overlays)
+        assert first(info.value) == (
+            "boards: error: is a directory; a devicetree file (.dts or .overlay) was expected"
+        )
