@@ -37,7 +37,7 @@ class DevicetreeCache:
         self._loader = loader
         self._extra_dirs = tuple(Path(d) for d in extra_dirs)
         self._trees: dict[str, Any] = {}
-        self._digests: dict[tuple[str, int, int], bytes] = {}
+        self._digests: dict[tuple[str, int, int, int], bytes] = {}
         self._lock = threading.Lock()
         self.hits = 0  #: loads served from the cache
         self.misses = 0  #: loads that ran the loader
@@ -108,7 +108,7 @@ class DevicetreeCache:
             st = f.stat()
         except OSError:
             return b"missing"  # the loader reports the missing file properly
-        memo = (str(f), st.st_mtime_ns, st.st_size)
+        memo = (str(f), st.st_ino, st.st_mtime_ns, st.st_size)  # a replaced file has a new inode
         with self._lock:
             d = self._digests.get(memo)
         if d is None:
