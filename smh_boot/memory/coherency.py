@@ -168,6 +168,12 @@ class CoherencyChecker:
         """Add an event to the history of line ``la`` (used by the memory system)."""
         return self.log.record(la, actor, what, addr, size, detail)
 
+    def concerns(self, la: int) -> bool:
+        """Whether line ``la`` has any state or history here (or lies under a transfer in
+        flight); maintenance of a line that does not, and is not cached, changes nothing."""
+        return (la in self._unflushed or la in self._written or self.log.has(la)
+                or bool(self._covering(la)))
+
     def _covering(self, la: int) -> list[DmaTransfer]:
         """In-flight memory-writing transfers whose buffer touches line ``la``."""
         if not self._active:  # the common case, on every CPU write

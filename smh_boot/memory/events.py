@@ -50,6 +50,10 @@ class EventLog:
         hist.append(event)
         return event
 
+    def has(self, line_addr: int) -> bool:
+        """Whether ``line_addr`` has any retained event."""
+        return line_addr in self._lines
+
     def history(self, line_addr: int) -> tuple[MemEvent, ...]:
         """The retained events of ``line_addr``, oldest first (empty if none)."""
         return tuple(self._lines.get(line_addr, ()))

@@ -389,6 +389,11 @@ class MemorySystem:
         cache, chk = self.cache, self.checker
         assert cache is not None
         line = cache.peek(la)
+        # A line that is not cached and that the checker has never seen needs no bookkeeping:
+        # skipping it keeps maintenance of a large buffer (a framebuffer) proportional to what
+        # the cache and the checker actually hold.
+        if chk is not None and line is None and not chk.concerns(la):
+            chk = None
         if flush:
             if line is not None:
                 self._writeback(line, "flush")
