@@ -281,6 +281,11 @@ def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], po
         i = bisect.bisect_right(nc_starts, addr) - 1
         return not (i >= 0 and addr < nc_ends[i])
 
+    # The memory system works range by range when given line-aligned cacheable ranges (a
+    # framebuffer-sized maintenance is then one step); fall back to the per-line answer when
+    # a boundary is not on a cache line.
+    ranges = _cacheable_ranges(memory, nc, cache.line_size) if cache is not None else None
+
     def owner_lookup(addr: int):
         blk = pool.block_at(addr)
         if blk is None:
@@ -288,9 +293,30 @@ def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], po
         return AllocationInfo(blk.addr, blk.size, _region_name(infos, blk.addr), blk.owner)
 
     checker = CoherencyChecker(raise_errors=not collect)
-    memsys = MemorySystem(memory, cache, cacheable=cacheable, owner_lookup=owner_lookup,
+    memsys = MemorySystem(memory, cache, cacheable=ranges if ranges is not None else cacheable,
+                          owner_lookup=owner_lookup,
                           stress=StressConfig(seed=seed) if stress else None, checker=checker)
     return cache, memsys, DmaEngine(memsys)
+
+
+def _cacheable_ranges(memory: AddressSpace, noncacheable: list[tuple[int, int]],
+                      line: int) -> list[tuple[int, int]] | None:
+    """Mapped memory minus the non-cacheable intervals, as (base, size) ranges; None when a
+    boundary is not line-aligned."""
+    out: list[tuple[int, int]] = []
+    for r in memory.regions:
+        pos, end = r.base, r.end
+        for a, e in noncacheable:
+            if e <= pos or a >= end:
+                continue
+            if a > pos:
+                out.append((pos, a - pos))
+            pos = max(pos, e)
+        if pos < end:
+            out.append((pos, end - pos))
+    if any(b % line or n % line for b, n in out):
+        return None
+    return out
 
 
 def _region_name(infos: list[HeapRegionInfo], addr: int) -> str | None:

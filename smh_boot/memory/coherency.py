@@ -174,6 +174,15 @@ class CoherencyChecker:
         return (la in self._unflushed or la in self._written or self.log.has(la)
                 or bool(self._covering(la)))
 
+    def known_lines(self, lo: int, hi: int) -> set[int]:
+        """Line addresses in ``[lo, hi)`` for which :meth:`concerns` is true."""
+        ls = self._ls
+        out = {la for la in (*self._unflushed, *self._written, *self.log.lines()) if lo <= la < hi}
+        for t in self._active.values():
+            first = max(t.dst - t.dst % ls, lo - lo % ls)  # type: ignore[operator]
+            out.update(range(first, min(t.dst + t.size, hi), ls))  # type: ignore[operator]
+        return out
+
     def _covering(self, la: int) -> list[DmaTransfer]:
         """In-flight memory-writing transfers whose buffer touches line ``la``."""
         if not self._active:  # the common case, on every CPU write

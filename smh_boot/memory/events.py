@@ -50,6 +50,10 @@ class EventLog:
         hist.append(event)
         return event
 
+    def lines(self) -> list[int]:
+        """Every line address with a retained history."""
+        return list(self._lines)
+
     def has(self, line_addr: int) -> bool:
         """Whether ``line_addr`` has any retained event."""
         return line_addr in self._lines

@@ -379,10 +379,21 @@ class MemorySystem:
         if self.cache is None:
             return -ENOTSUP
         end = addr + size
+        cache, chk = self.cache, self.checker
         for cached, start, stop in self._spans(addr, end):
-            if cached:
-                for la in self.lines(start, stop - start):
-                    self._maintain_line(la, flush, invd, addr, end)
+            if not cached:
+                continue
+            lines = self.lines(start, stop - start)
+            if len(lines) > 2 * cache.num_sets * cache.ways:
+                # A range much larger than the cache (a framebuffer): visit only the lines the
+                # cache or the checker hold; every other line is a no-op (_maintain_line).
+                lo, hi = lines.start, lines.stop
+                held = {ln.addr for ln in cache.lines() if lo <= ln.addr < hi}
+                if chk is not None:
+                    held |= chk.known_lines(lo, hi)
+                lines = sorted(held)
+            for la in lines:
+                self._maintain_line(la, flush, invd, addr, end)
         return 0
 
     def _maintain_line(self, la: int, flush: bool, invd: bool, lo: int, hi: int) -> None:

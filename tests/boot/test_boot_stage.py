@@ -265,3 +265,27 @@ def test_board_drivers_list_limits_the_shipped_drivers(tmp_path):
     assert [d.compatible for d in system.device_list] == ["st,stm32-usart"]
     assert "/soc/ethernet@40028000" in system.unbound
     assert "warning: board lists driver 'acme,none' but no driver is registered for it" in system.log
+
+
+def test_cacheable_ranges_are_memory_minus_noncacheable_regions():
+    from smh_boot.bootstage.stage import _cacheable_ranges
+    from smh_boot.memory import AddressSpace
+
+    mem = AddressSpace(addr_bits=32)
+    mem.map(0x30000000, 0x48000, "sram123")
+    mem.map(0xD0000000, 0x2000000, "sdram")
+    nc = [(0x30020000, 0x30040000), (0x30040000, 0x30048000)]
+    assert _cacheable_ranges(mem, nc, 32) == [(0x30000000, 0x20000), (0xD0000000, 0x2000000)]
+    assert _cacheable_ranges(mem, [(0x30000010, 0x30000100)], 32) is None  # not line-aligned
+
+
+def test_booted_memory_system_uses_ranges_and_big_maintenance_is_cheap():
+    system = smh_boot.boot("esp32s3_devkitc")
+    ms = system.memsys
+    psram = system.region("PSRAM_EXT")
+    assert ms.is_cacheable(psram.addr) and not ms.is_cacheable(system.region("SRAM2").addr)
+    ms.cpu.write(psram.addr + 0x100, b"\x55" * 4)  # one dirty line in a 4 MiB region
+    before = ms.cache.stats.writebacks
+    assert ms.sys_cache_data_flush_range(psram.addr, psram.size) == 0
+    assert ms.cache.stats.writebacks == before + 1
+    assert system.memory.read(psram.addr + 0x100, 4) == b"\x55" * 4
