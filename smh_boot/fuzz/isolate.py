@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 from dataclasses import asdict
@@ -31,13 +32,18 @@ def run_isolated(kind: str, path: str | Path, *extra: str | Path, timeout: float
     without a report (a signal, the OOM killer) gives a ``"crash"``."""
     cmd = [sys.executable, "-m", "smh_boot.fuzz.isolate", kind, str(path), *map(str, extra)]
     env = dict(os.environ, SMH_FUZZ_MEMORY_MB=str(memory_mb))
+    # A session of its own: on timeout the whole group goes, including a cpp the child started.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return Outcome("hang", kind, "TimeoutExpired", f"still running after {timeout} s"), 0.0
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
     if not lines:
-        return Outcome("crash", kind, f"exit {proc.returncode}", proc.stderr[-2000:]), 0.0
+        return Outcome("crash", kind, f"exit {proc.returncode}", stderr[-2000:]), 0.0
     data = json.loads(lines[-1])
     peak = data.pop("peak_mb")
     return Outcome(**data), peak

@@ -133,6 +133,16 @@ def test_include_cycle_through_dtlib_include_is_one_located_error(tmp_path):
     assert out.kind == "error" and ("c.dtsi" in out.message or "d.dtsi" in out.message)
 
 
+def test_include_bomb_is_one_clear_error(tmp_path):
+    # RB-11: two files including each other twice: 2^200 inclusions before cpp's depth limit.
+    # cpp has no timeout today, so this fails as a hang after 15 s until preprocess() has one.
+    (tmp_path / "inc0.dtsi").write_text('#include "bomb.dts"\n#include "bomb.dts"\n/ { };\n')
+    p = tmp_path / "bomb.dts"
+    p.write_text('/dts-v1/;\n#include "inc0.dtsi"\n/ { };\n')
+    out, _ = isolated("devicetree", p, timeout=15, memory_mb=1024)
+    assert out.kind == "error" and "bomb.dts" in out.message
+
+
 def test_a_file_included_twice_without_a_cycle_is_fine(tmp_path):
     (tmp_path / "x.dtsi").write_text("/ { };\n")
     p = tmp_path / "twice.dts"
