@@ -95,16 +95,74 @@ def preprocess(
     cmd = cpp_command(exe, dts, overlays, include_dirs, output)
     try:
         # Bytes, not text: cpp echoes bad input back in its messages, and those bytes
-        # need not be UTF-8.
-        proc = subprocess.run(cmd, capture_output=True, check=False)
+        # need not be UTF-8.  Its own session, so a runaway cpp is killed with all it started.
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)
     except OSError as e:  # e.g. the file exists but is not executable
         raise DevicetreeError(
             f"cannot run the C preprocessor '{exe}': {e.strerror or e}",
             file=dts,
             hint=f"install cpp (apt-get install cpp) or point {CPP_ENV} at a working one",
         ) from e
+    stderr, why = _wait_bounded(proc, output)
+    if why is not None:
+        raise DevicetreeError(
+            why,
+            file=dts,
+            hint="look for files that #include each other without include guards (an "
+            "include bomb) or very large generated input; cpp's time limit is "
+            f"${CPP_TIMEOUT_ENV} seconds (default {DEFAULT_CPP_TIMEOUT:g})",
+        )
     if proc.returncode != 0:
-        raise cpp_error(proc.stderr.decode("utf-8", errors="replace"), dts)
+        raise cpp_error(stderr.decode("utf-8", errors="replace"), dts)
+
+
+#: Environment variable overriding the preprocessor's time limit (seconds).
+CPP_TIMEOUT_ENV = "SMH_BOOT_CPP_TIMEOUT"
+DEFAULT_CPP_TIMEOUT = 30.0
+
+
+def _wait_bounded(proc: subprocess.Popen, output: str) -> tuple[bytes, str | None]:
+    """Wait for cpp within the time limit and while its output stays under the source size
+    limit; returns (stderr, None) or (b"", why it was stopped)."""
+    import signal
+    import threading
+
+    from . import guards
+
+    try:
+        limit = float(os.environ.get(CPP_TIMEOUT_ENV, DEFAULT_CPP_TIMEOUT))
+    except ValueError:
+        limit = DEFAULT_CPP_TIMEOUT
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    why = None
+    waited = 0.0
+    while proc.poll() is None:
+        try:
+            proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            waited += 0.05
+        try:
+            size = os.path.getsize(output)
+        except OSError:
+            size = 0
+        if size > guards.MAX_SOURCE_BYTES:
+            # cpp is stopped while still writing: the real size is unknown, hence "at least"
+            why = (f"the preprocessed devicetree is at least {guards.mib(size)}, over the "
+                   f"{guards.mib(guards.MAX_SOURCE_BYTES)} limit")
+        elif waited > limit:
+            why = f"the C preprocessor did not finish in {limit:g} s"
+        if why is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.wait()
+            break
+    reader.join(timeout=5)
+    return (b"".join(chunks), why)
 
 
 def cpp_error(stderr: str, dts: str) -> DevicetreeError:
