@@ -422,6 +422,7 @@ class SysHeap:
             rs = SZ[rc]
             if not rs & 1:
                 rs >>= 1
+                # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
                 if rs > m1:
                     bi = (rs - m1).bit_length() - 1
                     n = NX[rc]
@@ -444,6 +445,7 @@ class SysHeap:
             ls = SZ[lc]
             if not ls & 1:
                 ls >>= 1
+                # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
                 if ls > m1:
                     bi = (ls - m1).bit_length() - 1
                     n = NX[lc]
