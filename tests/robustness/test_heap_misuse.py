@@ -79,9 +79,8 @@ class WideOverflow(Overflow):
 
 @pytest.mark.parametrize("cls", [Overflow, WideOverflow])
 def test_overflow_past_a_buffer_is_reported_with_block_owner_and_offset(overlay, cls):
-    # WideOverflow fails today (RB-7): the overflow is caught at free() and the device marked
-    # not ready, but boot() then walks the damaged heap for the memory map and raises a
-    # HeapCorruption that names neither the block nor its owner.
+    # WideOverflow also smashes the next chunk's size: boot() used to fail afterwards while
+    # walking the damaged heap for the boot log, losing this report (RB-7, fixed).
     _system, dev = run(overlay, cls, guard=False)
     assert not dev.ready
     addr = buf_addr(dev)
