@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cli", type=int, default=1_000)
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=2.0, help="seconds per parse-path input")
+    # 15 s: well above any normal input (slowest ~0.2 s) and above the ~5-10 s in which the
+    # front end stops cpp on an include bomb by its 64 MiB output cap.
+    ap.add_argument("--timeout", type=float, default=15.0, help="seconds per parse-path input")
     ap.add_argument("--memory-mb", type=int, default=3072)
     ap.add_argument("--json", help="write the figures here")
     ap.add_argument("--replay", help="KIND:SEED - run one input and print its outcome")
