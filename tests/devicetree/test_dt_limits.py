@@ -7,9 +7,7 @@ stalling the suite."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 
 import pytest
 from hypothesis import given, settings
@@ -19,27 +17,15 @@ from smh_boot.devicetree import find_regions, load_devicetree, load_preprocessed
 from smh_boot.devicetree import guards
 from smh_boot.devicetree.guards import MAX_NODE_DEPTH, MAX_STATEMENT_CHARS, check_text, long_token
 from smh_boot.errors import DevicetreeError
+from smh_boot.fuzz.harness import time_limit
 from smhdt_helpers import needs_cpp
 
 pytestmark = needs_cpp
 
 
-class Hang(BaseException):
-    """Raised by the deadline (a BaseException: no 'except Exception' may swallow it)."""
-
-
-@contextlib.contextmanager
-def deadline(seconds: float):
-    def _alarm(_sig, _frame):
-        raise Hang(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+# A hang fails the test instead of stalling the suite (InputTimeout is a BaseException: no
+# 'except Exception' in the code under test can swallow it).
+deadline = time_limit
 
 
 def _error(dts: str, overlays=(), seconds: float = 20.0) -> DevicetreeError:
