@@ -1,0 +1,65 @@
+"""The devicetree include folders of Zephyr's DTS roots (``cmake/modules/pre_dt.cmake``).
+
+DTS roots, in Zephyr's order: the module roots (``DTS_ROOT`` as modules set it), the
+application folder, the board folder, ZEPHYR_BASE; each resolved (symlinks followed) and
+listed once.  For each root the existing ones of ``include``, ``include/zephyr``,
+``dts/common``, ``dts/<arch>`` and ``dts`` become ``-isystem`` folders, in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+#: sub-folders of a DTS root searched by the preprocessor; ``{arch}`` is the board's arch
+ROOT_SUBDIRS = ("include", "include/zephyr", "dts/common", "dts/{arch}", "dts")
+
+_INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
+
+
+def dts_roots(modules: list[Path], app_dir: Path | None, board_dir: Path | None,
+              zephyr_base: Path | None) -> list[Path]:
+    """The DTS roots in Zephyr's order, resolved and without repeats."""
+    out: list[Path] = []
+    for r in [*modules, app_dir, board_dir, zephyr_base]:
+        if r is None:
+            continue
+        real = Path(r).resolve()
+        if real not in out:
+            out.append(real)
+    return out
+
+
+def include_dirs(roots: list[Path], arches: list[str]) -> list[Path]:
+    """The ``-isystem`` folders of ``roots`` for the board's arch(es): each root's existing
+    ``include``, ``include/zephyr``, ``dts/common``, ``dts/<arch>``..., ``dts``."""
+    out: list[Path] = []
+    for root in roots:
+        for sub in ROOT_SUBDIRS:
+            subs = [sub.format(arch=a) for a in arches] if "{arch}" in sub else [sub]
+            for s in subs:
+                p = (root / s).resolve()
+                if p.is_dir() and p not in out:
+                    out.append(p)
+    return out
+
+
+def arch_dirs_for(board_dts: Path, roots: list[Path]) -> list[str]:
+    """The ``dts/<arch>`` folders (arch names) that hold a file the board ``.dts`` includes
+    with ``#include <...>`` (used when no metadata names the arch before preprocessing)."""
+    try:
+        text = board_dts.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found: list[str] = []
+    for inc in _INCLUDE_RE.findall(text):
+        for root in roots:
+            dts = root / "dts"
+            if not dts.is_dir():
+                continue
+            for arch_dir in sorted(p for p in dts.iterdir() if p.is_dir()):
+                if arch_dir.name in ("common", "bindings") or arch_dir.name in found:
+                    continue
+                if (arch_dir / inc).is_file():
+                    found.append(arch_dir.name)
+    return found
