@@ -30,7 +30,7 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      "$SMH_BOOT_BOARD_ROOT)."),
         click.option("--module", "modules", multiple=True, metavar="DIR",
                      help="A Zephyr module folder: a DTS root and board root (repeatable)."),
-        click.option("--arch", type=click.Choice(ARCHES), default=None,
+        click.option("--arch", type=click.Choice(ARCHES, case_sensitive=False), default=None,
                      help="Override the inferred architecture."),
         click.option("--isa", default=None,
                      help="Override the inferred ISA, e.g. armv7e-m (picks the MPU rule)."),
@@ -59,7 +59,7 @@ def spec_from(target: str | None, overlays: tuple[str, ...] = (), include_dirs: 
         include_dirs=tuple(include_dirs),
         board_roots=tuple(kw.get("board_roots") or ()),
         modules=tuple(kw.get("modules") or ()),
-        flags=Flags(arch=kw.get("arch"), isa=kw.get("isa"), ptr_size=int(ptr) if ptr else None,
+        flags=Flags(arch=kw["arch"].lower() if kw.get("arch") else None, isa=kw.get("isa"), ptr_size=int(ptr) if ptr else None,
                     dcache=kw.get("dcache")),
     )
 

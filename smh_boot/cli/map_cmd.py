@@ -11,10 +11,17 @@ import click
 from ._target import print_warnings, resolve_target, target_options
 
 
-def _boot(resolved: Any, drivers: bool, strict: bool) -> Any:
-    """Boot the resolved board (a seam, so tests can hand in a system of their own)."""
+def _boot(board: str | None, overlays: tuple[str, ...], drivers: bool, strict: bool,
+          **target: Any) -> Any:
+    """Resolve the input and boot it (a seam, so tests can hand in a system of their own);
+    ``target`` holds -I and the shared input options when any is given."""
     from ..bootstage import boot
 
+    include_dirs = target.pop("include_dirs", ())
+    resolved = resolve_target(board, overlays, include_dirs, **target)
+    if strict:
+        resolved.check_strict()
+    print_warnings(resolved)
     return boot(resolved.board, drivers=drivers, strict=strict, dt_loader=resolved.dt_loader())
 
 
@@ -43,11 +50,8 @@ def command(board, overlays, include_dirs, output, fmt, strict, no_drivers, heap
     allocations by owner, heap reports, and the validator's overlaps and gaps."""
     from ..report import format_for, map_from_system, render, write_map
 
-    resolved = resolve_target(board, overlays, include_dirs, **target)
-    if strict:
-        resolved.check_strict()
-    print_warnings(resolved)
-    system = _boot(resolved, not no_drivers, strict)
+    given = {k: v for k, v in (("include_dirs", include_dirs), *target.items()) if v}
+    system = _boot(board, tuple(overlays), not no_drivers, strict, **given)
     mm = map_from_system(system)
     if output:
         path = write_map(mm, output, fmt or format_for(output), heap_figures=heap_figures)

@@ -106,6 +106,6 @@ def command(dts: str | None, overlays: tuple[str, ...], include_dirs: tuple[str,
         click.echo(json.dumps(doc, indent=2))
         return
     click.echo(render_text(scan, policy))
-    print_warnings(resolved)
     for w in scan.warnings:
         click.echo(str(w), err=True)
+    print_warnings(resolved)
