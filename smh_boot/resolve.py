@@ -142,6 +142,15 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
 # --------------------------------------------------------------------------- helpers
 
 
+def shown(path: Path | str) -> str:
+    """A path relative to the working directory when it lies below it (as users type it)."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
 def _board_roots(spec: TargetSpec) -> list[Path]:
     from .board import board_roots
 
@@ -162,7 +171,7 @@ def _zephyr_base(spec: TargetSpec) -> Path | None:
         raise InputError(f"not a Zephyr tree: no boards/ folder ({src})", z,
                          hint="point --zephyr-base at the zephyr repository itself "
                          "(it holds boards/, dts/, include/)")
-    return p.resolve()
+    return Path(os.path.normpath(p))
 
 
 def _module_roots(spec: TargetSpec) -> list[Path]:
@@ -185,7 +194,7 @@ def _module_roots(spec: TargetSpec) -> list[Path]:
                         if isinstance(data, dict) else None)
             if isinstance(dts_root, str):
                 root = p / dts_root
-        out.append(root.resolve())
+        out.append(Path(os.path.normpath(root)))
     return out
 
 
@@ -273,6 +282,11 @@ def _platform_board(*, name: str, vendor: str, soc: str, description: str, path:
         mem_attr = MemAttrConfig(enabled=cfg.enabled("MEM_ATTR"),
                                  heap=cfg.enabled("MEM_ATTR") and cfg.enabled("MEM_ATTR_HEAP"))
     notes = [*extra_notes, *plat.describe()]
+    if cfg is not None:
+        notes.append(f"heap (runtime stats {'on' if heap.runtime_stats else 'off'}, alloc loops "
+                     f"{heap.alloc_loops}, {heap.heap_mode} chunks, hardening {heap.hardening}) "
+                     f"and mem_attr ({'on' if mem_attr.enabled else 'off'}, heap "
+                     f"{'on' if mem_attr.heap else 'off'}) from {cfg_where}")
     warnings = [*extra_warnings, *plat.warnings, *_config_warnings(cfg, cfg_where)]
     board = Board(
         name=name, vendor=vendor, soc=soc, cpu=plat.cpu or "unknown",
@@ -308,7 +322,7 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
 
     target = hwm.parse_target(spec.target)  # type: ignore[arg-type]
     modules = _module_roots(spec)
-    user_roots = [Path(r).resolve() for r in spec.board_roots]
+    user_roots = [Path(os.path.normpath(r)) for r in spec.board_roots]
     roots = [*user_roots, *modules, *([zbase] if zbase else [])]
     zb = hwm.find_board(target.board, roots)
     rt = hwm.resolve_target(zb, target)
@@ -320,7 +334,7 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     arches = [spec.flags.arch] if spec.flags.arch else (
         [meta["arch"]] if meta and isinstance(meta.get("arch"), str) else
         dtsroots.arch_dirs_for(rt.dts, droots))
-    notes = [f"board {zb.name} from {zb.yml}", f"devicetree {rt.dts.name}"
+    notes = [f"board {zb.name} from {shown(zb.yml)}", f"devicetree {rt.dts.name}"
              + (f" + revision overlay {', '.join(o.name for o in rt.revision_overlays)}"
                 if rt.revision_overlays else "")]
     warnings = []
@@ -382,7 +396,7 @@ def _from_build(spec: TargetSpec) -> Resolved:
                     vendor, desc = zb.vendor, desc or zb.full_name
         except BoardError:
             pass  # board metadata only improves the description
-    notes = [f"build directory {bd.path} (board {target})",
+    notes = [f"build directory {shown(bd.path)} (board {target})",
              f"devicetree {dtfile.name}" + (" (line markers give the original sources)"
                                            if bd.pre is not None else "")]
     warnings = []

@@ -8,6 +8,7 @@ listed once.  For each root the existing ones of ``include``, ``include/zephyr``
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -19,14 +20,17 @@ _INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 
 def dts_roots(modules: list[Path], app_dir: Path | None, board_dir: Path | None,
               zephyr_base: Path | None) -> list[Path]:
-    """The DTS roots in Zephyr's order, resolved and without repeats."""
+    """The DTS roots in Zephyr's order, without repeats (compared with symlinks resolved;
+    kept as given, so relative inputs give relative line markers and diagnostics)."""
     out: list[Path] = []
+    seen: set[Path] = set()
     for r in [*modules, app_dir, board_dir, zephyr_base]:
         if r is None:
             continue
         real = Path(r).resolve()
-        if real not in out:
-            out.append(real)
+        if real not in seen:
+            seen.add(real)
+            out.append(Path(os.path.normpath(r)))
     return out
 
 
@@ -38,7 +42,7 @@ def include_dirs(roots: list[Path], arches: list[str]) -> list[Path]:
         for sub in ROOT_SUBDIRS:
             subs = [sub.format(arch=a) for a in arches] if "{arch}" in sub else [sub]
             for s in subs:
-                p = (root / s).resolve()
+                p = root / s
                 if p.is_dir() and p not in out:
                     out.append(p)
     return out
