@@ -133,9 +133,14 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
             return _from_board_file(found, spec)
     zbase = _zephyr_base(spec)
     if zbase is None and not _board_roots(spec):
-        from .board import load_board
+        from .board import boards_dir
 
-        load_board(t)  # raises the "unknown board; known boards: ..." error
+        known = ", ".join(sorted(p.stem for p in boards_dir().glob("*.yaml")))
+        raise BoardError(
+            f"{t!r} is neither a shipped board nor a board file; for a Zephyr board target "
+            "pass --zephyr-base or set ZEPHYR_BASE",
+            hint=f"shipped boards: {known}; `smh-boot boards` lists them",
+        )
     return _from_zephyr(spec, zbase)
 
 
