@@ -81,7 +81,8 @@ _CONFIG_ARCHES = {"arm": "arm", "arm64": "arm64", "riscv": "riscv", "xtensa": "x
 @dataclass
 class Platform:
     """The inferred target: each field with its source in ``sources`` (field -> text);
-    ``warnings`` are what the user must hear about (each names a flag)."""
+    ``warnings`` are what had to be guessed or chosen between contradicting sources (each
+    names the flag to pass); ``overrides`` the inferred values a flag replaced."""
 
     arch: str | None = None
     isa: str | None = None
@@ -91,6 +92,8 @@ class Platform:
     cache: tuple[int, int, int] | None = None
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: flags that replaced an inferred value (said in the log, but not a guess)
+    overrides: list[str] = field(default_factory=list)
 
     def describe(self) -> list[str]:
         """One line per source: ``arch, isa, mpu from /cpus/cpu@0 compatible 'arm,cortex-m7'``."""
@@ -320,8 +323,8 @@ def infer_platform(dt: Any, *, config: Any = None, config_where: str = ".config"
 def _apply_flags(p: Platform, f: Flags) -> None:
     if f.arch is not None:
         if p.arch and f.arch != p.arch:
-            p.warnings.append(f"--arch {f.arch} overrides arch {p.arch} inferred from "
-                              f"{p.sources.get('arch')}")
+            p.overrides.append(f"--arch {f.arch} overrides arch {p.arch} inferred from "
+                               f"{p.sources.get('arch')}")
             if p.ptr_size is not None and p.ptr_size not in ARCH_PTR_SIZES[f.arch]:
                 p.ptr_size = None  # came with the old arch
         if f.arch != p.arch:

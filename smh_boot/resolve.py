@@ -66,6 +66,8 @@ class Resolved:
     devicetree: Any = None
     config: Any = None
     platform: Platform | None = None
+    #: the warnings that are guesses (``--strict`` refuses them); the others inform
+    guesses: tuple[str, ...] = ()
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -89,11 +91,11 @@ class Resolved:
         return self.devicetree
 
     def check_strict(self) -> None:
-        """InputError listing the warnings (under ``--strict`` a guess is a failure)."""
-        if self.board.warnings:
+        """InputError listing the guesses (under ``--strict`` a guess is a failure)."""
+        if self.guesses:
             raise InputError(
                 "refusing to go on with what smh-boot had to guess (--strict):\n  "
-                + "\n  ".join(self.board.warnings),
+                + "\n  ".join(self.guesses),
                 file=str(self.board.path),
                 hint="pass the flags named above, or --no-strict to go on with the warnings",
             )
@@ -286,7 +288,7 @@ def _platform_board(*, name: str, vendor: str, soc: str, description: str, path:
     if cfg is not None:
         mem_attr = MemAttrConfig(enabled=cfg.enabled("MEM_ATTR"),
                                  heap=cfg.enabled("MEM_ATTR") and cfg.enabled("MEM_ATTR_HEAP"))
-    notes = [*extra_notes, *plat.describe()]
+    notes = [*extra_notes, *plat.describe(), *plat.overrides]
     if cfg is not None:
         notes.append(f"heap (runtime stats {'on' if heap.runtime_stats else 'off'}, alloc loops "
                      f"{heap.alloc_loops}, {heap.heap_mode} chunks, hardening {heap.hardening}) "
@@ -305,6 +307,10 @@ def _platform_board(*, name: str, vendor: str, soc: str, description: str, path:
     return board, plat
 
 
+def _guesses(plat: Platform, extra: list[str] = ()) -> tuple[str, ...]:
+    return (*extra, *plat.warnings)
+
+
 def _from_dts(spec: TargetSpec) -> Resolved:
     from .devicetree import load_devicetree
 
@@ -317,7 +323,7 @@ def _from_dts(spec: TargetSpec) -> Resolved:
         name=dts.stem, vendor="", soc="", description=model or "", path=dts.resolve(),
         dts=dts, overlays=ovl, include_dirs=inc, dt=dt, cfg=None, cfg_where="", meta=None,
         meta_where="", spec=spec, origin="dts")
-    return Resolved(board, "dts", dt, None, plat)
+    return Resolved(board, "dts", dt, None, plat, _guesses(plat))
 
 
 def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
@@ -334,7 +340,9 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     meta = hwm.read_twister(rt.twister_yaml) if rt.twister_yaml else None
     cfg = parse_kconfig(rt.defconfig) if rt.defconfig else None
     overlays = (*rt.revision_overlays, *(Path(o) for o in spec.overlays))
-    app_dir = Path(spec.overlays[0]).resolve().parent if spec.overlays else None
+    # the application folder (a DTS root) is the folder of the first overlay, as an app's
+    # app.overlay sits in it
+    app_dir = Path(spec.overlays[0]).parent if spec.overlays else None
     droots = dtsroots.dts_roots(modules, app_dir, zb.dir, zbase)
     arches = [spec.flags.arch] if spec.flags.arch else (
         [meta["arch"]] if meta and isinstance(meta.get("arch"), str) else
@@ -357,7 +365,7 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
         cfg_where=str(rt.defconfig.name) if rt.defconfig else "", meta=meta,
         meta_where=str(rt.twister_yaml.name) if rt.twister_yaml else "",
         spec=spec, origin="zephyr", extra_notes=notes, extra_warnings=warnings)
-    return Resolved(board, "zephyr", dt, cfg, plat)
+    return Resolved(board, "zephyr", dt, cfg, plat, _guesses(plat, warnings))
 
 
 def _from_build(spec: TargetSpec) -> Resolved:
@@ -413,4 +421,4 @@ def _from_build(spec: TargetSpec) -> Resolved:
         path=bd.path.resolve(), dts=bd.dts, overlays=(), include_dirs=(), dt=dt,
         cfg=bd.config, cfg_where="zephyr/.config", meta=meta, meta_where="twister metadata",
         spec=spec, origin="build", extra_notes=notes, extra_warnings=warnings)
-    return Resolved(board, "build", dt, bd.config, plat)
+    return Resolved(board, "build", dt, bd.config, plat, _guesses(plat))

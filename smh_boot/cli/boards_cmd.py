@@ -97,8 +97,11 @@ def render_table(boards: list[Board], regions: dict[str, int] | None = None,
               help="Also count each board's zephyr,memory-attr regions (parses the devicetrees).")
 @click.option("--board-root", "roots", multiple=True, metavar="DIR",
               help="Also list the board YAML files in DIR (repeatable; also $SMH_BOOT_BOARD_ROOT).")
+@click.option("--zephyr-base", metavar="DIR",
+              help="Also list the board targets of this Zephyr tree (hardware model v2).")
 @click.option("--template", is_flag=True, help="Print a commented board YAML to start from.")
-def command(as_json: bool, with_regions: bool, roots: tuple[str, ...], template: bool) -> int:
+def command(as_json: bool, with_regions: bool, roots: tuple[str, ...], zephyr_base: str | None,
+            template: bool) -> int:
     """List the boards: shipped ones, then those of each board root (--board-root,
     $SMH_BOOT_BOARD_ROOT): architecture, CPU, pointer size, data cache, drivers.
 
@@ -110,12 +113,33 @@ def command(as_json: bool, with_regions: bool, roots: tuple[str, ...], template:
     root_paths = board_roots(roots)
     boards = list_boards(root_paths)
     regions = {b.name: count_regions(b) for b in boards} if with_regions else None
+    targets = zephyr_targets(root_paths, zephyr_base)
     if as_json:
         data = [b.summary() for b in boards]
         if regions is not None:
             for d in data:
                 d["regions"] = regions[d["name"]]
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(data if zephyr_base is None else
+                              {"boards": data, "zephyr_targets": targets}, indent=2))
     else:
         click.echo(render_table(boards, regions, root_paths))
+        if targets:
+            click.echo("\nZephyr board targets (boot them with --zephyr-base):")
+            for t in targets:
+                click.echo(f"  {t}")
     return 0
+
+
+def zephyr_targets(roots: list, zephyr_base: str | None) -> list[str]:
+    """Every hwmv2 board target below the board roots and ZEPHYR_BASE (board.yml + soc.yml)."""
+    from ..resolve import TargetSpec, _zephyr_base
+    from ..zephyr import hwm
+
+    zroots = [r for r in roots if (r / "boards").is_dir()]
+    if zephyr_base is not None:
+        zroots.append(_zephyr_base(TargetSpec(zephyr_base=zephyr_base)))
+    out: list[str] = []
+    for b in hwm.all_boards(zroots):
+        b.soc_clusters = hwm.soc_clusters(zroots, {str(s.get("name")) for s in b.socs})
+        out += b.target_names()
+    return out

@@ -63,3 +63,21 @@ def test_missing_board_root_is_an_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SMH_BOOT_BOARD_ROOT", str(tmp_path / "nope"))
     assert main(["boards"]) == 2
     assert "board root does not exist ($SMH_BOOT_BOARD_ROOT)" in capsys.readouterr().err
+
+
+def test_boards_lists_zephyr_targets(tmp_path, capsys, monkeypatch):
+    from .conftest import DATA
+
+    monkeypatch.chdir(DATA)
+    assert main(["boards", "--zephyr-base", "zephyrproject/zephyr"]) == 0
+    out = capsys.readouterr().out
+    assert "Zephyr board targets (boot them with --zephyr-base):\n  nrf5340dk/nrf5340/cpuapp\n" \
+           "  nrf5340dk/nrf5340/cpuapp/ns\n" in out
+    # a Zephyr BOARD_ROOT given as --board-root: its boards are listed and boot by target
+    shutil.copytree(DATA / "zephyrproject" / "zephyr" / "boards" / "qemu", tmp_path / "boards" / "acme")
+    assert main(["boards", "--board-root", str(tmp_path)]) == 0
+    assert "  qemu_cortex_a53/qemu_cortex_a53/smp" in capsys.readouterr().out
+    assert main(["regions", "qemu_cortex_a53", "--board-root", str(tmp_path),
+                 "--zephyr-base", "zephyrproject/zephyr", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["arch"] == "arm64"
+    assert main(["boards", "--zephyr-base", "nowhere"]) == 2

@@ -328,3 +328,33 @@ def test_map_takes_build_dir_and_dts(in_data, capsys, tmp_path):
     rc, out, err = _run(capsys, "map", "zephyrproject/zephyr/boards/qemu/cortex_a53/qemu_cortex_a53.dts",
                         "-I", "zephyrproject/zephyr/dts", "--format", "json")
     assert rc == 0, err
+
+
+def test_only_guesses_stop_a_strict_boot(tmp_path, monkeypatch, capsys):
+    import os
+
+    nosmh = H747_CONFIG.replace("CONFIG_SHARED_MULTI_HEAP=y", "# CONFIG_SHARED_MULTI_HEAP is not set")
+    out = _tmp_build(tmp_path, monkeypatch, "h747_m7", config=nosmh)
+    os.utime(out / "zephyr" / "zephyr.dts.pre", (1, 1))
+    rc, log, _ = _run(capsys, "boot", "-d", str(out), "--no-drivers")
+    assert rc == 0
+    assert "warning: zephyr.dts.pre is older than zephyr.dts" in log
+    assert "warning: CONFIG_SHARED_MULTI_HEAP is not set" in log
+
+
+def test_a_flag_over_an_inferred_value_is_noted_not_refused(in_data, capsys):
+    rc, log, err = _run(capsys, "boot", "-d", "builds/qemu_a53", "--arch", "riscv", "--no-drivers")
+    assert rc == 0, err
+    assert "inferred: --arch riscv overrides arch arm64 inferred from /cpus/cpu@0" in log
+    assert "cpu: unknown (riscv, unknown), 64-bit pointers" in log  # CONFIG_64BIT=y still holds
+
+
+@pytest.mark.parametrize("build, tree", [("h747_m7", TREE_H747), ("qemu_a53", TREE_A53)])
+def test_validate_and_map_agree_between_tree_and_build(in_data, capsys, build, tree):
+    _, vb, _ = _run(capsys, "validate", "-d", f"builds/{build}")
+    _, vt, _ = _run(capsys, "validate", *tree)
+    assert vb.splitlines()[:-1] == vt.splitlines()[:-1]  # same findings at the same lines
+    _, mb, _ = _run(capsys, "map", "-d", f"builds/{build}", "--format", "json", "--no-drivers")
+    _, mt, _ = _run(capsys, "map", *tree, "--format", "json", "--no-drivers")
+    key = lambda doc: [(b["name"], b["addr"], b["size"], b["attr"]) for b in doc["bands"]]
+    assert key(json.loads(mb)) == key(json.loads(mt)) != []
