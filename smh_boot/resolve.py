@@ -359,8 +359,9 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     dt = load_devicetree(rt.dts, overlays, inc)
     name = "/".join((zb.name + (f"@{rt.revision}" if target.revision else ""), *rt.qualifiers))
     desc = (meta or {}).get("name") if isinstance((meta or {}).get("name"), str) else zb.full_name
+    vendor = dtsroots.vendor_name(zb.vendor, droots) or zb.vendor
     board, plat = _platform_board(
-        name=name, vendor=zb.vendor, soc=rt.soc, description=desc or "", path=zb.yml,
+        name=name, vendor=vendor, soc=rt.soc, description=desc or "", path=zb.yml,
         dts=rt.dts, overlays=overlays, include_dirs=inc, dt=dt, cfg=cfg,
         cfg_where=str(rt.defconfig.name) if rt.defconfig else "", meta=meta,
         meta_where=str(rt.twister_yaml.name) if rt.twister_yaml else "",
@@ -370,7 +371,7 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
 
 def _from_build(spec: TargetSpec) -> Resolved:
     from .devicetree import load_preprocessed
-    from .zephyr import hwm
+    from .zephyr import dtsroots, hwm
     from .zephyr.build import open_build_dir
 
     if spec.overlays or spec.include_dirs:
@@ -407,6 +408,8 @@ def _from_build(spec: TargetSpec) -> Resolved:
                 zb = next((b for b in hwm._boards_in(yml) if b.name == t.board), None)
                 if zb is not None:
                     vendor, desc = zb.vendor, desc or zb.full_name
+                    if bd.zephyr_base is not None:
+                        vendor = dtsroots.vendor_name(vendor, [bd.zephyr_base]) or vendor
         except BoardError:
             pass  # board metadata only improves the description
     notes = [f"build directory {shown(bd.path)} (board {target})",

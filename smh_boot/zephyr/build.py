@@ -63,6 +63,12 @@ class BuildDir:
         return [Path(x) for x in items if isinstance(x, str) and Path(x).is_dir()]
 
     @property
+    def zephyr_base(self) -> Path | None:
+        """The Zephyr tree the build used (build_info.yml), when it still exists."""
+        z = self._info("cmake", "zephyr", "zephyr-base")
+        return Path(z) if isinstance(z, str) and Path(z).is_dir() else None
+
+    @property
     def app_dir(self) -> Path | None:
         s = self._info("cmake", "application", "source-dir")
         return Path(s) if isinstance(s, str) else None

@@ -67,3 +67,22 @@ def arch_dirs_for(board_dts: Path, roots: list[Path]) -> list[str]:
                 if (arch_dir / inc).is_file():
                     found.append(arch_dir.name)
     return found
+
+
+def vendor_name(prefix: str, roots: list[Path]) -> str | None:
+    """The vendor's name for a devicetree vendor prefix (``st`` -> ``STMicroelectronics``), from
+    ``dts/bindings/vendor-prefixes.txt`` of the first DTS root that lists it (lines
+    ``prefix<TAB>name``, ``#`` comments)."""
+    for root in roots:
+        f = root / "dts" / "bindings" / "vendor-prefixes.txt"
+        try:
+            lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            key, _, name = line.partition("\t")
+            if key.strip() == prefix and name.strip():
+                return name.strip()
+    return None

@@ -55,7 +55,7 @@ def test_build_dir_boots_with_no_yaml_and_no_flags(in_data, capsys):
     rc, out, err = _run(capsys, "boot", "--build-dir", "builds/h747_m7")
     assert rc == 0, err
     assert out.startswith("*** smh-boot 0.1.0 - booting stm32h747i_disco/stm32h747xx/m7 "
-                          "(st STM32H747I Discovery (M7)) ***\n")
+                          "(STMicroelectronics STM32H747I Discovery (M7)) ***\n")
     assert "inferred: devicetree zephyr.dts.pre (line markers give the original sources)" in out
     assert ("inferred: heap (runtime stats on, alloc loops 3, auto chunks, hardening strict) and "
             "mem_attr (on, heap off) from zephyr/.config") in out
@@ -243,6 +243,10 @@ def test_variant_and_revision_through_boot(in_data, capsys):
     (["boot", "--arch", "arm", "--ptr-size", "8", "qemu_cortex_m3"], "pointer size 8 contradicts arch arm"),
     (["boot", "--dcache", "33:100:3"], "--dcache '33:100:3'"),
     (["regions"], "no input: give a .dts file"),
+    (["boot", "missing.dts"], "missing.dts: error: no such devicetree file"),
+    (["boot", "qemu_cortex_a53", "--zephyr-base", "zephyrproject/zephyr", "--overlay", "no.overlay"],
+     "no.overlay: error: no such devicetree file"),
+    (["boot", "app"], "app: error: is a directory; expected a board, a .dts file or a board target"),
 ])
 def test_error_paths(in_data, capsys, argv, msg):
     rc, _, err = _run(capsys, *argv)
@@ -358,3 +362,14 @@ def test_validate_and_map_agree_between_tree_and_build(in_data, capsys, build, t
     _, mt, _ = _run(capsys, "map", *tree, "--format", "json", "--no-drivers")
     key = lambda doc: [(b["name"], b["addr"], b["size"], b["attr"]) for b in doc["bands"]]
     assert key(json.loads(mb)) == key(json.loads(mt)) != []
+
+
+def test_env_zephyr_base_keeps_shipped_names_explicit_base_prefers_the_tree(in_data, monkeypatch):
+    monkeypatch.setenv("ZEPHYR_BASE", "zephyrproject/zephyr")
+    assert resolve(TargetSpec(target="qemu_cortex_a53")).kind == "board"
+    r = resolve(TargetSpec(target="qemu_cortex_a53", zephyr_base="zephyrproject/zephyr"))
+    assert r.kind == "zephyr" and r.board.vendor == "ARM Ltd."
+
+
+def test_a_build_dir_given_as_the_argument(in_data):
+    assert resolve(TargetSpec(target="builds/h747_m7")).kind == "build"
