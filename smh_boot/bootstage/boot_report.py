@@ -4,7 +4,10 @@ Schema ``smh-boot-report/1``::
 
     {
       "format": "smh-boot-report/1",
-      "board": {"name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "dts"},
+      "board": {"name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "dts",
+                "origin",                  # yaml | dts | zephyr | build (smh_boot.resolve)
+                "inferred": [str],         # where each inferred value came from
+                "warnings": [str]},        # what had to be guessed (each names a flag)
       "ready": bool,                       # every device initialised
       "regions": [{"name", "path", "addr", "size", "attr", "dt_attr", "decoded",
                    "heap": null | {"index", "end_chunk", "big", "chunk0", "first_block_offset",
