@@ -163,6 +163,7 @@ def _from_tree(dt: Any, p: Platform) -> None:
                     if isa.lower().startswith(("rv32", "rv64")):
                         p.ptr_size = 8 if isa.lower().startswith("rv64") else 4
                         p.sources["ptr_size"] = f"{node.path} riscv,isa '{isa}'"
+                _cache_props(dt, node, p)
                 break
             if cpu is None:
                 continue
@@ -196,6 +197,9 @@ def _cache_props(dt: Any, node: Any, p: Platform) -> None:
     if line and size and sets and size % (line * sets) == 0:
         p.cache = (line, size, size // (line * sets))
         p.sources["cache"] = f"{node.path} d-cache-line-size/-size/-sets"
+    elif line and p.cache is not None and line != p.cache[0]:
+        p.cache = (line, p.cache[1], p.cache[2])
+        p.sources["cache"] += f", line size from {node.path} d-cache-line-size"
 
 
 def _mpu_from_tree(dt: Any, p: Platform) -> None:
