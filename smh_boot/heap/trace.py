@@ -474,3 +474,18 @@ def format_results(replayed: dict[str, Any]) -> str:
     else:
         lines.append(json.dumps({"final_state": replayed["final_state"]}, separators=(",", ":")))
     return "\n".join(lines)
+
+
+def dumps_trace(doc: dict[str, Any]) -> str:
+    """A trace document as text in the golden files' layout: the header keys, then one op per
+    line and one result per line (so every op has a line number, and diffs stay readable)."""
+    rest = {k: v for k, v in doc.items() if k not in ("ops", "results", "final_state")}
+    parts = [json.dumps(rest, indent=1)[:-2]]
+    ops = doc.get("ops") or []
+    parts.append(',\n "ops": [\n' + ",\n".join("  " + json.dumps(op) for op in ops) + "\n ]")
+    if "results" in doc:
+        res = doc["results"] or []
+        parts.append(',\n "results": [\n' + ",\n".join("  " + json.dumps(r, separators=(",", ":")) for r in res) + "\n ]")
+    if "final_state" in doc:
+        parts.append(',\n "final_state": ' + json.dumps(doc["final_state"], separators=(",", ":")))
+    return "".join(parts) + "\n}\n"
