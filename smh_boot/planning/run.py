@@ -112,6 +112,9 @@ def probe(workload: Workload, ref: Reference, sizes: list[int], config: HeapConf
     want = ref.regions
     for i, op, res, err in _execute(ops, config, ref.end):
         if res is None:
+            if op["op"] == "add":  # the heap's own message names the trace's placement, not the board
+                got = f"{type(err).__name__} ({getattr(err, 'zephyr_message', None) or err})"
+                return Failure(i, _op_text(op), "the region becomes a heap", got)
             return Failure(i, _op_text(op), "no assert or panic", f"{type(err).__name__}: {err}")
         kind = op["op"]
         if kind in ALLOC_OPS:

@@ -188,3 +188,12 @@ def test_cli_fit_resize_failure_exits_1(capsys):
     assert main(["fit", "--resize", "SDRAM2=512K", "--no-search"]) == 1
     out = capsys.readouterr().out
     assert "first NULL at" in out and "display-controller@50001000:framebuffer" in out
+
+
+def test_readme_picture_is_what_fit_draws(tmp_path, monkeypatch, capsys):
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    out = tmp_path / "fit.svg"
+    assert main(["fit", "--trace", "tests/data/fit/net_stack.json", "--margin", "20%", "--svg", str(out)]) == 0
+    assert out.read_text() == (root / "docs" / "fit-usage.svg").read_text(), \
+        "regenerate docs/fit-usage.svg with the README's fit command"
