@@ -204,9 +204,9 @@ class Board:
         plain = ("name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "default")
         return {
             **{k: getattr(self, k) for k in plain},
-            "dts": str(self.dts_path),
-            "overlays": [str(p) for p in self.overlay_paths],
-            "include_dirs": [str(p) for p in self.include_dirs],
+            "dts": resources.display_name(self.dts_path),
+            "overlays": [resources.display_name(p) for p in self.overlay_paths],
+            "include_dirs": [resources.display_name(p) for p in self.include_dirs],
             "heap": asdict(self.heap),
             "smh_policy": self.policy_rules(),
             "cache": None if self.cache is None else asdict(self.cache),
@@ -588,12 +588,14 @@ def _load_file(path: Path) -> Board:
 
 
 def _resolve(doc: _Doc, node: yaml.Node, key: str, rel: str, want_dir: bool) -> Path:
-    """A path as written: absolute, else relative to the board YAML's own folder; only a
-    shipped board may fall back to smh-boot's ``dts/`` folder (so a user's ``include_dirs:
-    [include]`` never silently becomes smh-boot's own ``dts/include``)."""
+    """A path as written: absolute, else relative to the board YAML's own folder first, then
+    (files only: a shipped devicetree or overlay such as ``boards/mps2_an521.dts``) to
+    smh-boot's ``dts/`` folder.  An include folder is never looked up in smh-boot's data (a
+    user's ``include_dirs: [include]`` must not silently become smh-boot's own
+    ``dts/include``, which is always on the path anyway) unless the board is a shipped one."""
     p = Path(rel)
     candidates = [p] if p.is_absolute() else [doc.path.parent / p]
-    if not p.is_absolute() and _is_shipped(doc.path):
+    if not p.is_absolute() and (not want_dir or _is_shipped(doc.path)):
         candidates.append(resources.dts_dir() / p)
     for c in candidates:
         if (c.is_dir() if want_dir else c.is_file()):
@@ -603,7 +605,8 @@ def _resolve(doc: _Doc, node: yaml.Node, key: str, rel: str, want_dir: bool) -> 
         node,
         key,
         f"{what} {rel!r} not found (looked in {', '.join(str(c) for c in candidates)})",
-        hint="relative paths are relative to the board YAML file's folder",
+        hint="relative paths are relative to the board YAML file's folder"
+        + ("" if want_dir else " (or to smh-boot's dts/ folder for a shipped file)"),
     )
 
 

@@ -139,9 +139,9 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
 
         known = ", ".join(sorted(p.stem for p in boards_dir().glob("*.yaml")))
         raise BoardError(
-            f"{t!r} is neither a shipped board nor a board file; for a Zephyr board target "
-            "pass --zephyr-base or set ZEPHYR_BASE",
-            hint=f"shipped boards: {known}; `smh-boot boards` lists them",
+            f"unknown board {t!r}; known boards: {known}",
+            hint="run `smh-boot boards` to list them, or pass the path of a board YAML file; "
+            "for a Zephyr board target pass --zephyr-base (or set ZEPHYR_BASE)",
         )
     return _from_zephyr(spec, zbase)
 
