@@ -1,5 +1,8 @@
 """What ``west build`` leaves in a build directory, read without running anything.
 
+With sysbuild the application's image has its own folder: ``DIR/domains.yaml`` names the
+default image and its build folder, which is read instead.
+
 ``DIR/zephyr/zephyr.dts`` is the final, merged devicetree (no preprocessing needed);
 ``DIR/zephyr/zephyr.dts.pre`` the preprocessor output it was made from, whose line markers
 name the original source files; ``DIR/zephyr/.config`` the Kconfig; ``DIR/build_info.yml``
@@ -82,6 +85,24 @@ class BuildDir:
         return d
 
 
+def _sysbuild_default(p: Path) -> Path:
+    """The default image's build folder of a sysbuild build (``domains.yaml``: ``default`` and
+    ``domains`` with ``name`` and ``build_dir``)."""
+    info = _load_yaml(p / "domains.yaml", "sysbuild domains.yaml")
+    where = str(p / "domains.yaml")
+    if not isinstance(info, dict):
+        raise InputError("expected a mapping with default: and domains:", where)
+    default = info.get("default")
+    for d in info.get("domains") or []:
+        if isinstance(d, dict) and d.get("name") == default and isinstance(d.get("build_dir"), str):
+            bd = Path(d["build_dir"])
+            return bd if bd.is_absolute() else p / bd
+    if isinstance(default, str) and (p / default).is_dir():
+        return p / default
+    raise InputError(f"the default image {default!r} has no build_dir in domains.yaml", where,
+                     hint="pass the image's own build folder, e.g. --build-dir BUILD/APP")
+
+
 def open_build_dir(path: str | Path) -> BuildDir:
     """Open a build directory; one InputError naming every missing file otherwise."""
     p = Path(path)
@@ -93,7 +114,19 @@ def open_build_dir(path: str | Path) -> BuildDir:
         raise InputError("is not a directory; --build-dir takes a Zephyr build directory",
                          str(p), hint=hint)
     missing = [n for n in _NEEDED if not (p / n).is_file()]
+    if missing and (p / "domains.yaml").is_file():
+        image = _sysbuild_default(p)
+        if image.resolve() == p.resolve():
+            raise InputError("domains.yaml names this folder as its own default image",
+                             str(p / "domains.yaml"), hint=hint)
+        return open_build_dir(image)
     if missing:
+        images = sorted(d.name for d in p.iterdir() if (d / "zephyr" / "zephyr.dts").is_file()) \
+            if p.is_dir() else []
+        if images:
+            raise InputError(
+                "not a Zephyr build directory, but it holds the build of "
+                + ", ".join(images), str(p), hint=f"pass --build-dir {p / images[0]}")
         if (p / "zephyr.dts").is_file() and (p / ".config").is_file():
             raise InputError("this is the zephyr/ folder inside a build directory", str(p),
                              hint=f"pass its parent: --build-dir {p.parent}")

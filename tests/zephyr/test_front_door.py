@@ -3,8 +3,6 @@ target, and a plain .dts: same regions whichever way, inference said out loud, e
 path one clear message."""
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +11,7 @@ from smh_boot.cli import main
 from smh_boot.resolve import TargetSpec, resolve
 
 from .conftest import DATA
-from .westbuild import A53_CONFIG, BUILDS, H747_CONFIG, make_build
+from .westbuild import BUILDS, H747_CONFIG, make_build
 
 TREE_H747 = ["stm32h747i_disco/stm32h747xx/m7", "--zephyr-base", "zephyrproject/zephyr",
              "--module", "zephyrproject/modules/hal/stm32", "--overlay", "app/app.overlay"]
@@ -372,3 +370,26 @@ def test_env_zephyr_base_keeps_shipped_names_explicit_base_prefers_the_tree(in_d
 
 def test_a_build_dir_given_as_the_argument(in_data):
     assert resolve(TargetSpec(target="builds/h747_m7")).kind == "build"
+
+
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_committed_builds_are_what_westbuild_makes(tmp_path, monkeypatch, name):
+    out = _tmp_build(tmp_path, monkeypatch, name)
+    for f in ("zephyr/zephyr.dts", "zephyr/zephyr.dts.pre", "zephyr/.config", "build_info.yml"):
+        assert (out / f).read_text() == (DATA / "builds" / name / f).read_text(), f
+
+
+def test_sysbuild_build_dir_boots_its_default_image(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    sb = tmp_path / "build"
+    shutil.copytree(DATA / "builds" / "h747_m7", sb / "hello")
+    (sb / "zephyr").mkdir()  # sysbuild's own zephyr/ folder has no zephyr.dts
+    (sb / "domains.yaml").write_text(f"default: hello\nbuild_dir: {sb}\ndomains:\n"
+                                     f"  - name: hello\n    build_dir: {sb / 'hello'}\n")
+    monkeypatch.chdir(DATA)
+    r = resolve(TargetSpec(build_dir=str(sb)))
+    assert r.kind == "build" and r.board.name == "stm32h747i_disco/stm32h747xx/m7"
+    (sb / "domains.yaml").unlink()
+    rc, _, err = _run(capsys, "boot", "-d", str(sb))
+    assert rc == 2 and "but it holds the build of hello" in err and f"--build-dir {sb / 'hello'}" in err
