@@ -53,6 +53,8 @@ class TargetSpec:
     board_roots: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()
     flags: Flags = field(default_factory=Flags)
+    #: a Zephyr application folder: a DTS root, and its overlays found as Zephyr finds them
+    app: str | None = None
 
 
 @dataclass
@@ -339,10 +341,12 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     rt = hwm.resolve_target(zb, target)
     meta = hwm.read_twister(rt.twister_yaml) if rt.twister_yaml else None
     cfg = parse_kconfig(rt.defconfig) if rt.defconfig else None
-    overlays = (*rt.revision_overlays, *(Path(o) for o in spec.overlays))
-    # the application folder (a DTS root) is the folder of the first overlay, as an app's
-    # app.overlay sits in it
-    app_dir = Path(spec.overlays[0]).parent if spec.overlays else None
+    app_dir, app_overlays = _app_overlays(spec, rt)
+    overlays = (*rt.revision_overlays, *app_overlays, *(Path(o) for o in spec.overlays))
+    if app_dir is None and spec.overlays:
+        # without --app, the application folder (a DTS root) is the first overlay's, as an
+        # app's app.overlay sits in it
+        app_dir = Path(spec.overlays[0]).parent
     droots = dtsroots.dts_roots(modules, app_dir, zb.dir, zbase)
     arches = [spec.flags.arch] if spec.flags.arch else (
         [meta["arch"]] if meta and isinstance(meta.get("arch"), str) else
@@ -369,14 +373,39 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     return Resolved(board, "zephyr", dt, cfg, plat, _guesses(plat, warnings))
 
 
+def _app_overlays(spec: TargetSpec, rt: Any) -> tuple[Path | None, tuple[Path, ...]]:
+    """(application folder, its overlays) as Zephyr picks them when DTC_OVERLAY_FILE is not
+    set: ``boards/<target>.overlay`` (and ``boards/<target>_<revision>.overlay``), else
+    ``<target>.overlay``, else ``app.overlay``; ``--overlay`` files come after them, as
+    EXTRA_DTC_OVERLAY_FILE does."""
+    if spec.app is None:
+        return None, ()
+    app = Path(spec.app)
+    if not app.is_dir():
+        raise InputError("application folder does not exist", spec.app,
+                         hint="--app takes the folder holding the app's CMakeLists.txt")
+    stems = list(dict.fromkeys([rt.stem, "_".join((rt.board.name, *rt.qualifiers))]))
+    found: list[Path] = []
+    for stem in stems:
+        for name in [f"{stem}.overlay"] + ([f"{stem}_{rt.revision.replace('.', '_')}.overlay"]
+                                           if rt.revision else []):
+            f = app / "boards" / name
+            if f.is_file() and f not in found:
+                found.append(f)
+    if not found:
+        found = next(([app / f"{s}.overlay"] for s in stems if (app / f"{s}.overlay").is_file()),
+                     [app / "app.overlay"] if (app / "app.overlay").is_file() else [])
+    return app, tuple(found)
+
+
 def _from_build(spec: TargetSpec) -> Resolved:
     from .devicetree import load_preprocessed
     from .zephyr import dtsroots, hwm
     from .zephyr.build import open_build_dir
 
-    if spec.overlays or spec.include_dirs:
+    if spec.overlays or spec.include_dirs or spec.app:
         raise InputError(
-            "--overlay and -I cannot be combined with --build-dir: the build's zephyr.dts "
+            "--overlay, -I and --app cannot be combined with --build-dir: the build's zephyr.dts "
             "already is the final, merged devicetree", spec.build_dir,
             hint="rebuild with the overlay (west build -d DIR -- -DEXTRA_DTC_OVERLAY_FILE=x.overlay), "
             "or give the board target and --zephyr-base instead of the build")

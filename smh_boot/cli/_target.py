@@ -28,6 +28,9 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Extra board folder: smh-boot board YAML files, or a Zephyr "
                      "BOARD_ROOT with boards/<vendor>/<board>/board.yml (repeatable; also "
                      "$SMH_BOOT_BOARD_ROOT)."),
+        click.option("--app", metavar="DIR",
+                     help="A Zephyr application folder: a DTS root, and its boards/<target>"
+                     ".overlay or app.overlay applied as Zephyr applies them."),
         click.option("--module", "modules", multiple=True, metavar="DIR",
                      help="A Zephyr module folder: a DTS root and board root (repeatable)."),
         click.option("--arch", type=click.Choice(ARCHES, case_sensitive=False), default=None,
@@ -59,6 +62,7 @@ def spec_from(target: str | None, overlays: tuple[str, ...] = (), include_dirs: 
         include_dirs=tuple(include_dirs),
         board_roots=tuple(kw.get("board_roots") or ()),
         modules=tuple(kw.get("modules") or ()),
+        app=kw.get("app"),
         flags=Flags(arch=kw["arch"].lower() if kw.get("arch") else None, isa=kw.get("isa"), ptr_size=int(ptr) if ptr else None,
                     dcache=kw.get("dcache")),
     )

@@ -8,6 +8,7 @@ import pytest
 
 import smh_boot
 from smh_boot.cli import main
+from smh_boot.devicetree import find_regions
 from smh_boot.resolve import TargetSpec, resolve
 
 from .conftest import DATA
@@ -156,7 +157,7 @@ def test_inner_zephyr_folder_names_its_parent(tmp_path, monkeypatch, capsys):
 
 def test_build_dir_conflicts(in_data, capsys):
     rc, _, err = _run(capsys, "boot", "-d", "builds/h747_m7", "--overlay", "app/app.overlay")
-    assert rc == 2 and "--overlay and -I cannot be combined with --build-dir" in err
+    assert rc == 2 and "--overlay, -I and --app cannot be combined with --build-dir" in err
     rc, _, err = _run(capsys, "boot", "qemu_cortex_a53", "-d", "builds/h747_m7")
     assert rc == 2 and "conflicts with the build directory, which was built for " \
                        "'stm32h747i_disco/stm32h747xx/m7'" in err
@@ -393,3 +394,25 @@ def test_sysbuild_build_dir_boots_its_default_image(tmp_path, monkeypatch, capsy
     (sb / "domains.yaml").unlink()
     rc, _, err = _run(capsys, "boot", "-d", str(sb))
     assert rc == 2 and "but it holds the build of hello" in err and f"--build-dir {sb / 'hello'}" in err
+
+
+def test_app_folder_overlays_as_zephyr_picks_them(in_data, tmp_path):
+    import shutil
+
+    app = tmp_path / "app"
+    app.mkdir()
+    shutil.copy(DATA / "app" / "app.overlay", app / "app.overlay")
+    spec = dict(target=TREE_H747[0], zephyr_base=str(DATA / "zephyrproject" / "zephyr"),
+                modules=(str(DATA / "zephyrproject" / "modules" / "hal" / "stm32"),), app=str(app))
+    r = resolve(TargetSpec(**spec))
+    assert [o.name for o in r.board.overlay_paths] == ["app.overlay"]
+    assert "SRAM4" in [rec.region_name for rec in find_regions(r.devicetree).regions]
+    (app / "boards").mkdir()
+    (app / "boards" / "stm32h747i_disco_stm32h747xx_m7.overlay").write_text("/ { };\n")
+    extra = tmp_path / "extra.overlay"
+    extra.write_text("/ { };\n")
+    b = resolve(TargetSpec(**spec, overlays=(str(extra),))).board
+    # a board overlay in boards/ replaces app.overlay; --overlay files come last
+    assert [o.name for o in b.overlay_paths] == ["stm32h747i_disco_stm32h747xx_m7.overlay", "extra.overlay"]
+    with pytest.raises(Exception, match="application folder does not exist"):
+        resolve(TargetSpec(**{**spec, "app": str(tmp_path / "nope")}))
