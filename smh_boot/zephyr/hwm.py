@@ -176,16 +176,29 @@ def find_board(name: str, roots: list[Path], soc_roots: list[Path] | None = None
         if found:
             break
     if found is None:
+        # a board.yml listing several boards (boards/qemu/x86 holds qemu_x86_64...): only the
+        # files that mention the name are parsed
+        for root in roots:
+            for yml in sorted((root / "boards").glob("**/board.yml")):
+                try:
+                    if name not in yml.read_text(encoding="utf-8", errors="replace"):
+                        continue
+                except OSError:
+                    continue
+                found = next((b for b in _boards_in(yml) if b.name == name), None)
+                if found:
+                    break
+            if found:
+                break
+    if found is None:
         boards = all_boards(roots)
-        found = next((b for b in boards if b.name == name), None)
-        if found is None:
-            close = difflib.get_close_matches(name, [b.name for b in boards], n=3)
-            looked = ", ".join(str(r / "boards") for r in roots) or "(no board roots)"
-            raise BoardError(
-                f"no Zephyr board {name!r} (looked for board.yml below {looked})",
-                hint=(f"did you mean {', '.join(close)}? " if close else "")
-                + "check the name, --zephyr-base/ZEPHYR_BASE and --board-root",
-            )
+        close = difflib.get_close_matches(name, [b.name for b in boards], n=3)
+        looked = ", ".join(str(r / "boards") for r in roots) or "(no board roots)"
+        raise BoardError(
+            f"no Zephyr board {name!r} (looked for board.yml below {looked})",
+            hint=(f"did you mean {', '.join(close)}? " if close else "")
+            + "check the name, --zephyr-base/ZEPHYR_BASE and --board-root",
+        )
     found.soc_clusters = soc_clusters(soc_roots if soc_roots is not None else roots,
                                       {str(s.get("name")) for s in found.socs})
     return found

@@ -84,3 +84,13 @@ def test_broken_board_yml(tmp_path):
     (d / "board.yml").write_text("name: b1\n")
     with pytest.raises(BoardError, match="expected a 'board:' or 'boards:' key"):
         hwm.find_board("b1", [tmp_path])
+
+
+def test_a_board_yml_listing_several_boards(tmp_path):
+    d = tmp_path / "boards" / "qemu" / "x86"
+    d.mkdir(parents=True)
+    (d / "board.yml").write_text("boards:\n  - name: qemu_x86\n    socs: [{name: atom, variants: [{name: nommu}]}]\n"
+                                 "  - name: qemu_x86_64\n    socs: [{name: atom}]\n")
+    b = hwm.find_board("qemu_x86", [tmp_path])
+    assert b.target_names() == ["qemu_x86/atom", "qemu_x86/atom/nommu"]
+    assert hwm.find_board("qemu_x86_64", [tmp_path]).dir == d
