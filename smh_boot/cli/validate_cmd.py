@@ -55,6 +55,27 @@ def _board_facts(b) -> dict:
     }
 
 
+def _with_inference(text: str, fmt: str, inference: list[tuple[str, str]]) -> str:
+    """The JSON/SARIF report with what the input resolver had to guess: ``"inference"``
+    (input, message) in the JSON report, tool execution notifications in SARIF."""
+    if not inference:
+        return text
+    import json
+
+    doc = json.loads(text)
+    if fmt == "json":
+        doc["inference"] = [{"input": i, "warning": w} for i, w in inference]
+    elif fmt == "sarif":
+        doc["runs"][0]["invocations"] = [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [
+                {"level": "warning", "message": {"text": w},
+                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": i}}}]}
+                for i, w in inference],
+        }]
+    return json.dumps(doc, indent=2) + "\n"
+
+
 @click.command("validate")
 @click.argument("dts", nargs=-1)
 @click.option("--board", help="Validate a board definition (its devicetree, overlays and settings).")
@@ -119,6 +140,7 @@ def command(dts, board, overlays, include_dirs, runtime_stats, heap_mode, fmt, o
     diags = []
     files: list[str] = []
     shown_inputs: list[str] = []
+    inference: list[tuple[str, str]] = []
     guesses = 0
     for r in resolved:
         b = r.board
@@ -146,6 +168,7 @@ def command(dts, board, overlays, include_dirs, runtime_stats, heap_mode, fmt, o
             d, ovl = str(dt.dts_path), tuple(map(str, b.overlay_paths))
         for w in r.warnings:
             click.echo(f"warning: {w}", err=True)
+            inference.append((d, w))
             guesses += 1
         diags.extend(validate_devicetree(dt, options=options))
         files += [d, *ovl]
@@ -155,7 +178,7 @@ def command(dts, board, overlays, include_dirs, runtime_stats, heap_mode, fmt, o
         text = report.render_text(diags)
         text += f"{', '.join(display_name(p) for p in shown_inputs)}: {report.summary_line(diags)}\n"
     else:
-        text = report.render(diags, fmt, files)
+        text = _with_inference(report.render(diags, fmt, files), fmt, inference)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:

@@ -291,6 +291,11 @@ def test_unknown_arch_with_arch_bits_is_said_everywhere(tmp_path, capsys):
     assert any("pass --arch" in w["message"] for w in json.loads(out)["warnings"])
     rc, _, err = _run(capsys, "validate", str(dts), "--werror")
     assert rc == 1 and "pass --arch" in err
+    rc, out, _ = _run(capsys, "validate", str(dts), "--format", "json")
+    assert rc == 0 and "pass --arch" in json.loads(out)["inference"][0]["warning"]
+    rc, out, _ = _run(capsys, "validate", str(dts), "--format", "sarif")
+    notes = json.loads(out)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notes[0]["level"] == "warning" and "pass --arch" in notes[0]["message"]["text"]
     # the flag silences it and changes the mapping
     rc, out, err = _run(capsys, "regions", "--json", str(dts), "--arch", "arm")
     doc = json.loads(out)
