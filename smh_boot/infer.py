@@ -228,6 +228,10 @@ def _mpu_from_tree(dt: Any, p: Platform) -> None:
 
 def _from_config(cfg: Any, p: Platform, where: str) -> None:
     arch = cfg.string("ARCH")
+    if arch and arch not in _CONFIG_ARCHES:
+        raise InputError(f"CONFIG_ARCH={arch!r} is not an architecture smh-boot models "
+                         f"({', '.join(ARCH_PTR_SIZES)})", *cfg.location("ARCH"),
+                         hint="smh-boot cannot say what this target's memory would do")
     if p.arch is None and arch in _CONFIG_ARCHES:
         p.arch = _CONFIG_ARCHES[arch]
         p.sources["arch"] = f"CONFIG_ARCH in {where}"
@@ -255,7 +259,7 @@ def _from_config(cfg: Any, p: Platform, where: str) -> None:
         if p.arch and size not in ARCH_PTR_SIZES.get(p.arch, (4, 8)):
             raise InputError(
                 f"CONFIG_64BIT={'y' if b64 else 'n'} gives {8 * size}-bit pointers, which arch "
-                f"{p.arch} ({p.sources.get('arch', '?')}) cannot have", cfg.where("64BIT"),
+                f"{p.arch} ({p.sources.get('arch', '?')}) cannot have", *cfg.location("64BIT"),
                 hint="the devicetree and the .config disagree: is this .config from the same build?")
         if p.ptr_size is None:
             p.ptr_size, p.sources["ptr_size"] = size, f"CONFIG_64BIT in {where}"

@@ -61,6 +61,10 @@ class KconfigValues:
         line = self.lines.get(_full(name))
         return f"{self.path}:{line}" if line else str(self.path)
 
+    def location(self, name: str) -> tuple[str | None, int | None]:
+        """(file, line) of a symbol, for an InputError."""
+        return (str(self.path) if self.path else None), self.lines.get(_full(name))
+
     def merged(self, other: "KconfigValues") -> "KconfigValues":
         """``self`` with ``other``'s symbols on top (a later fragment wins, as in Kconfig)."""
         out = KconfigValues(other.path or self.path, {**self.values, **other.values},

@@ -56,3 +56,13 @@ def test_dcache_flag(text, want):
 def test_bad_dcache_flag(bad):
     with pytest.raises(InputError, match="--dcache"):
         parse_dcache(bad)
+
+
+def test_unmodelled_config_arch_is_an_error(tmp_path):
+    dts = tmp_path / "x.dts"
+    dts.write_text("/dts-v1/;\n/ { };\n")
+    cfg = parse_kconfig_text('CONFIG_ARCH="arc"\n', "b/zephyr/.config")
+    with pytest.raises(InputError) as e:
+        infer_platform(load_devicetree(dts), config=cfg)
+    assert (e.value.file, e.value.line) == ("b/zephyr/.config", 1)
+    assert "CONFIG_ARCH='arc' is not an architecture smh-boot models" in e.value.message
