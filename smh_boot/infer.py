@@ -65,6 +65,17 @@ CPUS: dict[str, Cpu] = {
     "intel,x86": Cpu("x86", "x86", None),
     "zephyr,native-posix-cpu": Cpu("native", "posix", None),
 }
+#: Cortex-M7 D-cache size by SoC name prefix (the core leaves it to the SoC: 4-64 KiB,
+#: always 4-way with 32-byte lines); from the SoC reference manuals
+M7_SOC_DCACHE = {
+    "stm32h7": 16384,      # STM32H7x3/H745/H747/H750...: 16 KiB
+    "stm32f76": 16384, "stm32f77": 16384,   # STM32F76x/F77x: 16 KiB
+    "stm32f74": 4096, "stm32f75": 4096, "stm32f72": 8192, "stm32f73": 8192,
+    "mimxrt11": 32768,     # i.MX RT1170/1160 (M7 core): 32 KiB
+    "mimxrt10": 32768,     # i.MX RT1050/1060/1064: 32 KiB (RT1020: 16 KiB, below)
+    "mimxrt102": 16384,
+    "same70": 16384, "sams70": 16384, "samv71": 16384,
+}
 #: ``CONFIG_CPU_*`` symbol -> CPU compatible
 CONFIG_CPUS = {
     f"CPU_{c.split(',')[1].upper().replace('-', '_').replace('+', 'PLUS')}": c
@@ -94,6 +105,9 @@ class Platform:
     warnings: list[str] = field(default_factory=list)
     #: flags that replaced an inferred value (said in the log, but not a guess)
     overrides: list[str] = field(default_factory=list)
+    #: what was assumed where it changes only the cache model, not an address (said, but
+    #: ``--strict`` goes on)
+    cautions: list[str] = field(default_factory=list)
 
     def describe(self) -> list[str]:
         """One line per source: ``arch, isa, mpu from /cpus/cpu@0 compatible 'arm,cortex-m7'``."""
@@ -281,9 +295,45 @@ def _from_config(cfg: Any, p: Platform, where: str) -> None:
                               "LINE:SIZE:WAYS)")
 
 
+def _soc_names(dt: Any) -> list[str]:
+    # SoC-ish names from the /soc node's and the root's compatibles ("st,stm32h747" -> stm32h747)
+    out = []
+    for node in (dt.get("/soc"), dt.root):
+        if node is None or "compatible" not in node.props:
+            continue
+        try:
+            out += [c.split(",", 1)[-1] for c in dt.compatibles(node)]
+        except InputError:
+            continue
+    return out
+
+
+def _m7_cache_size(p: Platform, soc: str | None, dt: Any) -> None:
+    # The Cortex-M7 D-cache size is the SoC's choice: take it from the SoC when known.
+    if p.cpu != "cortex-m7" or p.cache is None or "d-cache-line-size/-size" in p.sources.get("cache", ""):
+        return
+    prefixes = sorted(M7_SOC_DCACHE, key=len, reverse=True)
+    size = None
+    for name in [soc] if soc else _soc_names(dt):
+        k = next((k for k in prefixes if name.lower().startswith(k)), None)
+        if k is not None:
+            size, soc = M7_SOC_DCACHE[k], name
+            break
+    if size is not None:
+        old = p.sources.get("cache", "")
+        kept = old[old.index(", line size from"):] if ", line size from" in old else ""
+        p.cache = (p.cache[0], size, 4)
+        p.sources["cache"] = f"the {size // 1024} KiB D-cache of {soc} SoCs (Cortex-M7, 4-way)" + kept
+    else:
+        p.cautions.append(
+            f"the Cortex-M7 D-cache size is chosen by the SoC ({soc or 'unknown SoC'}); "
+            f"{p.cache[1] // 1024} KiB 4-way is assumed for the cache model (addresses do not "
+            "depend on it): pass --dcache LINE:SIZE:WAYS for the exact one")
+
+
 def infer_platform(dt: Any, *, config: Any = None, config_where: str = ".config",
                    meta: dict[str, Any] | None = None, meta_where: str = "board metadata",
-                   flags: Flags = Flags(), regions: Any = ()) -> Platform:
+                   flags: Flags = Flags(), regions: Any = (), soc: str | None = None) -> Platform:
     """Infer the platform of ``dt`` (a loaded Devicetree).
 
     ``config``: KconfigValues of the build (or the board's defconfig), ``meta``: twister
@@ -300,6 +350,7 @@ def infer_platform(dt: Any, *, config: Any = None, config_where: str = ".config"
             raise InputError(f"arch {a!r} in {meta_where} is not one smh-boot models "
                              f"({', '.join(ARCH_PTR_SIZES)})", meta_where)
         p.arch, p.sources["arch"] = a, f"arch in {meta_where}"
+    _m7_cache_size(p, soc or (config.string("SOC") if config is not None else None), dt)
     _apply_flags(p, flags)
     if p.arch is not None and p.ptr_size is None:
         sizes = ARCH_PTR_SIZES[p.arch]

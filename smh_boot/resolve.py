@@ -284,7 +284,8 @@ def _platform_board(*, name: str, vendor: str, soc: str, description: str, path:
     _check_flags_arch(spec.flags.arch)
     scan = find_regions(dt, arch=None)
     plat = infer_platform(dt, config=cfg, config_where=cfg_where, meta=meta,
-                          meta_where=meta_where, flags=spec.flags, regions=scan.regions)
+                          meta_where=meta_where, flags=spec.flags, regions=scan.regions,
+                          soc=soc or None)
     heap = _heap_from_config(cfg, plat.ptr_size or 4)
     mem_attr = MemAttrConfig()
     if cfg is not None:
@@ -296,7 +297,7 @@ def _platform_board(*, name: str, vendor: str, soc: str, description: str, path:
                      f"{heap.alloc_loops}, {heap.heap_mode} chunks, hardening {heap.hardening}) "
                      f"and mem_attr ({'on' if mem_attr.enabled else 'off'}, heap "
                      f"{'on' if mem_attr.heap else 'off'}) from {cfg_where}")
-    warnings = [*extra_warnings, *plat.warnings, *_config_warnings(cfg, cfg_where)]
+    warnings = [*extra_warnings, *plat.warnings, *plat.cautions, *_config_warnings(cfg, cfg_where)]
     board = Board(
         name=name, vendor=vendor, soc=soc, cpu=plat.cpu or "unknown",
         arch=plat.arch or "unknown", isa=plat.isa or "unknown", ptr_size=plat.ptr_size or 4,

@@ -66,3 +66,24 @@ def test_unmodelled_config_arch_is_an_error(tmp_path):
         infer_platform(load_devicetree(dts), config=cfg)
     assert (e.value.file, e.value.line) == ("b/zephyr/.config", 1)
     assert "CONFIG_ARCH='arc' is not an architecture smh-boot models" in e.value.message
+
+
+@pytest.mark.parametrize("soc, size", [("stm32h747xx", 16384), ("mimxrt1176", 32768),
+                                       ("mimxrt1021", 16384), ("stm32f746xx", 4096)])
+def test_cortex_m7_cache_size_comes_from_the_soc(tmp_path, soc, size):
+    dts = tmp_path / "m7.dts"
+    dts.write_text('/dts-v1/;\n/ { cpus { #address-cells = <1>; #size-cells = <0>;\n'
+                   '  cpu@0 { device_type = "cpu"; compatible = "arm,cortex-m7"; reg = <0>; }; }; };\n')
+    dt = load_devicetree(dts)
+    p = infer_platform(dt, soc=soc)
+    assert p.cache == (32, size, 4) and not p.cautions
+    p = infer_platform(dt)  # no SoC known: assumed, and said
+    assert p.cache == (32, 16384, 4) and "pass --dcache" in p.cautions[0]
+
+
+def test_shipped_rt1170_gets_its_32k_cache_from_the_root_compatible():
+    from smh_boot.board import load_board
+
+    b = load_board("mimxrt1170_evk")
+    p = infer_platform(load_devicetree(b.dts_path))
+    assert p.cache == (b.cache.line_size, b.cache.size, b.cache.ways) == (32, 32768, 4)
