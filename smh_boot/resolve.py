@@ -338,7 +338,18 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     modules = _module_roots(spec)
     user_roots = [Path(os.path.normpath(r)) for r in spec.board_roots]
     roots = [*user_roots, *modules, *([zbase] if zbase else [])]
-    zb = hwm.find_board(target.board, roots)
+    try:
+        zb = hwm.find_board(target.board, roots)
+    except BoardError as e:
+        import difflib
+
+        from .board import boards_dir
+
+        shipped = difflib.get_close_matches(target.board, [p.stem for p in boards_dir().glob("*.yaml")], n=2)
+        if shipped:
+            e.hint = f"{e.hint}; smh-boot ships {', '.join(shipped)}"
+            e.args = (e.format(),)
+        raise
     rt = hwm.resolve_target(zb, target)
     meta = hwm.read_twister(rt.twister_yaml) if rt.twister_yaml else None
     cfg = parse_kconfig(rt.defconfig) if rt.defconfig else None

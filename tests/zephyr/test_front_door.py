@@ -421,3 +421,10 @@ def test_app_folder_overlays_as_zephyr_picks_them(in_data, tmp_path):
     assert [o.name for o in b.overlay_paths] == ["stm32h747i_disco_stm32h747xx_m7.overlay", "extra.overlay"]
     with pytest.raises(Exception, match="application folder does not exist"):
         resolve(TargetSpec(**{**spec, "app": str(tmp_path / "nope")}))
+
+
+def test_a_typo_with_zephyr_base_suggests_both_kinds_of_board(in_data, monkeypatch, capsys):
+    monkeypatch.setenv("ZEPHYR_BASE", "zephyrproject/zephyr")
+    rc, _, err = _run(capsys, "boot", "stm32h747i_disco_m8")
+    assert rc == 2 and "did you mean stm32h747i_disco?" in err
+    assert "smh-boot ships stm32h747i_disco_m7" in err
