@@ -55,6 +55,8 @@ class TargetSpec:
     flags: Flags = field(default_factory=Flags)
     #: a Zephyr application folder: a DTS root, and its overlays found as Zephyr finds them
     app: str | None = None
+    #: Zephyr shields (``west build --shield``), in order
+    shields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -354,12 +356,13 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     meta = hwm.read_twister(rt.twister_yaml) if rt.twister_yaml else None
     cfg = parse_kconfig(rt.defconfig) if rt.defconfig else None
     app_dir, app_overlays = _app_overlays(spec, rt)
-    overlays = (*rt.revision_overlays, *app_overlays, *(Path(o) for o in spec.overlays))
+    shield_dirs, shield_ovl = _shields(spec, roots, rt)
+    overlays = (*rt.revision_overlays, *shield_ovl, *app_overlays, *(Path(o) for o in spec.overlays))
     if app_dir is None and spec.overlays:
         # without --app, the application folder (a DTS root) is the first overlay's, as an
         # app's app.overlay sits in it
         app_dir = Path(spec.overlays[0]).parent
-    droots = dtsroots.dts_roots(modules, app_dir, zb.dir, zbase)
+    droots = dtsroots.dts_roots(modules, app_dir, zb.dir, zbase, shield_dirs)
     arches = [spec.flags.arch] if spec.flags.arch else (
         [meta["arch"]] if meta and isinstance(meta.get("arch"), str) else
         dtsroots.arch_dirs_for(rt.dts, droots))
@@ -383,6 +386,25 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
         meta_where=str(rt.twister_yaml.name) if rt.twister_yaml else "",
         spec=spec, origin="zephyr", extra_notes=notes, extra_warnings=warnings)
     return Resolved(board, "zephyr", dt, cfg, plat, _guesses(plat, warnings))
+
+
+def _shields(spec: TargetSpec, roots: list[Path], rt: Any) -> tuple[list[Path], list[Path]]:
+    """(shield folders, their overlays) for ``--shield`` names, found in the board roots."""
+    from .zephyr import hwm
+
+    if not spec.shields:
+        return [], []
+    known = hwm.find_shields(roots)
+    stems = list(dict.fromkeys([rt.stem, "_".join((rt.board.name, *rt.qualifiers))]))
+    dirs, overlays = [], []
+    for name in spec.shields:
+        if name not in known:
+            raise BoardError(f"no shield {name!r}; shields: " + (", ".join(sorted(known)) or "(none)"),
+                             hint="shields live in <board root>/boards/shields/<dir>/<name>.overlay "
+                             "next to a Kconfig.shield")
+        dirs.append(known[name])
+        overlays += hwm.shield_overlays(name, known[name], stems)
+    return dirs, overlays
 
 
 def _app_overlays(spec: TargetSpec, rt: Any) -> tuple[Path | None, tuple[Path, ...]]:
@@ -415,9 +437,9 @@ def _from_build(spec: TargetSpec) -> Resolved:
     from .zephyr import dtsroots, hwm
     from .zephyr.build import open_build_dir
 
-    if spec.overlays or spec.include_dirs or spec.app:
+    if spec.overlays or spec.include_dirs or spec.app or spec.shields:
         raise InputError(
-            "--overlay, -I and --app cannot be combined with --build-dir: the build's zephyr.dts "
+            "--overlay, -I, --app and --shield cannot be combined with --build-dir: the build's zephyr.dts "
             "already is the final, merged devicetree", spec.build_dir,
             hint="rebuild with the overlay (west build -d DIR -- -DEXTRA_DTC_OVERLAY_FILE=x.overlay), "
             "or give the board target and --zephyr-base instead of the build")

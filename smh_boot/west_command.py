@@ -24,7 +24,7 @@ from west.commands import WestCommand
 _TARGET_COMMANDS = ("boot", "validate", "regions", "map")
 #: options of those commands that take a value (so their value is not a positional argument)
 _VALUED = {"-d", "--build-dir", "--zephyr-base", "--board-root", "--module", "--arch", "--isa",
-           "--ptr-size", "--dcache", "--app", "--overlay", "-I", "--include-dir", "-o", "--output",
+           "--ptr-size", "--dcache", "--app", "--shield", "--overlay", "-I", "--include-dir", "-o", "--output",
            "--format", "--map", "--seed", "--board", "--severity", "--disable", "--enable",
            "--explain"}
 

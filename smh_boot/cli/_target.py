@@ -31,6 +31,8 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--app", metavar="DIR",
                      help="A Zephyr application folder: a DTS root, and its boards/<target>"
                      ".overlay or app.overlay applied as Zephyr applies them."),
+        click.option("--shield", "shields", multiple=True, metavar="NAME",
+                     help="A Zephyr shield from the board roots (repeatable, in order)."),
         click.option("--module", "modules", multiple=True, metavar="DIR",
                      help="A Zephyr module folder: a DTS root and board root (repeatable)."),
         click.option("--arch", type=click.Choice(ARCHES, case_sensitive=False), default=None,
@@ -63,6 +65,7 @@ def spec_from(target: str | None, overlays: tuple[str, ...] = (), include_dirs: 
         board_roots=tuple(kw.get("board_roots") or ()),
         modules=tuple(kw.get("modules") or ()),
         app=kw.get("app"),
+        shields=tuple(kw.get("shields") or ()),
         flags=Flags(arch=kw["arch"].lower() if kw.get("arch") else None, isa=kw.get("isa"), ptr_size=int(ptr) if ptr else None,
                     dcache=kw.get("dcache")),
     )

@@ -1,7 +1,7 @@
 """The devicetree include folders of Zephyr's DTS roots (``cmake/modules/pre_dt.cmake``).
 
 DTS roots, in Zephyr's order: the module roots (``DTS_ROOT`` as modules set it), the
-application folder, the board folder, ZEPHYR_BASE; each resolved (symlinks followed) and
+application folder, the board folder, the shield folders, ZEPHYR_BASE; each resolved (symlinks followed) and
 listed once.  For each root the existing ones of ``include``, ``include/zephyr``,
 ``dts/common``, ``dts/<arch>`` and ``dts`` become ``-isystem`` folders, in that order.
 """
@@ -19,12 +19,13 @@ _INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 
 
 def dts_roots(modules: list[Path], app_dir: Path | None, board_dir: Path | None,
-              zephyr_base: Path | None) -> list[Path]:
-    """The DTS roots in Zephyr's order, without repeats (compared with symlinks resolved;
-    kept as given, so relative inputs give relative line markers and diagnostics)."""
+              zephyr_base: Path | None, shield_dirs: list[Path] = ()) -> list[Path]:
+    """The DTS roots in Zephyr's order (modules, application, board, shields, ZEPHYR_BASE),
+    without repeats (compared with symlinks resolved; kept as given, so relative inputs give
+    relative line markers and diagnostics)."""
     out: list[Path] = []
     seen: set[Path] = set()
-    for r in [*modules, app_dir, board_dir, zephyr_base]:
+    for r in [*modules, app_dir, board_dir, *shield_dirs, zephyr_base]:
         if r is None:
             continue
         real = Path(r).resolve()

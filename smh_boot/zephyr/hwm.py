@@ -319,3 +319,26 @@ def read_twister(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BoardError("expected a mapping (identifier, name, arch, ...)", str(path))
     return data
+
+
+def find_shields(roots: list[Path]) -> dict[str, Path]:
+    """Every shield of the board roots: ``boards/shields/<dir>/Kconfig.shield`` marks a shield
+    folder, each ``<name>.overlay`` in it is a shield called ``name`` (first root wins)."""
+    out: dict[str, Path] = {}
+    for root in roots:
+        for k in sorted((root / "boards" / "shields").glob("**/Kconfig.shield")):
+            for ovl in sorted(k.parent.glob("*.overlay")):
+                out.setdefault(ovl.stem, k.parent)
+    return out
+
+
+def shield_overlays(name: str, folder: Path, stems: list[str]) -> list[Path]:
+    """A shield's overlays in Zephyr's order: ``<name>.overlay``, then the board-specific
+    ``boards/<target>.overlay`` and ``boards/<name>/<target>.overlay`` that exist."""
+    out = [folder / f"{name}.overlay"]
+    for sub in (folder / "boards", folder / "boards" / name):
+        for stem in stems:
+            f = sub / f"{stem}.overlay"
+            if f.is_file() and f not in out:
+                out.append(f)
+    return out

@@ -157,7 +157,7 @@ def test_inner_zephyr_folder_names_its_parent(tmp_path, monkeypatch, capsys):
 
 def test_build_dir_conflicts(in_data, capsys):
     rc, _, err = _run(capsys, "boot", "-d", "builds/h747_m7", "--overlay", "app/app.overlay")
-    assert rc == 2 and "--overlay, -I and --app cannot be combined with --build-dir" in err
+    assert rc == 2 and "--overlay, -I, --app and --shield cannot be combined with --build-dir" in err
     rc, _, err = _run(capsys, "boot", "qemu_cortex_a53", "-d", "builds/h747_m7")
     assert rc == 2 and "conflicts with the build directory, which was built for " \
                        "'stm32h747i_disco/stm32h747xx/m7'" in err
@@ -428,3 +428,20 @@ def test_a_typo_with_zephyr_base_suggests_both_kinds_of_board(in_data, monkeypat
     rc, _, err = _run(capsys, "boot", "stm32h747i_disco_m8")
     assert rc == 2 and "did you mean stm32h747i_disco?" in err
     assert "smh-boot ships stm32h747i_disco_m7" in err
+
+
+def test_shields_as_zephyr_applies_them(in_data, capsys):
+    rc, out, err = _run(capsys, "regions", "--json", "nrf5340dk/nrf5340/cpuapp", "--shield",
+                        "fixture_psram", "--zephyr-base", "zephyrproject/zephyr")
+    assert rc == 0, err
+    regions = {r["region_name"]: r["size"] for r in json.loads(out)["regions"]}
+    assert regions == {"SHARED_RAM": "0x10000", "PSRAM": "0x400000"}  # board-specific overlay last
+    r = resolve(TargetSpec(target="nrf5340dk/nrf5340/cpuapp", shields=("fixture_psram",),
+                           zephyr_base="zephyrproject/zephyr"))
+    assert [o.name for o in r.board.overlay_paths] == ["fixture_psram.overlay",
+                                                       "nrf5340dk_nrf5340_cpuapp.overlay"]
+    rc, _, err = _run(capsys, "boot", "nrf5340dk/nrf5340/cpuapp", "--shield", "nope",
+                      "--zephyr-base", "zephyrproject/zephyr")
+    assert rc == 2 and "no shield 'nope'; shields: fixture_psram" in err
+    rc, _, err = _run(capsys, "boot", "-d", "builds/h747_m7", "--shield", "fixture_psram")
+    assert rc == 2 and "cannot be combined with --build-dir" in err
