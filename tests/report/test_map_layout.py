@@ -81,8 +81,19 @@ def test_hex_addr(addr, bits, text):
 
 @pytest.mark.parametrize(
     ("n", "text"),
-    [(0, "0 B"), (256, "256 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (4 << 30, "4 GiB"),
-     ((1 << 20) + 1, "1 MiB"), (1000, "1000 B"), (1100, "1.07 KiB")],
+    [(0, "0 B"), (256, "256 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (1280, "1.25 KiB"),
+     (4 << 30, "4 GiB"), ((1 << 20) + 1, "~1.00 MiB"), (1000, "1000 B"), (1100, "~1.07 KiB"),
+     ((1 << 20) - 1, "~1.00 MiB"), (1843200, "~1.76 MiB"), (-16, "-16 B")],
 )
-def test_human_size(n, text):
+def test_human_size_is_exact_or_says_it_is_rounded(n, text):
     assert human_size(n) == text
+
+
+def test_every_output_uses_the_one_size_formatter():
+    from smh_boot import board, units
+    from smh_boot.bootstage import bootlog
+    from smh_boot.report import fmt
+    from smh_boot.validate.rules import base
+
+    assert fmt.human_size is units.human_size and bootlog.human_size is units.human_size
+    assert base.human is units.human_size and board.human_size is units.human_size
