@@ -6,6 +6,10 @@ renderer, the output size and the SVG cost per allocation.  Figures are printed,
 
 Rows ``64 / 640 / 6.4k / 32k``: allocations spread so that every region stays under
 ``ALLOC_DRAW_LIMIT`` (each allocation is its own SVG element: the per-allocation cost of #16).
+Side by side with another tree (e.g. main before the string path):
+``PYTHONPATH=/tmp/old python bench/bench_map.py --quick`` after ``git archive main smh_boot |
+tar -x -C /tmp/old``.
+
 Rows ``1 region``: all allocations in one region, past the limit, so the map summarises them
 (#14 F9: 192k allocations must not give a 236 MB SVG).
 """
@@ -16,7 +20,10 @@ import sys
 import time
 
 from smh_boot.report import Allocation, Band, MemoryMap, heap_report, render
-from smh_boot.report.layout import ALLOC_DRAW_LIMIT
+try:
+    from smh_boot.report.layout import ALLOC_DRAW_LIMIT
+except ImportError:  # an older tree, for side-by-side figures
+    ALLOC_DRAW_LIMIT = None
 
 
 def synthetic(regions: int, allocs_per_region: int, first_size: int = 12) -> MemoryMap:
@@ -82,6 +89,7 @@ def main(argv: list[str]) -> None:
     print(f"ALLOC_DRAW_LIMIT = {ALLOC_DRAW_LIMIT} allocations per region")
     print(f"{'case':16s} {'allocs':>7s} {'fmt':4s} {'CPU ms':>9s} {'wall ms':>9s} "
           f"{'size':>10s} {'us/alloc (CPU)':>15s}")
+    render(synthetic(1, 4), "svg")  # warm-up: imports and first-call costs out of the figures
     for name, regions, per in CASES:
         if quick and per > 32000:
             continue

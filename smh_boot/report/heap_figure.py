@@ -11,7 +11,7 @@ from . import palette
 from .describe import alloc_tip, span
 from .fmt import hex_addr, human_size, percent
 from .heap_report import CHUNK_UNIT, HeapReport
-from .layout import merge_runs, r1
+from .layout import DETAIL_LIMIT, merge_runs, r1
 from .model import Allocation, Band
 from .svgkit import attr, fit, label, rect, with_tip
 
@@ -60,7 +60,9 @@ def _bar(
                   stroke_width=1, stroke_dasharray="3,2"))
     scale = width / max(band.size, 1)
     parts = []
-    if one_by_one:
+    # A block per element while they can be told apart; past DETAIL_LIMIT (~3 px each across
+    # the bar) merged runs say the same in a bounded number of elements.
+    if one_by_one and len(allocs) <= DETAIL_LIMIT:
         for i, a in enumerate(allocs):
             lo = max(a.addr, band.addr) - band.addr
             hi = min(a.end, band.end) - band.addr
@@ -127,8 +129,9 @@ def draw_heap_panel(
     one_by_one: bool = True,
 ) -> dw.Group:
     """The figure for ``band`` (which must carry a heap report), top-left at ``(x, y)``,
-    :func:`panel_height` high.  ``one_by_one=False`` draws the allocations as merged runs
-    (a summarised region)."""
+    :func:`panel_height` high.  The bar draws each allocation of a region with up to
+    :data:`~.layout.DETAIL_LIMIT` of them, else merged runs (each with its count and owners);
+    ``one_by_one=False`` (a summarised region) always draws runs."""
     h = band.heap
     assert h is not None, "draw_heap_panel needs a band with a heap report"
     g = dw.Group(class_="heap-figure", data_region=attr(band.name))
