@@ -16,6 +16,7 @@ node name; the node name is kept beside it (``Band.node``).
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -48,9 +49,14 @@ def _where(dt: Any, node: Any) -> str | None:
 
 
 def _loc_text(loc: Any) -> str | None:
+    """``file:line[:col]``; a file under the working folder is shown relative to it, as the
+    validator shows it."""
     if loc is None or not getattr(loc, "file", None):
         return None
     text = str(loc.file)
+    if os.path.isabs(text):
+        rel = os.path.relpath(text)
+        text = text if rel.startswith("..") else rel
     if getattr(loc, "line", None):
         text += f":{loc.line}"
         if getattr(loc, "column", None):

@@ -101,3 +101,20 @@ def test_a_system_renders_in_every_format():
     s = _system()
     assert "SRAM_NC" in render_svg(map_from_system(s))
     assert "eth0" in render(map_from_system(s), "text")
+
+
+def test_a_region_without_a_heap_is_marked_refused_with_the_boots_reason():
+    s = _system()
+    s.regions[1].error = "heap region too small"
+    mm = map_from_system(s)
+    assert mm.band("dma").refused == "heap region too small"
+    assert mm.band("SRAM_NC").refused is None
+    s.regions[1].refused = "refused: not mapped"  # a boot that names the field itself
+    assert map_from_system(s).band("dma").refused == "refused: not mapped"
+
+
+def test_findings_keep_their_node_and_location():
+    s = _system()
+    s.diagnostics[1].location = NS(file="app.overlay", line=7, column=3)
+    warning = [f for f in map_from_system(s).findings if f.rule == "attr-missing"][0]
+    assert (warning.node, warning.location) == ("/soc/dma@20004000", "app.overlay:7:3")
