@@ -5,6 +5,8 @@ non-empty sys_heap bucket, as long as the *bytes* free in it (a count of chunks 
 
 from __future__ import annotations
 
+from typing import Any
+
 import drawsvg as dw
 
 from . import palette
@@ -28,11 +30,12 @@ def panel_height(h: HeapReport) -> float:
     return r1(HEAD_H + 18 + rows * ROW_H + 26)
 
 
-def bucket_range(min_units: int, max_units: int) -> str:
-    """Chunk sizes a bucket holds, by its lower bound in bytes: ``≥ 64 B`` (the bucket of
-    8-15 units is ``≥ 64 B``; the next one starts where it ends)."""
-    lo = min_units * CHUNK_UNIT
-    return f"{human_size(lo)}" if min_units == max_units else f"≥ {human_size(lo)}"
+def _bucket_tick(b: Any) -> str:
+    """The row label of bucket ``b``: chunks from ``8·2^b`` bytes (``≥ 64 B``); a bucket
+    holding one size only says that size."""
+    if b.min_units == b.max_units:
+        return human_size(b.min_units * CHUNK_UNIT)
+    return f"≥ {human_size(CHUNK_UNIT << b.index)}"
 
 
 def summary_lines(h: HeapReport) -> tuple[str, str]:
@@ -105,7 +108,7 @@ def _free_chart(h: HeapReport, x: float, y: float, width: float) -> dw.Group:
         bg = dw.Group(class_="bucket", data_bucket=str(b.index), data_count=str(b.count),
                       data_bytes=str(b.usable_bytes))
         bw = 0.0 if peak == 0 else max(bar_w * b.usable_bytes / peak, 1.5)
-        bg.append(label(fit(bucket_range(b.min_units, b.max_units), TICK_W - 6, 10), x,
+        bg.append(label(fit(_bucket_tick(b), TICK_W - 6, 10), x,
                         cy + 11, 10, fill=palette.MUTED, cls="bucket-range"))
         bg.append(rect(bar_x, cy + 2, bw, ROW_H - 4, fill="#6b8fb8", class_="bucket-bar"))
         text = f"{human_size(b.usable_bytes)} in {b.count} chunk(s)"

@@ -36,7 +36,8 @@ TEXT = "#1f1f1f"
 MUTED = "#666666"
 AXIS = "#444444"
 REFUSED = "#3b3b3b"  #: dashed border of a region the boot refused
-REFUSED_HATCH = "#9a9a9a"
+REFUSED_HATCH = "#8a8a8a"  #: the cross over a refused band
+REFUSED_FILL = "#f8f8f8"
 KERNEL_RAM = "#2f3e4e"  #: badge of the kernel's RAM (chosen zephyr,sram)
 
 #: owner colours, assigned in sorted-owner order (no red: red means overlap)

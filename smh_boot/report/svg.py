@@ -151,8 +151,12 @@ def _band(
                  data_attr=b.attr or "", data_dma="yes" if b.dma else "no",
                  data_node=attr(b.node or ""), data_refused=attr(b.refused or ""))
     if b.refused:
-        g.append(rect(x, y0, BAND_W, h, fill=patterns["refused"], stroke=palette.REFUSED,
+        # a pale band crossed out corner to corner: unlike any hatch, even under an overlap's
+        g.append(rect(x, y0, BAND_W, h, fill=palette.REFUSED_FILL, stroke=palette.REFUSED,
                       stroke_width=2, stroke_dasharray="7,3"))
+        for ya, yb in ((y0, y1), (y1, y0)):
+            g.append(dw.Line(r1(x), r1(ya), r1(x + BAND_W), r1(yb), stroke=palette.REFUSED_HATCH,
+                             stroke_width=2, class_="refused-cross"))
     else:
         g.append(rect(x, y0, BAND_W, h, fill=patterns["reserved"] if b.kind == "reserved" else fill,
                       stroke=stroke, stroke_width=1.3))
@@ -431,7 +435,7 @@ def _legend(x: float, y: float, width: float, patterns: dict[str, dw.Pattern]) -
         items.append((palette.ATTR_LABELS[attr_], {"fill": fill, "stroke": stroke}))
     items += [
         ("reserved", {"fill": patterns["reserved"], "stroke": palette.ATTR_COLOURS[None][1]}),
-        ("refused by the boot (reason in the label)",
+        ("refused by the boot (crossed out, reason in the label)",
          {"fill": patterns["refused"], "stroke": palette.REFUSED, "stroke_dasharray": "4,2",
           "stroke_width": 1.5}),
         ("kernel RAM (chosen zephyr,sram)", {"fill": palette.KERNEL_RAM}),
@@ -485,7 +489,7 @@ def build_drawing(mm: MemoryMap, *, heap_figures: bool = True) -> dw.Drawing:
     colours = palette.owner_colours(mm.owners())
     patterns = {
         "reserved": hatch(palette.RESERVED_HATCH, palette.RESERVED_FILL),
-        "refused": hatch(palette.REFUSED_HATCH, "#fbfbfb", cross=True, step=10),
+        "refused": hatch(palette.REFUSED_HATCH, palette.REFUSED_FILL, cross=True, step=16),
         "overlap": hatch(palette.OVERLAP, "#ffffff", cross=True),
         "gap": hatch(palette.GAP, "#fff6e0"),
     }

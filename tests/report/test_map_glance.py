@@ -75,7 +75,7 @@ def test_a_region_the_boot_refused_looks_distinct_and_says_why(broken_board):
     g = band_group(root, "BAD_POOL")
     assert "band-refused" in g.get("class").split()
     shape = first_rect(g)
-    assert shape.get("stroke-dasharray") and shape.get("fill").startswith("url(#")
+    assert shape.get("stroke-dasharray") and len(with_class(g, "refused-cross")) == 2
     assert g.get("data-refused") == bad.refused
     others = [first_rect(band_group(root, b.name)) for b in mm.bands if not b.refused]
     assert all(not r.get("stroke-dasharray") for r in others)

@@ -208,7 +208,7 @@ def test_zero_size_band_and_allocation_stay_visible():
 def test_legend_explains_every_colour_and_mark(h7_svg):
     items = [t.text for t in with_class(parse(h7_svg), "legend-item")]
     assert items == ["cacheable", "non-cacheable", "external", "no SMH attribute", "reserved",
-                     "refused by the boot (reason in the label)",
+                     "refused by the boot (crossed out, reason in the label)",
                      "kernel RAM (chosen zephyr,sram)", "DMA-capable (dark left edge)",
                      "free heap space", "allocation (colour = owner; neighbours alternate shades)",
                      "busy region: blocks enlarged beside the strip, in address order",
