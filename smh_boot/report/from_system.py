@@ -16,11 +16,11 @@ node name; the node name is kept beside it (``Band.node``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from typing import Any
 
 from ..errors import SmhError
+from ..resources import display_name
 from .heap_report import heap_report_for
 from .model import Allocation, Band, MapFinding, MemoryMap
 
@@ -49,14 +49,11 @@ def _where(dt: Any, node: Any) -> str | None:
 
 
 def _loc_text(loc: Any) -> str | None:
-    """``file:line[:col]``; a file under the working folder is shown relative to it, as the
-    validator shows it."""
+    """``file:line[:col]``, the file as every smh-boot output shows it (a shipped file as
+    ``<smh-boot>/dts/...``: :func:`smh_boot.resources.display_name`)."""
     if loc is None or not getattr(loc, "file", None):
         return None
-    text = str(loc.file)
-    if os.path.isabs(text):
-        rel = os.path.relpath(text)
-        text = text if rel.startswith("..") else rel
+    text = display_name(str(loc.file))
     if getattr(loc, "line", None):
         text += f":{loc.line}"
         if getattr(loc, "column", None):
