@@ -63,3 +63,13 @@ def test_the_limits_the_section_quotes_are_the_codes():
     flat = " ".join(SECTION.split())
     assert f"up to {layout.DETAIL_LIMIT} allocations" in flat
     assert f"at least {int(layout.DETAIL_MIN_H)} px" in flat
+
+
+def test_the_readmes_picture_is_the_default_boards_map_today():
+    from smh_boot.bootstage import boot
+    from smh_boot.report import map_from_system, render
+
+    shipped = (ROOT / "docs" / "memory-map.svg").read_text(encoding="utf-8")
+    assert "![Memory map of the default board](docs/memory-map.svg)" in SECTION
+    assert render(map_from_system(boot()), "svg") == shipped, (
+        "docs/memory-map.svg is stale: regenerate it with `smh-boot map -o docs/memory-map.svg`")
