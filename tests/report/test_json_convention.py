@@ -68,3 +68,11 @@ def test_with_hex_puts_the_companion_after_its_integer():
     assert list(d) == ["addr", "addr_hex", "size", "x", "x_hex"]
     assert d["addr_hex"] == "0x20000000" and d["x_hex"] is None
     assert human_size(3 << 20) == "3 MiB"
+
+
+def test_fit_json_uses_the_same_convention(capsys, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    doc = _run(capsys, ["fit", "--trace", "tests/data/fit/net_stack.json", "--json"])
+    assert _check(doc) >= len(doc["regions"]) > 0
