@@ -26,12 +26,12 @@ from .layout import (ALLOC_DRAW_LIMIT, DETAIL_LIMIT, MAP_DRAW_LIMIT, Axis, Run, 
                      build_axis, detail_blocks, drawn_one_by_one, merge_runs, needs_detail, r1,
                      stack_labels)
 from .model import DRAWN_FINDING_KINDS, Allocation, Band, MemoryMap
-from .svgkit import attr, fit, hatch, label, rect, text_width, with_tip
+from .svgkit import attr, clean, fit, hatch, label, rect, text_width, with_tip
 
 
 def esc(text: str) -> str:
     """Text made safe for an attribute value or element text of hand-built SVG."""
-    return escape(text, quote=True)
+    return escape(clean(text), quote=True)
 
 
 MARGIN = 16.0

@@ -213,3 +213,15 @@ def test_legend_explains_every_colour_and_mark(h7_svg):
                      "free heap space", "allocation (colour = owner; neighbours alternate shades)",
                      "busy region: blocks enlarged beside the strip, in address order",
                      "overlap", "gap"]
+
+
+def test_characters_xml_cannot_hold_are_replaced_not_passed_through():
+    # a devicetree string may carry "\x01": the map must still be a readable document
+    mm = MemoryMap("t\x03", 32, (Band("A\x01B", 0x1000, 0x1000, "region"),),
+                   (Allocation(0x1010, 16, "o\x02", "A\x01B"),),
+                   (MapFinding("overlap", 0x1000, 4, "m\x05", node="/a\x06", location="f:1"),))
+    root = parse(render_svg(mm))
+    assert band_group(root, "A\ufffdB").get("data-name") == "A\ufffdB"
+    from smh_boot.report import render
+
+    assert not any(c in render(mm, "html") for c in "\x01\x02\x03\x05\x06")
