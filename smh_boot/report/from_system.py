@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import SmhError
 from ..resources import display_name
 from .heap_report import heap_report_for
-from .model import Allocation, Band, MapFinding, MemoryMap
+from .model import Allocation, Band, MapFinding, MemoryMap, RefusedRegion
 
 #: SMH attribute enum names -> the map's attribute words
 _ATTR = {"CACHEABLE": "cacheable", "NON_CACHEABLE": "non-cacheable", "EXTERNAL": "external"}
@@ -91,15 +91,25 @@ def _memory_bands(system: Any) -> list[tuple[str, Band]]:
     return out
 
 
+def _refusal(info: Any) -> str | None:
+    """Why the boot refused region ``info``, or None: its ``refused`` reason when the boot
+    names one, else its ``error`` when the policy gave it an SMH attribute but no heap was
+    added.  (A region with no SMH attribute is not refused: it is simply not a heap.)"""
+    reason = getattr(info, "refused", None)
+    if reason:
+        return str(reason)
+    if getattr(info, "attr", None) is not None and getattr(info, "heap_index", None) is None:
+        return str(getattr(info, "error", None) or "not added to the pool")
+    return None
+
+
 def _region_band(system: Any, info: Any) -> Band:
     rec = getattr(info, "record", None)
     decoded = getattr(rec, "decoded", None)
     heap = None
     if info.heap_index is not None:
         heap = heap_report_for(system.pool.heaps[info.heap_index].sys_heap)
-    refused = getattr(info, "refused", None)
-    if refused is None and info.heap_index is None:
-        refused = getattr(info, "error", None)
+    refused = _refusal(info)
     node_name = getattr(rec, "name", None) or info.path.rsplit("/", 1)[-1]
     # info.name is the zephyr,memory-region name, else the node name: prefer a label to the latter
     name = info.name if getattr(rec, "region_name", None) else _display_name(
@@ -199,4 +209,6 @@ def map_from_system(system: Any, title: str | None = None) -> MemoryMap:
             allocs.append(Allocation(blk.addr, blk.size, owner, region))
     bits = int(getattr(system.memory, "addr_bits", 32))
     name = title or f"{system.board.name} memory map"
-    return MemoryMap(name, bits, bands, allocs, _findings(system, bands, paths))
+    refused = [RefusedRegion(i.name, i.path, i.addr, i.size, i.attr, _refusal(i) or "")
+               for i in system.regions if _refusal(i)]
+    return MemoryMap(name, bits, bands, allocs, _findings(system, bands, paths), refused)
