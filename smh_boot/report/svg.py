@@ -436,7 +436,7 @@ def _legend(x: float, y: float, width: float, patterns: dict[str, dw.Pattern]) -
     items += [
         ("reserved", {"fill": patterns["reserved"], "stroke": palette.ATTR_COLOURS[None][1]}),
         ("refused by the boot (crossed out, reason in the label)",
-         {"fill": patterns["refused"], "stroke": palette.REFUSED, "stroke_dasharray": "4,2",
+         {"fill": palette.REFUSED_FILL, "stroke": palette.REFUSED, "stroke_dasharray": "4,2",
           "stroke_width": 1.5}),
         ("kernel RAM (chosen zephyr,sram)", {"fill": palette.KERNEL_RAM}),
         ("DMA-capable (dark left edge)", {"fill": palette.DMA_STRIPE}),
@@ -454,7 +454,19 @@ def _legend(x: float, y: float, width: float, patterns: dict[str, dw.Pattern]) -
         w = 22 + text_width(text, 10.5) + 14
         if cx + w > x + width and cx > x:
             cx, cy = x, cy + LEGEND_ROW
-        g.append(rect(cx, cy, 16, 11, **style))
+        if text.startswith("busy"):  # a small funnel: thin span on the left, wide on the right
+            g.append(dw.Raw(
+                f'<polygon points="{r1(cx)},{r1(cy + 4.5)} {r1(cx + 10)},{r1(cy)} '
+                f'{r1(cx + 10)},{r1(cy + 11)} {r1(cx)},{r1(cy + 6.5)}" fill="#000000" '
+                f'fill-opacity="0.12" stroke="{palette.MUTED}" stroke-width="0.6"/>'))
+            g.append(rect(cx + 10, cy, 6, 11, fill=palette.OWNER_COLOURS[1], stroke="#333333",
+                          stroke_width=0.6))
+        else:
+            g.append(rect(cx, cy, 16, 11, **style))
+        if text.startswith("refused"):
+            for ya, yb in ((cy, cy + 11), (cy + 11, cy)):
+                g.append(dw.Line(r1(cx), r1(ya), r1(cx + 16), r1(yb), stroke=palette.REFUSED_HATCH,
+                                 stroke_width=1.5))
         g.append(label(text, cx + 21, cy + 9.5, 10.5, cls="legend-item"))
         cx += w
     return g, cy + LEGEND_ROW - y
@@ -489,7 +501,6 @@ def build_drawing(mm: MemoryMap, *, heap_figures: bool = True) -> dw.Drawing:
     colours = palette.owner_colours(mm.owners())
     patterns = {
         "reserved": hatch(palette.RESERVED_HATCH, palette.RESERVED_FILL),
-        "refused": hatch(palette.REFUSED_HATCH, palette.REFUSED_FILL, cross=True, step=16),
         "overlap": hatch(palette.OVERLAP, "#ffffff", cross=True),
         "gap": hatch(palette.GAP, "#fff6e0"),
     }
