@@ -15,6 +15,8 @@ Schema ``smh-boot-report/1``::
                    "ready", "error", "depends_on", "buffers": [{"name", "addr", "size", "attr",
                    "region", "align"}]}],
       "allocations": [{"addr", "size", "usable", "attr", "region", "owner"}],
+      "refused": [{"name", "path", "addr", "size", "attr", "reason"}],  # heaps not added
+      "unbound": [{"path", "compatible", "reason"}],  # status-okay nodes no driver takes
       "diagnostics": [str],
       "log": [str]
     }
@@ -57,6 +59,16 @@ def _heap_dict(system: Any, info: Any) -> dict[str, Any] | None:
     }
     out["report"] = heap_report_for(h).to_dict()
     return out
+
+
+def refused_regions(system: Any) -> list[dict[str, Any]]:
+    """Regions the policy maps to an SMH attribute that the boot could not add to the pool
+    (each is also a ``heap-refused`` error in ``system.diagnostics``)."""
+    return [
+        {"name": i.name, "path": i.path, "addr": i.addr, "size": i.size, "attr": i.attr,
+         "reason": i.error}
+        for i in system.regions if i.attr is not None and i.heap_index is None
+    ]
 
 
 def boot_report(system: Any) -> dict[str, Any]:
@@ -105,6 +117,8 @@ def boot_report(system: Any) -> dict[str, Any]:
         "regions": regions,
         "devices": [d.to_dict() for d in system.device_list],
         "allocations": allocations,
+        "refused": refused_regions(system),
+        "unbound": [dict(u) for u in getattr(system, "unbound_nodes", ())],
         "diagnostics": [str(d) for d in system.diagnostics],
         "log": list(system.log),
     }

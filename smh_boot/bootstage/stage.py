@@ -85,8 +85,12 @@ def boot(
         raise LayoutError(errors, f"{b.name}: memory layout has {len(errors)} error(s):")
     for d in diagnostics:
         log.diagnostic(d)
+    # The front end's warnings the validator also reports (the old encodings) are printed once,
+    # as the validator's finding; the others in the same GCC style under the same prefix.
+    reported = {getattr(d, "rule", None) for d in diagnostics}
     for w in getattr(scan, "warnings", ()):
-        log.line(f"warning: {w}")
+        if w.code not in reported:
+            log.diagnostic(w)
 
     mapping = map_to_smh(scan.regions, policy)
     memory = AddressSpace(addr_bits=8 * b.ptr_size)
@@ -98,6 +102,11 @@ def boot(
         pool = pool_hook(pool) or pool
     pool.pool_init()
     infos = _add_heaps(pool, scan, mapping, log)
+    refusals = _refusals(infos)
+    if refusals:
+        diagnostics = [*diagnostics, *refusals]
+        if strict:
+            raise LayoutError(refusals, f"{b.name}: {len(refusals)} heap region(s) refused:")
     mem_attr = MemAttr(mem_attr_table(scan.regions))
     mem_attr_heap = None
     if _opt(b, "mem_attr", "heap", False):
@@ -251,7 +260,31 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
                 info.error = str(e)
         infos.append(info)
         log.region(info, pool)
+        if info.attr is not None and info.heap_index is None:
+            log.diagnostic(_refusal(info))
     return infos
+
+
+#: rule name of a heap region the boot could not add (a boot finding, not a validator rule)
+REFUSED_RULE = "heap-refused"
+
+
+def _refusal(info: HeapRegionInfo) -> Any:
+    """The error-level finding of a region the policy maps to an SMH attribute but the boot
+    could not add to the pool (overlap, too small, too many heaps, unmappable memory)."""
+    from ..validate.diagnostic import Diagnostic
+
+    rec = info.record
+    return Diagnostic(
+        REFUSED_RULE, "error",
+        f"heap region {info.name} [{info.addr:#010x}-{info.end - 1:#010x}] ({info.attr}) refused: "
+        f"{info.error}",
+        getattr(rec, "location", None), info.path,
+    )
+
+
+def _refusals(infos: list[HeapRegionInfo]) -> list[Any]:
+    return [_refusal(i) for i in infos if i.attr is not None and i.heap_index is None]
 
 
 def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], pool: Any,

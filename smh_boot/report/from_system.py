@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import SmhError
 from .heap_report import heap_report_for
-from .model import Allocation, Band, MapFinding, MemoryMap
+from .model import Allocation, Band, MapFinding, MemoryMap, RefusedRegion
 
 #: SMH attribute enum names -> the map's attribute words
 _ATTR = {"CACHEABLE": "cacheable", "NON_CACHEABLE": "non-cacheable", "EXTERNAL": "external"}
@@ -125,4 +125,6 @@ def map_from_system(system: Any, title: str | None = None) -> MemoryMap:
             allocs.append(Allocation(blk.addr, blk.size, owner, region))
     bits = int(getattr(system.memory, "addr_bits", 32))
     name = title or f"{system.board.name} memory map"
-    return MemoryMap(name, bits, bands, allocs, _findings(system, bands, paths))
+    refused = [RefusedRegion(i.name, i.path, i.addr, i.size, i.attr, i.error or "")
+               for i in system.regions if i.attr is not None and i.heap_index is None]
+    return MemoryMap(name, bits, bands, allocs, _findings(system, bands, paths), refused)

@@ -143,6 +143,24 @@ def _band_key(b: Band) -> tuple[int, int, str]:
 
 
 @dataclass(frozen=True)
+class RefusedRegion:
+    """A heap region the boot refused (not added to the pool): drawn on the map apart, with
+    its reason, so a dropped region is never silent."""
+
+    name: str
+    path: str
+    addr: int
+    size: int
+    attr: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "path": self.path, "addr": self.addr, "size": self.size,
+                "attr": self.attr, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class MemoryMap:
     """Everything a memory-map picture shows.
 
@@ -154,6 +172,8 @@ class MemoryMap:
     bands: tuple[Band, ...] = ()
     allocations: tuple[Allocation, ...] = ()
     findings: tuple[MapFinding, ...] = field(default=())
+    #: heap regions the boot refused, by address
+    refused: tuple[RefusedRegion, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.address_bits, int) or not 1 <= self.address_bits <= 64:
@@ -166,6 +186,7 @@ class MemoryMap:
         object.__setattr__(self, "bands", bands)
         object.__setattr__(self, "allocations", allocs)
         object.__setattr__(self, "findings", findings)
+        object.__setattr__(self, "refused", tuple(sorted(self.refused, key=lambda r: (r.addr, r.name))))
         self._check_names()
 
     def _check_names(self) -> None:
@@ -221,6 +242,7 @@ class MemoryMap:
             "bands": [b.to_dict() for b in self.bands],
             "allocations": [a.to_dict() for a in self.allocations],
             "findings": [f.to_dict() for f in self.findings],
+            "refused": [r.to_dict() for r in self.refused],
         }
 
 

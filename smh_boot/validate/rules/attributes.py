@@ -206,14 +206,12 @@ def check_deprecated(ctx: Context) -> Iterator[Finding]:
         if n.attr_encoding not in ("string", "mpu-string"):
             continue
         raw = n.attr_raw
-        entry = A.STRING_ATTRS.get(raw) if isinstance(raw, str) else None
-        repl = f"zephyr,memory-attr = <( {entry[1]} )>;" if entry else "zephyr,memory-attr = <( ... )>;"
         prop = "zephyr,memory-region-mpu" if n.attr_encoding == "mpu-string" else "zephyr,memory-attr"
-        yield Finding(
-            _where(n), n.path,
-            f"{prop} = \"{raw}\" is a deprecated encoding; write {repl} "
-            "(#include <zephyr/dt-bindings/memory-attr/memory-attr-arm.h>)",
-        )
+        if isinstance(raw, str) and raw in A.STRING_ATTRS:
+            message = A.deprecation_message(prop, raw, ctx.options.arch)
+        else:  # a hand-built layout
+            message = f"{prop} = \"{raw}\" is a deprecated encoding; write zephyr,memory-attr = <( ... )>;"
+        yield Finding(_where(n), n.path, message)
 
 
 @rule(
