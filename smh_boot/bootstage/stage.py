@@ -147,12 +147,16 @@ def boot(
         for compat in sorted(listed):
             if compat not in registry:
                 log.line(f"warning: board lists driver '{compat}' but no driver is registered for it")
-        devices = _create_devices(dt, registry, scan, allowed, system.unbound)
+        unbound: list[dict[str, Any]] = []
+        devices = _create_devices(dt, registry, scan, allowed, unbound)
+        system.unbound = [u["path"] for u in unbound]
+        system.unbound_nodes = unbound
         system.device_list = devices
         system.__post_init__()
         for dev in devices:
             dev.system = system
         _init_devices(system, devices, log)
+        log.line(_unbound_line(unbound))
     log.memory_map(system)
     system.booted = True
     return system
@@ -378,8 +382,72 @@ _DEP_PROPS = ("memory-region", "memory-regions", "dmas")
 _SHIPPED = "smh_boot.drivers."
 
 
+def _bind(registry: DriverRegistry, node: Any, compats: list[str],
+          allowed: set[str] | None) -> tuple[Any, str]:
+    """Zephyr's matching: the first compatible, in the node's order, that has a driver the
+    board lets bind; ``(binding, "")`` or ``(None, why not)``.
+
+    A shipped driver binds when the board's ``drivers:`` list names one of the node's
+    compatibles that driver handles (so ``"st,stm32h7-ethernet", "st,stm32-ethernet"`` binds
+    on a board listing ``st,stm32-ethernet``); a driver that needs a DMA channel
+    (``requires_dmas``) binds only where the node has ``dmas``."""
+    reasons: list[str] = []
+    tried: set[type] = set()
+    for c in compats:
+        b = registry.lookup([c])
+        if b is None or b.cls in tried:  # the same driver under a later compatible: same answer
+            continue
+        tried.add(b.cls)
+        name = b.cls.__name__
+        if (allowed is not None and b.cls.__module__.startswith(_SHIPPED)
+                and not set(compats) & allowed & set(b.cls.compatibles)):
+            reasons.append(f"shipped driver {name} for {c} is not in the board's drivers list")
+            continue
+        if getattr(b.cls, "requires_dmas", False) and "dmas" not in node.props:
+            reasons.append(f"driver {name} for {c} needs a DMA channel and the node has no "
+                           "'dmas' (Zephyr's driver then runs without DMA and takes no pool "
+                           "memory); add dmas = <...> to simulate it")
+            continue
+        return b, ""
+    if not reasons:
+        return None, "no driver registered for " + ", ".join(compats)
+    return None, "; ".join(reasons)
+
+
+def _node_kind(dt: Any, node: Any, compats: list[str]) -> str:
+    """What a node no driver takes is: ``board`` (the root), ``cpu``, ``bus``, ``memory``, or
+    ``device`` (a peripheral smh-boot simulates no driver for)."""
+    if node.parent is None:
+        return "board"
+    props = node.props
+    dtype = dt.str_prop(node, "device_type") if "device_type" in props else None
+    if dtype == "cpu" or (node.parent.name == "cpus" and node.parent.parent is not None
+                          and node.parent.parent.parent is None):
+        return "cpu"
+    if "simple-bus" in compats:
+        return "bus"
+    if dt.is_memory_node(node) or "soc-nv-flash" in compats or "zephyr,memory-attr" in props:
+        return "memory"
+    return "device"
+
+
+def _unbound_line(unbound: list[dict[str, Any]]) -> str:
+    """One log line: every device node no driver takes (with why), the rest counted."""
+    devs = [u for u in unbound if u["kind"] == "device"]
+    rest: dict[str, int] = {}
+    for u in unbound:
+        if u["kind"] != "device":
+            rest[u["kind"]] = rest.get(u["kind"], 0) + 1
+    others = ", ".join(f"{n} {k}" for k, n in sorted(rest.items()))
+    tail = f" (not devices: {others})" if others else ""
+    if not devs:
+        return f"unbound: no device node without a driver{tail}"
+    items = "; ".join(f"{u['name']} ({', '.join(u['compatible'])}): {u['reason']}" for u in devs)
+    return f"unbound: {len(devs)} device node{'s' if len(devs) != 1 else ''} no driver takes: {items}{tail}"
+
+
 def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[str] | None,
-                    unbound: list[str]) -> list[Device]:
+                    unbound: list[dict[str, Any]]) -> list[Device]:
     by_path = {rec.path: rec for rec in [*scan.regions, *scan.disabled]}
     devices: list[Device] = []
     order: dict[str, int] = {}
@@ -389,12 +457,10 @@ def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[s
         compats = dt.compatibles(node)
         if not compats:
             continue
-        binding = registry.lookup(compats)
+        binding, why = _bind(registry, node, compats, allowed)
         if binding is None:
-            continue
-        if (allowed is not None and binding.compatible not in allowed
-                and binding.cls.__module__.startswith(_SHIPPED)):
-            unbound.append(node.path)  # a shipped driver the board does not ask for
+            unbound.append({"path": node.path, "name": node.name, "compatible": list(compats),
+                            "kind": _node_kind(dt, node, compats), "reason": why})
             continue
         targets = []
         deps = []
