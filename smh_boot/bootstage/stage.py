@@ -87,9 +87,9 @@ def boot(
         log.diagnostic(d)
     # The front end's warnings the validator also reports (the old encodings) are printed once,
     # as the validator's finding; the others in the same GCC style under the same prefix.
-    reported = {getattr(d, "rule", None) for d in diagnostics}
+    reported = {(getattr(d, "rule", None), str(getattr(d, "location", None))) for d in diagnostics}
     for w in getattr(scan, "warnings", ()):
-        if w.code not in reported:
+        if (w.code, str(w.location)) not in reported:
             log.diagnostic(w)
 
     mapping = map_to_smh(scan.regions, policy)

@@ -93,3 +93,22 @@ def test_deprecation_is_one_finding_one_line(data_dir):
     assert "string_attr.overlay:" in line
     assert [d.rule for d in system.diagnostics] == ["attr-deprecated-encoding"]
     assert system.region("SRAM2").attr == "NON_CACHEABLE"
+
+
+def test_validate_cli_reports_the_reserved_memory_heap_overlap(data_dir, capsys):
+    """The issue's first symptom: 'no findings', exit 0."""
+    ovl = str(data_dir / "reserved_heap_overlap.overlay")
+    assert main(["validate", "--board", "stm32h747i_disco_m7", "--overlay", ovl]) == 1
+    out = capsys.readouterr().out
+    assert "error: /reserved-memory/memory@30010000: heap region [0x30010000-0x30017fff] overlaps " \
+           "memory@30000000" in out and "[region-overlap]" in out
+
+
+def test_deprecation_on_a_disabled_node_is_still_said_once(data_dir, tmp_path):
+    ovl = tmp_path / "d.overlay"
+    ovl.write_text('/ {\n\toff: memory@38008000 {\n\t\tcompatible = "zephyr,memory-region";\n'
+                   '\t\treg = <0x38008000 0x1000>;\n\t\tzephyr,memory-region = "OFF";\n'
+                   '\t\tzephyr,memory-attr = "RAM";\n\t\tstatus = "disabled";\n\t};\n};\n')
+    system = smh_boot.boot(overlays=[ovl], drivers=False)
+    hits = [l for l in system.log if "deprecated" in l]
+    assert len(hits) == 1 and hits[0].count("warning:") == 1
