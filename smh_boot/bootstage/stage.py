@@ -420,13 +420,17 @@ def _node_kind(dt: Any, node: Any, compats: list[str]) -> str:
     if node.parent is None:
         return "board"
     props = node.props
-    dtype = dt.str_prop(node, "device_type") if "device_type" in props else None
+    try:
+        dtype = dt.str_prop(node, "device_type") if "device_type" in props else None
+        memory = dt.is_memory_node(node)
+    except SmhError:  # a device_type that is not a string: classify by the rest
+        dtype, memory = None, False
     if dtype == "cpu" or (node.parent.name == "cpus" and node.parent.parent is not None
                           and node.parent.parent.parent is None):
         return "cpu"
     if "simple-bus" in compats:
         return "bus"
-    if dt.is_memory_node(node) or "soc-nv-flash" in compats or "zephyr,memory-attr" in props:
+    if memory or "soc-nv-flash" in compats or "zephyr,memory-attr" in props:
         return "memory"
     return "device"
 

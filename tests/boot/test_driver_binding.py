@@ -80,3 +80,4 @@ def test_shipped_driver_not_listed_by_the_board_is_reported(tmp_path):
     system = smh_boot.boot(b)
     u = {x["path"]: x for x in boot_report(system)["unbound"]}
     assert "not in the board's drivers list" in u["/soc/ethernet@40028000"]["reason"]
+
