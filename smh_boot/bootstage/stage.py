@@ -414,6 +414,10 @@ def _bind(registry: DriverRegistry, node: Any, compats: list[str],
     return None, "; ".join(reasons)
 
 
+#: generic node names (devicetree spec 2.2.2) of nodes that describe memory, not a device
+_MEMORY_NODE_NAMES = frozenset({"memory", "sram", "sdram", "psram", "flash", "itcm", "dtcm", "ocram"})
+
+
 def _node_kind(dt: Any, node: Any, compats: list[str]) -> str:
     """What a node no driver takes is: ``board`` (the root), ``cpu``, ``bus``, ``memory``, or
     ``device`` (a peripheral smh-boot simulates no driver for)."""
@@ -430,7 +434,8 @@ def _node_kind(dt: Any, node: Any, compats: list[str]) -> str:
         return "cpu"
     if "simple-bus" in compats:
         return "bus"
-    if memory or "soc-nv-flash" in compats or "zephyr,memory-attr" in props:
+    if (memory or "soc-nv-flash" in compats or "zephyr,memory-attr" in props
+            or node.name.split("@", 1)[0] in _MEMORY_NODE_NAMES):
         return "memory"
     return "device"
 
