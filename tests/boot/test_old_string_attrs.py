@@ -106,3 +106,15 @@ def test_flash_string_on_arm64_is_unmapped_with_a_reason(tmp_path):
     m = map_to_smh(scan.regions, MappingPolicy.default("arm64"))
     assert m.regions == [] and "ARM MPU region type" in m.unmapped[0][1]
     assert "no meaning on arm64" in scan.warnings[0].message
+
+
+def test_aarch32_mpu_strings_give_upstream_addresses(data_dir):
+    """On mps2_an521 the strings are the ARM MPU types the ARM policy maps (spec 7.5 addresses)."""
+    system = smh_boot.boot("mps2_an521", overlays=[data_dir / "smh_mps2_an521_mpu_strings.overlay"],
+                           drivers=False)
+    pool = system.pool
+    got = [pool.alloc(C, 0x40), pool.alloc(C, 0x80), pool.alloc(C, 0x1200),
+           pool.alloc(NC, 0x100), pool.alloc(NC, 0x100)]
+    assert got == [0x3810003C, 0x38100084, 0x38300044, 0x3820003C, 0x38200144]
+    assert [d.rule for d in system.diagnostics] == ["attr-deprecated-encoding"] * 3
+    assert all("DT_MEM_ARM(ATTR_MPU_RAM" in d.message for d in system.diagnostics)
