@@ -112,3 +112,11 @@ def test_deprecation_on_a_disabled_node_is_still_said_once(data_dir, tmp_path):
     system = smh_boot.boot(overlays=[ovl], drivers=False)
     hits = [l for l in system.log if "deprecated" in l]
     assert len(hits) == 1 and hits[0].count("warning:") == 1
+
+
+def test_front_end_warning_has_one_prefix(tmp_path):
+    ovl = tmp_path / "both.overlay"
+    ovl.write_text('&sram2 {\n\tzephyr,memory-region-mpu = "RAM";\n};\n')
+    system = smh_boot.boot(overlays=[ovl], drivers=False)
+    (line,) = [l for l in system.log if "mpu-string-ignored" in l]
+    assert line.startswith(f"layout: {ovl}:2:") and line.count("warning:") == 1
