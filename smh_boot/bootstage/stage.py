@@ -37,8 +37,12 @@ def boot(
     ``board`` is a name from ``boards/``, a path to a board YAML, a ``Board`` or None (the
     default board).  ``overlays`` are applied after the board's own.  ``drivers``: True binds
     every registered driver, False none, or pass a DriverRegistry / a list of Driver classes.
-    With ``strict=True`` error-level layout findings raise :class:`LayoutError`; with False they
-    are logged and the boot goes on.  ``seed`` and ``stress`` drive the cache stress modes.
+    With ``strict=True`` error-level layout findings raise :class:`LayoutError`, and so does a
+    heap region the pool cannot take; with False they are logged (a refused region as a
+    ``heap-refused`` error in ``system.diagnostics``) and the boot goes on.  A node binds to
+    the driver of its first compatible that has one; every status-okay node with a compatible
+    no driver takes is in ``system.unbound_nodes`` (with its kind and the reason) and the
+    log's ``unbound:`` line.  ``seed`` and ``stress`` drive the cache stress modes.
     ``pool_hook(pool)`` is called with the SharedMultiHeap right after it is created, before
     ``pool_init()`` (e.g. to record an allocation trace); if it returns an object, that object
     is used as the pool from then on (a recording proxy).  The coherency checker raises
