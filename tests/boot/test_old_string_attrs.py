@@ -53,9 +53,8 @@ def test_old_strings_boot_strict_with_one_warning_each(data_dir, overlay):
 
 
 @pytest.mark.parametrize("arch, text, replacement", [
-    ("arm64", "RAM", "DT_MEM_CACHEABLE"),
-    ("arm64", "RAM_NOCACHE", "DT_MEM_NON_CACHEABLE"),
-    ("riscv", "RAM", "DT_MEM_CACHEABLE"),
+    *[(arch, "RAM", "DT_MEM_CACHEABLE") for arch in ("arm64", "riscv", "xtensa", "x86", "posix")],
+    *[(arch, "RAM_NOCACHE", "DT_MEM_NON_CACHEABLE") for arch in ("arm64", "riscv", "xtensa", "x86", "posix")],
     ("arm", "RAM", "DT_MEM_ARM(ATTR_MPU_RAM)"),
     ("arm", "RAM_NOCACHE", "DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE)"),
 ])
