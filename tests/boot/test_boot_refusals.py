@@ -120,3 +120,17 @@ def test_front_end_warning_has_one_prefix(tmp_path):
     system = smh_boot.boot(overlays=[ovl], drivers=False)
     (line,) = [l for l in system.log if "mpu-string-ignored" in l]
     assert line.startswith(f"layout: {ovl}:2:") and line.count("warning:") == 1
+
+
+def test_too_small_heap_is_refused_not_dropped(tmp_path):
+    ovl = tmp_path / "tiny.overlay"
+    ovl.write_text('#include <zephyr/dt-bindings/memory-attr/memory-attr-arm.h>\n/ {\n'
+                   '\ttiny: memory@38000000 {\n\t\tcompatible = "zephyr,memory-region";\n'
+                   '\t\treg = <0x38000000 0x20>;\n\t\tzephyr,memory-region = "TINY";\n'
+                   '\t\tzephyr,memory-attr = <( DT_MEM_ARM(ATTR_MPU_RAM) )>;\n\t};\n};\n')
+    with pytest.raises(LayoutError):
+        smh_boot.boot(overlays=[ovl], drivers=False)
+    system = smh_boot.boot(overlays=[ovl], drivers=False, strict=False)
+    (d,) = [d for d in system.diagnostics if d.rule == "heap-refused"]
+    assert d.node == "/memory@38000000" and "TINY" in d.message
+    assert [r["name"] for r in boot_report(system)["refused"]] == ["TINY"]
