@@ -15,6 +15,8 @@ Schema ``smh-boot-report/1``::
                    "ready", "error", "depends_on", "buffers": [{"name", "addr", "size", "attr",
                    "region", "align"}]}],
       "allocations": [{"addr", "size", "usable", "attr", "region", "owner"}],
+      "refused": [{"name", "path", "addr", "size", "attr", "reason"}],  # heaps not added
+      "unbound": [{"path", "compatible", "reason"}],  # status-okay nodes no driver takes
       "diagnostics": [str],
       "log": [str]
     }
@@ -70,6 +72,16 @@ def _device_dict(dev: Any) -> dict[str, Any]:
     return d
 
 
+def refused_regions(system: Any) -> list[dict[str, Any]]:
+    """Regions the policy maps to an SMH attribute that the boot could not add to the pool
+    (each is also a ``heap-refused`` error in ``system.diagnostics``)."""
+    return [
+        with_hex({"name": i.name, "path": i.path, "addr": i.addr, "size": i.size, "attr": i.attr,
+                  "reason": i.error}, "addr")
+        for i in system.regions if i.attr is not None and i.heap_index is None
+    ]
+
+
 def boot_report(system: Any) -> dict[str, Any]:
     """The whole boot as a JSON-serialisable dict (schema in the module docstring)."""
     b = system.board
@@ -116,6 +128,8 @@ def boot_report(system: Any) -> dict[str, Any]:
         "regions": regions,
         "devices": [_device_dict(d) for d in system.device_list],
         "allocations": allocations,
+        "refused": refused_regions(system),
+        "unbound": [dict(u) for u in getattr(system, "unbound_nodes", ())],
         "diagnostics": [str(d) for d in system.diagnostics],
         "log": list(system.log),
     }
