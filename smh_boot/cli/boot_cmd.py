@@ -36,8 +36,9 @@ def command(board, overlays, include_dirs, no_drivers, strict, as_json, map_file
     (BOARD[@REV][/SOC[/CPUCLUSTER[/VARIANT]]] with --zephyr-base or $ZEPHYR_BASE); or give
     --build-dir DIR to boot a Zephyr build.
 
-    Exit status: 0 every device ready, 1 a device failed, 2 the board could not be loaded, the
-    layout is invalid under --strict, or (under --strict) something had to be guessed."""
+    Exit status: 0 every device ready and every heap region added, 1 a device failed or (with
+    --no-strict) a heap region was refused, 2 the board could not be loaded, the layout is
+    invalid under --strict, or (under --strict) something had to be guessed."""
     from ..bootstage import boot
     from ..bootstage.boot_report import boot_report
 
@@ -56,4 +57,6 @@ def command(board, overlays, include_dirs, no_drivers, strict, as_json, map_file
         write_map(system, map_file)
         if not as_json:
             click.echo(f"memory map written to {map_file}")
-    return 0 if system.ready else 1
+    from ..bootstage.boot_report import refused_regions
+
+    return 0 if system.ready and not refused_regions(system) else 1

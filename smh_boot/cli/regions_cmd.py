@@ -12,6 +12,9 @@ import click
 
 from ..devicetree import MappingPolicy, RegionRecord, RegionScan, find_regions
 from ._target import print_warnings, resolve_target, target_options
+#: the ``format`` field of ``regions --json``; addresses follow smh-boot's JSON convention
+#: (integers, plus ``addr_hex``/``attr_hex`` strings: see :mod:`smh_boot.units`)
+FORMAT = "smh-boot-regions/1"
 _COLUMNS = ("PATH", "LABEL", "REGION", "ADDRESS", "SIZE", "ATTR", "DECODED", "SMH", "SOURCE")
 
 
@@ -60,6 +63,7 @@ def render_json(scan: RegionScan, policy: MappingPolicy) -> str:
         return d
 
     doc = {
+        "format": FORMAT,
         "arch": scan.arch,
         "policy": policy.name,
         "regions": [rec_dict(r) for r in scan.regions],
