@@ -252,6 +252,12 @@ def _heap_from_config(cfg: Any, ptr_size: int) -> HeapConfig:
     mode = d.heap_mode
     if cfg.enabled("SYS_HEAP_SMALL_ONLY"):
         mode = "small"
+        if ptr_size != 4:
+            raise InputError(
+                "CONFIG_SYS_HEAP_SMALL_ONLY=y on a 64-bit target: small (16-bit) chunk headers "
+                "exist only with 32-bit pointers, and smh-boot's heap model refuses them here",
+                *cfg.location("SYS_HEAP_SMALL_ONLY"),
+                hint="is this .config from this build? 64-bit heaps use big chunk headers")
     elif cfg.enabled("SYS_HEAP_BIG_ONLY"):
         mode = "big"
     hardening = d.hardening

@@ -445,3 +445,12 @@ def test_shields_as_zephyr_applies_them(in_data, capsys):
     assert rc == 2 and "no shield 'nope'; shields: fixture_psram" in err
     rc, _, err = _run(capsys, "boot", "-d", "builds/h747_m7", "--shield", "fixture_psram")
     assert rc == 2 and "cannot be combined with --build-dir" in err
+
+
+def test_small_only_heaps_on_a_64bit_build_are_an_error_not_a_crash(tmp_path, monkeypatch, capsys):
+    from .westbuild import A53_CONFIG
+
+    out = _tmp_build(tmp_path, monkeypatch, "qemu_a53", config=A53_CONFIG + "CONFIG_SYS_HEAP_SMALL_ONLY=y\n")
+    rc, _, err = _run(capsys, "boot", "-d", str(out))
+    assert rc == 2 and "internal error" not in err
+    assert ".config:23: error: CONFIG_SYS_HEAP_SMALL_ONLY=y on a 64-bit target" in err
