@@ -266,6 +266,10 @@ def _heap_from_config(cfg: Any, ptr_size: int) -> HeapConfig:
         if cfg.enabled(f"SYS_HEAP_HARDENING_{sym}"):
             hardening = level
     loops = cfg.integer("SYS_HEAP_ALLOC_LOOPS")
+    if loops is not None and loops < 1:
+        raise InputError(f"CONFIG_SYS_HEAP_ALLOC_LOOPS={loops}: sys_heap needs at least 1",
+                         *cfg.location("SYS_HEAP_ALLOC_LOOPS"),
+                         hint="Zephyr's default is 3")
     return HeapConfig(
         runtime_stats=cfg.enabled("SYS_HEAP_RUNTIME_STATS"),
         alloc_loops=loops if loops and loops > 0 else d.alloc_loops,

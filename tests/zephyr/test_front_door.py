@@ -454,3 +454,14 @@ def test_small_only_heaps_on_a_64bit_build_are_an_error_not_a_crash(tmp_path, mo
     rc, _, err = _run(capsys, "boot", "-d", str(out))
     assert rc == 2 and "internal error" not in err
     assert ".config:23: error: CONFIG_SYS_HEAP_SMALL_ONLY=y on a 64-bit target" in err
+
+
+@pytest.mark.parametrize("line, msg", [
+    ("CONFIG_DCACHE_LINE_SIZE=33", "CONFIG_DCACHE_LINE_SIZE=33 is not a cache line size"),
+    ("CONFIG_DCACHE_LINE_SIZE=0", "CONFIG_DCACHE_LINE_SIZE=0 is not a cache line size"),
+    ("CONFIG_SYS_HEAP_ALLOC_LOOPS=0", "CONFIG_SYS_HEAP_ALLOC_LOOPS=0: sys_heap needs at least 1"),
+])
+def test_impossible_kconfig_values_are_located_errors(tmp_path, monkeypatch, capsys, line, msg):
+    out = _tmp_build(tmp_path, monkeypatch, "h747_m7", config=H747_CONFIG + line + "\n")
+    rc, _, err = _run(capsys, "boot", "-d", str(out))
+    assert rc == 2 and f".config:39: error: {msg}" in err
