@@ -195,12 +195,9 @@ def _module_roots(spec: TargetSpec) -> list[Path]:
         root = p
         yml = p / "zephyr" / "module.yml"
         if yml.is_file():
-            import yaml
+            from .zephyr.hwm import _load_yaml
 
-            try:
-                data = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
-            except (yaml.YAMLError, OSError, UnicodeDecodeError) as e:
-                raise InputError(f"cannot read module.yml: {e}", str(yml)) from e
+            data = _load_yaml(yml, "module.yml") or {}
             dts_root = (((data.get("build") or {}).get("settings") or {}).get("dts_root")
                         if isinstance(data, dict) else None)
             if isinstance(dts_root, str):

@@ -465,3 +465,24 @@ def test_impossible_kconfig_values_are_located_errors(tmp_path, monkeypatch, cap
     out = _tmp_build(tmp_path, monkeypatch, "h747_m7", config=H747_CONFIG + line + "\n")
     rc, _, err = _run(capsys, "boot", "-d", str(out))
     assert rc == 2 and f".config:39: error: {msg}" in err
+
+
+@pytest.mark.parametrize("files, msg", [
+    ({"domains.yaml": "default: [x\n"}, "YAML syntax error in the sysbuild domains.yaml"),
+    ({"domains.yaml": "default: app\ndomains: 3\n"}, "'domains' must be a list of {name, build_dir}"),
+    ({"domains.yaml": "default: app\ndomains: []\n"}, "the default image 'app' has no build_dir"),
+])
+def test_broken_sysbuild_folders(tmp_path, capsys, files, msg):
+    (tmp_path / "zephyr").mkdir()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    rc, _, err = _run(capsys, "boot", "-d", str(tmp_path))
+    assert rc == 2 and msg in err and "internal error" not in err
+
+
+def test_broken_module_yml_is_located(in_data, tmp_path, capsys):
+    (tmp_path / "zephyr").mkdir()
+    (tmp_path / "zephyr" / "module.yml").write_text("[\n")
+    rc, _, err = _run(capsys, "boot", "qemu_cortex_a53", "--zephyr-base", "zephyrproject/zephyr",
+                      "--module", str(tmp_path))
+    assert rc == 2 and "module.yml:2:1: error: YAML syntax error in the module.yml" in err
