@@ -437,12 +437,20 @@ def _init_devices(system: System, devices: list[Device], log: BootLog) -> None:
                 drv = binding.cls()
                 drv.device = dev
                 dev.driver = drv
-                drv.init(dev)
+                with system.memsys.acting_as(dev.name):  # reports name the device at init too
+                    drv.init(dev)
                 dev.ready = True
-            except CoherencyError:
-                raise  # a cache-maintenance bug is a test failure, not a device state
+            except CoherencyError as e:
+                # Like any failed init, the device is not ready and the boot goes on (the other
+                # devices still come up); the error keeps its report for the pytest plugin,
+                # which fails the test with it, and the CLI, which exits 1.
+                dev.ready = False
+                dev.init_exception = e
+                dev.init_error = str(e).splitlines()[0]
+                dev.messages += [ln[2:] for ln in str(e).splitlines()[1:]]  # the report
             except Exception as e:  # noqa: BLE001 - any init failure marks the device not ready
                 dev.ready = False
+                dev.init_exception = e
                 dev.init_error = f"{type(e).__name__}: {e}" if not isinstance(e, DeviceInitError) else str(e)
         ready[dev.path] = dev.ready
         log.device(dev)

@@ -14,19 +14,51 @@ The shipped drivers live in the modules of this package and are registered throu
 register theirs.
 """
 
-from ..bootstage.device import Buffer, Device, DeviceInitError
-from ..bootstage.driver import Driver, DriverRegistry, default_registry, register_driver
+from ..bootstage.device import Buffer, BufferView, Device, DeviceInitError
+from ..bootstage.dmas import (
+    DMA_STATUS_COMPLETE,
+    DmaBlockConfig,
+    DmaChannel,
+    DmaConfig,
+    DmaController,
+    DmaSpec,
+    DmaSpecs,
+)
+from ..bootstage.driver import (
+    Driver,
+    DriverRegistry,
+    DriverReplacedWarning,
+    default_registry,
+    register_driver,
+)
 from ..bootstage.levels import InitLevel
+from ..errors import CoherencyError
 from ..heap.region import SmhAttr
+from ..memory import CoherencyKind, CoherencyReport, DmaDirection, DmaError, DmaTransfer
 from ._common import DriverError, as_device, dma_alloc, region_alloc
 
 __all__ = [
+    "DMA_STATUS_COMPLETE",
     "Buffer",
+    "BufferView",
+    "CoherencyError",
+    "CoherencyKind",
+    "CoherencyReport",
     "Device",
     "DeviceInitError",
+    "DmaBlockConfig",
+    "DmaChannel",
+    "DmaConfig",
+    "DmaController",
+    "DmaDirection",
+    "DmaError",
+    "DmaSpec",
+    "DmaSpecs",
+    "DmaTransfer",
     "Driver",
     "DriverError",
     "DriverRegistry",
+    "DriverReplacedWarning",
     "InitLevel",
     "SmhAttr",
     "as_device",
