@@ -95,18 +95,22 @@ class DriverRegistry:
         with a :class:`DriverReplacedWarning` naming both (re-registering the same class, as a
         re-import does, is silent); ``replace=True``: rebind silently (a deliberate swap, e.g.
         in a copy of the registry); ``replace=False``: keep the existing registration."""
+        replaced: dict[str, list[str]] = {}
         for compat in cls.compatibles:
             old = self._by_compat.get(compat)
             if old is not None and replace is False:
                 continue
             if old is not None and replace is None and _name(old.cls) != _name(cls):
-                warnings.warn(
-                    f"driver {_name(cls)} replaces {_name(old.cls)} for compatible '{compat}'; "
-                    "register it in a copy of the registry (default_registry().copy()."
-                    "register(cls, replace=True)) to swap drivers for one boot only",
-                    DriverReplacedWarning, stacklevel=_stacklevel + 1,
-                )
+                replaced.setdefault(_name(old.cls), []).append(compat)
             self.add(DriverBinding(compat, cls, cls.level, cls.priority))
+        for old_name, compats in replaced.items():
+            which = ", ".join(f"'{c}'" for c in compats)
+            warnings.warn(
+                f"driver {_name(cls)} replaces {old_name} for compatible {which}; register "
+                "it in a copy of the registry (default_registry().copy().register(cls, "
+                "replace=True)) to swap drivers for one boot only",
+                DriverReplacedWarning, stacklevel=_stacklevel,
+            )
         return cls
 
     def lookup(self, compatibles: Iterable[str]) -> DriverBinding | None:
