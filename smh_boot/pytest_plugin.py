@@ -69,6 +69,7 @@ class SmhSettings:
     _default: str | None = None
     _dt_cache: "DevicetreeCache | None" = None
     _boot_kwargs: dict[str, Any] | None = None
+    _board_files: dict[str, tuple[Any, tuple[int, int, int]]] = field(default_factory=dict, repr=False)
     _check: Any = field(default=None, repr=False)
 
     # Board lists are resolved on first use: a run that never asks for a board never loads one.
@@ -96,6 +97,23 @@ class SmhSettings:
                                           self.default_board())
         return self._boards
 
+    def load_board(self, name: str | Any) -> Any:
+        """``load_board(name)``, served from this process's cache while the board's YAML keeps
+        its inode, mtime and size (a board that is edited mid-run is loaded again)."""
+        from .board import load_board
+
+        key = str(name)
+        hit = self._board_files.get(key)
+        if hit is not None:
+            board, stamp = hit
+            if _stamp(getattr(board, "path", None)) == stamp:
+                return board
+        board = load_board(name)
+        stamp = _stamp(getattr(board, "path", None))
+        if stamp is not None:
+            self._board_files[key] = (board, stamp)
+        return board
+
     def dt_cache(self) -> "DevicetreeCache":
         """This process's devicetree cache."""
         if self._dt_cache is None:
@@ -114,6 +132,14 @@ class SmhSettings:
             params = inspect.signature(boot).parameters
             self._boot_kwargs = {"dt_loader": self.dt_cache().load} if "dt_loader" in params else {}
         return self._boot_kwargs
+
+
+def _stamp(path: Any) -> tuple[int, int, int] | None:
+    try:
+        st = Path(path).stat()
+    except (OSError, TypeError):
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 _SETTINGS = pytest.StashKey[SmhSettings]()
@@ -332,11 +358,10 @@ def smh_seed(request: pytest.FixtureRequest) -> int:
 def smh_board(request: pytest.FixtureRequest) -> Any:
     """The :class:`~smh_boot.board.Board` this test instance runs on (parametrised over the
     selected boards, or the boards of an ``smh_board`` marker)."""
-    from .board import load_board
-
-    name = getattr(request, "param", None) or _settings(request.config).selected_boards()[0]
+    s = _settings(request.config)
+    name = getattr(request, "param", None) or s.selected_boards()[0]
     try:
-        return load_board(name)
+        return s.load_board(name)
     except SmhError as e:  # a board YAML of the project's own that does not load
         pytest.fail(f"{type(e).__name__}: {e}", pytrace=False)
 
@@ -402,6 +427,8 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
             return rec.recorder
 
         try:
+            if isinstance(board, (str, Path)):
+                board = s.load_board(board)  # cached while its YAML is unchanged
             system = boot(board, overlays=ovl, drivers=drivers, strict=strict, seed=rec.seed,
                           stress=rec.stress, include_dirs=list(include_dirs), pool_hook=hook,
                           **s.boot_kwargs())

@@ -71,7 +71,7 @@ def boot(
         include_dirs=[*b.include_dirs, *map(Path, include_dirs)],
     )
     arch = b.arch
-    scan = find_regions(dt, arch=arch)
+    scan = _per_tree(dt, ("scan", arch), lambda: find_regions(dt, arch=arch))
     try:
         policy = MappingPolicy.from_rules(b.smh_policy) if b.smh_policy else MappingPolicy.default(arch)
     except ValueError as e:  # a Board built in code (YAML boards are checked on load)
@@ -79,7 +79,10 @@ def boot(
                          hint="each rule is {mask, value, attr}, with value inside mask") from e
 
     heap_cfg = _heap_config(b)
-    diagnostics = _validate(dt, b, policy, heap_cfg, scan)
+    diagnostics = list(_per_tree(
+        dt, ("validate", arch, b.ptr_size, heap_cfg.runtime_stats, heap_cfg.heap_mode, policy,
+             getattr(b, "isa", None), id(scan)),
+        lambda: _validate(dt, b, policy, heap_cfg, scan)))
     errors = [d for d in diagnostics if getattr(d, "severity", "") == "error"]
     if errors and strict:
         raise LayoutError(errors, f"{b.name}: memory layout has {len(errors)} error(s):")
@@ -150,6 +153,25 @@ def boot(
 
 
 # ------------------------------------------------------------------------- helpers
+
+
+def _per_tree(dt: Any, key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered on the devicetree object under ``key``.  Boot only reads the
+    tree, so a tree shared by many boots (the pytest plugin's cache) gives the same region scan
+    and validation for the same board options: a warm boot skips both."""
+    memo = getattr(dt, "_smh_boot_memo", None)
+    if memo is None:
+        try:
+            memo = dt._smh_boot_memo = {}
+        except AttributeError:  # a loader returning an object that takes no attributes
+            return compute()
+    try:
+        hash(key)
+    except TypeError:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def _opt(board: Any, section: str, key: str, default: Any) -> Any:
