@@ -213,6 +213,15 @@ def _validate(dt: Any, b: Any, policy: Any, cfg: HeapConfig, scan: Any) -> list[
 
 def _map_memories(memory: AddressSpace, dt: Any, scan: Any, log: BootLog) -> None:
     """Map every memory the devicetree describes, merging nested/overlapping ones into spans."""
+    for start, end, name in _per_tree(dt, ("memory-spans", id(scan)), lambda: _memory_spans(dt, scan)):
+        try:
+            memory.map(start, end - start, name)
+        except MemoryMapError as e:
+            log.line(f"warning: {e}")
+
+
+def _memory_spans(dt: Any, scan: Any) -> list[tuple[int, int, str]]:
+    """The merged ``(start, end, name)`` spans of every memory node and region."""
     spans: list[tuple[int, int, str]] = []
     for node in dt.memory_nodes():
         try:
@@ -233,11 +242,7 @@ def _map_memories(memory: AddressSpace, dt: Any, scan: Any, log: BootLog) -> Non
                 merged[-1][1] = end
             continue
         merged.append([start, end, name])
-    for start, end, name in merged:
-        try:
-            memory.map(start, end - start, name)
-        except MemoryMapError as e:
-            log.line(f"warning: {e}")
+    return [(start, end, name) for start, end, name in merged]
 
 
 def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> list[HeapRegionInfo]:
