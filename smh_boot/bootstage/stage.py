@@ -42,7 +42,9 @@ def boot(
     ``pool_hook(pool)`` is called with the SharedMultiHeap right after it is created, before
     ``pool_init()`` (e.g. to record an allocation trace); if it returns an object, that object
     is used as the pool from then on (a recording proxy).  The coherency checker raises
-    :class:`~smh_boot.errors.CoherencyError` on the first finding; ``collect_coherency=True``
+    :class:`~smh_boot.errors.CoherencyError` on the first finding (raised in a driver's
+    ``init()``, it marks that device not ready and is kept in ``system.coherency_errors``);
+    ``collect_coherency=True``
     collects the reports in ``system.memsys.checker.reports`` instead.  ``dt_loader`` replaces
     ``load_devicetree`` (same signature), e.g. a per-process cache keyed by file contents:
     boot and drivers only read the tree, so one loaded tree may serve many boots.
