@@ -383,6 +383,10 @@ def test_a_coherency_error_in_init_fails_the_device_not_the_boot(tmp_path):
     log = s.log_text
     assert "thing@40016000 (acme,probe) P: FAILED (coherency error STALE_TX_DATA" in log
     assert "hint: call sys_cache_data_flush_range()" in log
+    from smh_boot.bootstage.boot_report import boot_report
+
+    row = next(d for d in boot_report(s)["devices"] if d["name"] == dev.name)
+    assert row["ready"] is False and row["error"].startswith("coherency error STALE_TX_DATA")
 
 
 def test_the_cli_exits_1_with_the_report(tmp_path, capsys):
