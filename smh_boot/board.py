@@ -195,9 +195,9 @@ class Board:
         plain = ("name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "default")
         return {
             **{k: getattr(self, k) for k in plain},
-            "dts": str(self.dts_path),
-            "overlays": [str(p) for p in self.overlay_paths],
-            "include_dirs": [str(p) for p in self.include_dirs],
+            "dts": resources.display_name(self.dts_path),
+            "overlays": [resources.display_name(p) for p in self.overlay_paths],
+            "include_dirs": [resources.display_name(p) for p in self.include_dirs],
             "heap": asdict(self.heap),
             "smh_policy": self.policy_rules(),
             "cache": None if self.cache is None else asdict(self.cache),

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..errors import HeapError
 from ..heap.heap_report import heap_report_for
+from ..resources import display_name
 
 FORMAT = "smh-boot-report/1"
 
@@ -99,7 +100,7 @@ def boot_report(system: Any) -> dict[str, Any]:
             "arch": b.arch,
             "isa": getattr(b, "isa", None),
             "ptr_size": b.ptr_size,
-            "dts": str(getattr(b, "dts_path", "")),
+            "dts": display_name(getattr(b, "dts_path", "")),
         },
         "ready": system.ready,
         "regions": regions,

@@ -17,7 +17,7 @@ LAYER = {
     "validate": 3,
     "board": 4, "bootstage": 4,
     "drivers": 5,
-    "cli": 6, "pytest_plugin": 6, "testing": 6, "report": 6, "fuzz": 6,
+    "cli": 6, "pytest_plugin": 6, "testing": 6, "report": 6, "fuzz": 6, "planning": 6,
 }
 #: same-layer pairs that must not import each other in this direction
 FORBIDDEN_SIDEWAYS = {("memory", "heap"), ("board", "bootstage")}
