@@ -25,8 +25,10 @@ from typing import Any, Callable, Iterator
 from ..errors import SmhError
 from ..memory.dma import DmaDirection, DmaEngine, DmaError, DmaTransfer
 
-#: Zephyr's ``DMA_STATUS_COMPLETE``: the status a completion callback gets.
+#: Zephyr's ``DMA_STATUS_COMPLETE``: the status a callback gets when the transfer is done.
 DMA_STATUS_COMPLETE = 0
+#: Zephyr's ``DMA_STATUS_BLOCK``: a block of a chain (or of a cyclic transfer) is done.
+DMA_STATUS_BLOCK = 1
 #: Channels of a controller node without ``dma-channels``.
 DEFAULT_CHANNELS = 8
 
@@ -244,7 +246,9 @@ class DmaConfig:
     (:class:`~smh_boot.memory.DmaDirection`), ``head_block`` (:class:`DmaBlockConfig`),
     ``dma_callback(dev, user_data, channel, status)`` called when the last block completes
     (``dev`` is the controller's Device, or None when no driver is bound to it; ``status``
-    0 = ``DMA_STATUS_COMPLETE``), ``user_data``, ``dma_slot``, ``source_data_size`` /
+    0 = ``DMA_STATUS_COMPLETE``) and, with ``complete_callback_en``, after every other block
+    (``DMA_STATUS_BLOCK``), ``user_data``, ``cyclic`` (after the last block the chain starts
+    again from the head: a ring, ping-pong buffers), ``dma_slot``, ``source_data_size`` /
     ``dest_data_size`` (bytes per beat; a block must be a multiple of them).
     ``requires_noncacheable`` is smh-boot's: the device needs its buffers non-cacheable
     (checked at start, ``CACHEABLE_BUFFER_FOR_DMA``)."""
@@ -253,6 +257,8 @@ class DmaConfig:
     head_block: DmaBlockConfig
     dma_callback: DmaCallback | None = None
     user_data: Any = None
+    complete_callback_en: bool = False
+    cyclic: bool = False
     dma_slot: int = 0
     source_data_size: int = 1
     dest_data_size: int = 1
@@ -279,8 +285,9 @@ class DmaChannel:
     """One channel of the controller a device's ``dmas`` entry names, held by that device.
 
     ``controller`` (Device or None), ``engine`` (:class:`DmaController`), ``channel`` (number),
-    ``spec`` (:class:`DmaSpec`), ``transfer`` (the block in flight, or None), ``received``
-    (what the peripheral read from memory in the last run: TX bytes)."""
+    ``spec`` (:class:`DmaSpec`), ``transfer`` (the block in flight, or None), ``block_index``
+    (its place in the chain; inside a callback, the block that just completed), ``received`` (what the peripheral read from memory since
+    :meth:`start`: TX bytes)."""
 
     def __init__(self, device: Any, spec: DmaSpec, engine: DmaController, channel: int):
         self.device = device
@@ -289,9 +296,11 @@ class DmaChannel:
         self.channel = channel
         self.controller = spec.controller
         self.transfer: DmaTransfer | None = None
+        self.block_index = 0
         self.received = b""
         self._cfg: DmaConfig | None = None
-        self._pending: list[tuple[DmaBlockConfig, bytes | None]] = []
+        self._blocks: list[DmaBlockConfig] = []
+        self._data: list[bytes | None] = []
 
     def __repr__(self) -> str:
         return (f"DmaChannel({self.device.name} {self.spec.name or self.spec.index!r}: "
@@ -318,35 +327,39 @@ class DmaChannel:
                                f"a positive multiple of the {beat}-byte data size")
         self._cfg = cfg
 
+    @property
+    def _p2m(self) -> bool:
+        return self._cfg is not None and self._cfg.channel_direction is DmaDirection.PERIPHERAL_TO_MEMORY
+
     def start(self, data: bytes | bytearray | None = None) -> DmaTransfer:
-        """``dma_start()``: run the configured blocks.  ``data`` is what the peripheral sends
-        for a peripheral-to-memory configuration (as many bytes as all blocks together).
-        Returns the first block's transfer; CoherencyError when the checker objects."""
+        """``dma_start()``: start the first configured block.  ``data`` is what the peripheral
+        sends for a peripheral-to-memory configuration (as many bytes as all blocks together;
+        a cyclic transfer's later passes get theirs from :meth:`complete_block`).  Returns the
+        first block's transfer; CoherencyError when the checker objects."""
         cfg = self._cfg
         if cfg is None:
             raise DmaError(f"{self!r}: dma_start() before dma_config()")
         if self.busy:
             raise DmaError(f"{self!r} is already running")
         blocks = cfg.blocks
-        p2m = cfg.channel_direction is DmaDirection.PERIPHERAL_TO_MEMORY
         total = sum(b.block_size for b in blocks)
-        if p2m and (data is None or len(data) != total):
+        if self._p2m and (data is None or len(data) != total):
             got = "no data" if data is None else f"{len(data)} bytes"
             raise DmaError(f"{self!r}: a peripheral-to-memory start needs the peripheral's "
                            f"{total} bytes, got {got}")
-        if not p2m and data is not None:
+        if not self._p2m and data is not None:
             raise DmaError(f"{self!r}: data is only for peripheral-to-memory transfers")
-        pieces, pos = [], 0
+        self._blocks = blocks
+        self._data, pos = [], 0
         for b in blocks:
-            pieces.append((b, bytes(data[pos : pos + b.block_size]) if p2m else None))
+            self._data.append(bytes(data[pos : pos + b.block_size]) if data is not None else None)
             pos += b.block_size
-        self._pending = pieces
         self.received = b""
-        return self._next_block()
+        return self._start_block(0)
 
-    def _next_block(self) -> DmaTransfer:
+    def _start_block(self, index: int) -> DmaTransfer:
         assert self._cfg is not None
-        block, data = self._pending.pop(0)
+        block, data = self._blocks[index], self._data[index]
         d = self._cfg.channel_direction
         src = block.source_address if d is not DmaDirection.PERIPHERAL_TO_MEMORY else None
         dst = block.dest_address if d is not DmaDirection.MEMORY_TO_PERIPHERAL else None
@@ -355,7 +368,7 @@ class DmaChannel:
                               requires_noncacheable=self._cfg.requires_noncacheable)
         if t.result is not None and d is DmaDirection.MEMORY_TO_PERIPHERAL:
             self.received += t.result
-        self.transfer = t
+        self.transfer, self.block_index = t, index
         return t
 
     def advance(self, nbytes: int) -> int:
@@ -365,22 +378,57 @@ class DmaChannel:
             raise DmaError(f"{self!r} is not running")
         return self.engine.advance(self.transfer, nbytes)
 
+    def complete_block(self, data: bytes | bytearray | None = None) -> DmaTransfer | None:
+        """The hardware finishes the block in flight and moves on, as a block-done interrupt
+        would: with ``complete_callback_en`` the callback gets ``DMA_STATUS_BLOCK``, then the
+        next block starts (after the last one, the head again when ``cyclic``).  ``data`` is the
+        peripheral's bytes for that next block when it starts a new pass of a cyclic
+        peripheral-to-memory transfer.  Returns the new block's transfer, or None when the last
+        block is done (then the callback gets ``DMA_STATUS_COMPLETE``)."""
+        cfg, t = self._cfg, self.transfer
+        if t is None or cfg is None:
+            raise DmaError(f"{self!r} is not running")
+        nxt = self.block_index + 1
+        if nxt >= len(self._blocks) and cfg.cyclic:
+            nxt = 0
+            if self._p2m:
+                if data is None or len(data) != self._blocks[0].block_size:
+                    got = "no data" if data is None else f"{len(data)} bytes"
+                    raise DmaError(f"{self!r}: the next pass of a cyclic peripheral-to-memory "
+                                   f"transfer needs the peripheral's {self._blocks[0].block_size} "
+                                   f"bytes for block 0, got {got}")
+                self._data = [bytes(data), *([None] * (len(self._blocks) - 1))]
+        elif cfg.cyclic and self._p2m and nxt > 0 and self._data[nxt] is None:
+            if data is None or len(data) != self._blocks[nxt].block_size:
+                raise DmaError(f"{self!r}: block {nxt} of this pass needs the peripheral's "
+                               f"{self._blocks[nxt].block_size} bytes")
+            self._data[nxt] = bytes(data)
+        elif data is not None:
+            raise DmaError(f"{self!r}: data is only for the next pass of a cyclic "
+                           "peripheral-to-memory transfer")
+        self.engine.complete(t)
+        self.transfer = None
+        if nxt >= len(self._blocks):
+            if cfg.dma_callback is not None:
+                cfg.dma_callback(self.controller, cfg.user_data, self.channel, DMA_STATUS_COMPLETE)
+            return None
+        if cfg.complete_callback_en and cfg.dma_callback is not None:
+            cfg.dma_callback(self.controller, cfg.user_data, self.channel, DMA_STATUS_BLOCK)
+        return self._start_block(nxt)
+
     def complete(self) -> bytes:
-        """The hardware finishes: every remaining block runs to completion, then
-        ``dma_callback(controller, user_data, channel, DMA_STATUS_COMPLETE)``.  Returns
-        :attr:`received` (what a memory-to-peripheral run sent; ``b""`` otherwise)."""
+        """The hardware finishes every remaining block (see :meth:`complete_block`), ending
+        with ``dma_callback(controller, user_data, channel, DMA_STATUS_COMPLETE)``.  Returns
+        :attr:`received` (what a memory-to-peripheral run sent; ``b""`` otherwise).  A cyclic
+        transfer never completes: DmaError (use :meth:`complete_block` and :meth:`stop`)."""
         if self.transfer is None:
             raise DmaError(f"{self!r} is not running")
-        while True:
-            self.engine.complete(self.transfer)
-            if not self._pending:
-                break
-            self._next_block()
-        self.transfer = None
-        cfg = self._cfg
-        assert cfg is not None
-        if cfg.dma_callback is not None:
-            cfg.dma_callback(self.controller, cfg.user_data, self.channel, DMA_STATUS_COMPLETE)
+        assert self._cfg is not None
+        if self._cfg.cyclic:
+            raise DmaError(f"{self!r}: a cyclic transfer never completes; call complete_block() "
+                           "per block and stop() to end it")
+        while self.complete_block() is not None:
+            pass
         return self.received
 
     def stop(self) -> None:
@@ -389,4 +437,3 @@ class DmaChannel:
         if self.transfer is not None:
             self.engine.abort(self.transfer)
         self.transfer = None
-        self._pending = []

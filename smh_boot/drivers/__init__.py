@@ -20,6 +20,7 @@ register theirs.
 
 from ..bootstage.device import Buffer, BufferView, Device, DeviceInitError
 from ..bootstage.dmas import (
+    DMA_STATUS_BLOCK,
     DMA_STATUS_COMPLETE,
     DmaBlockConfig,
     DmaChannel,
@@ -42,6 +43,7 @@ from ..memory import CoherencyKind, CoherencyReport, DmaDirection, DmaError, Dma
 from ._common import DriverError, as_device, dma_alloc, region_alloc
 
 __all__ = [
+    "DMA_STATUS_BLOCK",
     "DMA_STATUS_COMPLETE",
     "Buffer",
     "BufferView",

@@ -402,3 +402,57 @@ def test_the_cli_exits_1_with_the_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "FAILED (coherency error STALE_TX_DATA" in out
     assert "owned by thing@40016000:cmd" in out and "devices: 4/5 ready" in out
+
+
+# ------------------------------------------------------------------ block callbacks, cyclic
+
+
+def test_ping_pong_rx_with_block_callbacks(chan):
+    """I2S-style capture: two halves of one buffer, cyclic, a callback per block; the driver
+    invalidates and reads the half that just completed while the other one fills."""
+    s, dev, tx, rx, buf, nc = chan
+    ms, half = s.memsys, 32
+    got, statuses = [], []
+
+    def on_block(ctrl, user, channel, status):
+        statuses.append(status)
+        done = rx.block_index  # in the callback: the block that just completed
+        with ms.acting_as(dev.name):
+            ms.sys_cache_data_invd_range(buf.addr + done * half, half)
+            got.append(ms.cpu.read(buf.addr + done * half, half))
+
+    second = DmaBlockConfig(0, buf.addr + half, half)
+    first = DmaBlockConfig(0, buf.addr, half, next_block=second)
+    ms.sys_cache_data_invd_range(buf.addr, 64)
+    rx.config(DmaConfig(DmaDirection.PERIPHERAL_TO_MEMORY, first, dma_callback=on_block,
+                        complete_callback_en=True, cyclic=True))
+    frames = [bytes([i]) * half for i in range(1, 7)]
+    rx.start(frames[0] + frames[1])
+    assert rx.complete_block().dst == buf.addr + half  # block 0 done, block 1 running
+    for f in frames[2:]:
+        assert rx.complete_block(f) is not None  # each new half brings the codec's next bytes
+    with pytest.raises(DmaError, match="never completes"):
+        rx.complete()
+    with pytest.raises(DmaError, match="needs the peripheral's 32 bytes"):
+        rx.complete_block()
+    rx.stop()
+    assert got == frames[:5] and statuses == [1] * 5 and not rx.busy
+
+
+def test_a_chain_calls_back_per_block_only_when_asked(chan):
+    s, dev, tx, rx, buf, nc = chan
+    calls = []
+    chain = DmaBlockConfig(nc.addr, 0, 8, next_block=DmaBlockConfig(nc.addr + 8, 0, 8))
+    s.memsys.cpu.write(nc.addr, b"ABCDEFGHIJKLMNOP")
+    for per_block in (False, True):
+        calls.clear()
+        tx.config(DmaConfig(DmaDirection.MEMORY_TO_PERIPHERAL, chain, complete_callback_en=per_block,
+                            dma_callback=lambda *a: calls.append(a[3])))
+        tx.start()
+        assert tx.block_index == 0
+        assert tx.complete() == b"ABCDEFGHIJKLMNOP"
+        assert calls == ([1, 0] if per_block else [0])
+    tx.start()
+    with pytest.raises(DmaError, match="only for the next pass"):
+        tx.complete_block(b"x")
+    assert tx.complete_block().src == nc.addr + 8 and tx.complete_block() is None
