@@ -308,12 +308,12 @@ class Device:
         """The channel of ``dmas[name]`` on the controller the devicetree names: its
         ``channel`` cell, else a free channel of that controller (``dma_request_channel``).
         The same name gives the same :class:`DmaChannel`."""
-        ch = self._channels.get(name)
+        try:
+            spec = self.dmas[name]
+        except (KeyError, IndexError) as e:
+            raise DeviceInitError(str(e).strip("'\"")) from None
+        ch = self._channels.get(spec.index)  # by name or by index: one channel per entry
         if ch is None:
-            try:
-                spec = self.dmas[name]
-            except (KeyError, IndexError) as e:
-                raise DeviceInitError(str(e).strip("'\"")) from None
             engine: DmaController = self.system.dma_controller(spec.controller_path)
             number = spec.channel
             if number is None:
@@ -324,7 +324,7 @@ class Device:
                     f"({engine.channels} channels; set dma-channels on the controller)")
             else:
                 engine.claimed.add(number)
-            ch = self._channels[name] = DmaChannel(self, spec, engine, number)
+            ch = self._channels[spec.index] = DmaChannel(self, spec, engine, number)
         return ch
 
     def to_dict(self) -> dict[str, Any]:

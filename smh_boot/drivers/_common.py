@@ -19,7 +19,7 @@ import functools
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from ..bootstage.device import WORD, Buffer, DeviceInitError, round_up
+from ..bootstage.device import WORD, Buffer, DeviceInitError, round_up  # noqa: F401 - WORD, round_up: old home
 from ..errors import SmhError
 from ..heap.region import SmhAttr
 

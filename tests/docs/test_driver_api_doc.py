@@ -15,7 +15,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import pytest
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "driver-api.md"
 FILE_RE = re.compile(r"^(?:#|/\*)\s*file:\s*(\S+?)\s*(?:\*/)?$")

@@ -198,7 +198,7 @@ def test_dmas_decode_like_the_zephyr_macros(tmp_path):
     with pytest.raises(KeyError, match="dma-names: 'tx', 'rx'"):
         dev.dmas["bulk"]
     ch = dev.dma_channel("tx")
-    assert ch is dev.dma_channel("tx") and ch.channel == 6
+    assert ch is dev.dma_channel("tx") is dev.dma_channel(0) and ch.channel == 6
     assert s.dma_controller("/soc/dma@40020000").claimed == {6}
 
 
