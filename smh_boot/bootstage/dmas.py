@@ -114,15 +114,25 @@ class DmaSpecs:
 
 def decode_dmas(system: Any, path: str) -> DmaSpecs:
     """Decode the ``dmas`` (and ``dma-names``) of node ``path`` in ``system``'s devicetree:
-    each phandle's controller node gives its ``#dma-cells``.  Raises :class:`DmaSpecError`."""
+    each phandle's controller node gives its ``#dma-cells``.  Raises :class:`DmaSpecError`
+    located at the property (file:line)."""
     dt = system.devicetree
     node = dt.get(path)
     if node is None or "dmas" not in node.props:
         return DmaSpecs([], path)
-    raw = node.props["dmas"].value
+    prop = node.props["dmas"]
+    form = "write dmas = <&controller cell ...>, ...; with the controller's #dma-cells cells"
+
+    def fail(message: str, at: Any = prop, hint: str = form) -> DmaSpecError:
+        try:
+            located = str(dt.error(at, f"{path}: {message}", hint))
+        except Exception:  # noqa: BLE001 - no location for this value: the message alone
+            located = f"{path}: {message} ({hint})"
+        return DmaSpecError(located)
+
+    raw = prop.value
     if len(raw) % 4:
-        raise DmaSpecError(f"{path}: dmas must be a list of cells, like "
-                           "dmas = <&controller cell ...>, ...;")
+        raise fail("dmas must be a list of 32-bit cells")
     cells = [int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4)]
     try:
         names = dt.strings_prop(node, "dma-names") if "dma-names" in node.props else []
@@ -133,15 +143,16 @@ def decode_dmas(system: Any, path: str) -> DmaSpecs:
     while pos < len(cells):
         ctrl = dt.phandle_node(cells[pos])
         if ctrl is None:
-            raise DmaSpecError(f"{path}: dmas entry {len(specs)} does not start with a phandle "
-                               "(write dmas = <&controller cell ...>, ...;)")
+            raise fail(f"dmas entry {len(specs)} does not start with a phandle "
+                       f"(cell {pos} is {cells[pos]:#x})")
         n = dt.int_prop(ctrl, "#dma-cells", None)
         if n is None:
-            raise DmaSpecError(f"{path}: dmas controller {ctrl.path} has no #dma-cells")
+            raise fail(f"dmas controller {ctrl.path} has no #dma-cells",
+                       hint="point dmas at a DMA controller node (one with #dma-cells)")
         spec = tuple(cells[pos + 1 : pos + 1 + n])
         if len(spec) != n:
-            raise DmaSpecError(f"{path}: dmas entry {len(specs)} has {len(spec)} cell(s) after "
-                               f"&{ctrl.name}, whose #dma-cells is {n}")
+            raise fail(f"dmas entry {len(specs)} has {len(spec)} cell(s) after &{ctrl.name}, "
+                       f"whose #dma-cells is {n}")
         specs.append(DmaSpec(
             name=None, index=len(specs), controller=_device_at(system, ctrl.path),
             controller_path=ctrl.path, cells=spec,
@@ -150,8 +161,8 @@ def decode_dmas(system: Any, path: str) -> DmaSpecs:
         pos += 1 + n
     if names:
         if len(names) != len(specs):
-            raise DmaSpecError(f"{path}: dma-names has {len(names)} name(s) for {len(specs)} "
-                               "dmas entries; give one name per entry")
+            raise fail(f"dma-names has {len(names)} name(s) for {len(specs)} dmas entries",
+                       at=node.props["dma-names"], hint="give one name per dmas entry")
         specs = [DmaSpec(nm, s.index, s.controller, s.controller_path, s.cells, s.cell_names)
                  for nm, s in zip(names, specs)]
     return DmaSpecs(specs, path)

@@ -228,12 +228,17 @@ def test_without_dma_names_entries_go_by_index(tmp_path):
     ('\t\t\tdmas = <&sram1 1>;\n', "has no #dma-cells"),
     ('\t\t\tdmas = <&dma1 9 1 0 0>;\n\t\t\tdma-names = "tx";\n', "channel 9 does not exist"),
     ('\t\t\tdmas = <&dma1 1 2 3 4>;\n\t\t\tdma-names = "rx";\n', "no dmas entry named 'tx'"),
+    ('\t\t\tdmas = [01 02 03];\n', "dmas must be a list of 32-bit cells"),
+    ('\t\t\tdmas = <0x7777 1 2 3 4>;\n', "dmas entry 0 does not start with a phandle"),
+    ('\t\t\tdmas = <&dma1 1 2 3 4>;\n\t\t\tdma-names = <1>;\n', "dma-names"),
 ])
 def test_a_dmas_that_does_not_decode_fails_init_with_the_node(tmp_path, extra, message):
     s = boot_with(tmp_path, "acme,probe", extra, lambda dev: dev.dma_channel("tx"))
     dev = s.device("t")
     assert not dev.ready and message in dev.init_error
     assert "/soc/thing@40016000" in dev.init_error or "tx" in dev.init_error
+    if "dmas" in extra and "channel 9" not in message and "named" not in message:
+        assert "t.overlay:" in dev.init_error  # located at the property: file and line
 
 
 def test_a_controller_without_channel_cells_hands_out_free_channels(tmp_path):
