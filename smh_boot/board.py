@@ -30,6 +30,7 @@ import yaml
 
 from . import resources
 from .errors import BoardError
+from .units import human_size
 
 #: Architecture names used everywhere in smh-boot.
 ARCHES = ("arm", "arm64", "riscv", "xtensa", "x86", "posix")
@@ -136,7 +137,7 @@ class CacheConfig:
 
     def describe(self) -> str:
         """``"32 KiB 4-way, 32 B lines"``."""
-        return f"{_kib(self.size)} {self.ways}-way, {self.line_size} B lines"
+        return f"{human_size(self.size)} {self.ways}-way, {self.line_size} B lines"
 
 
 @dataclass(frozen=True)
@@ -206,10 +207,6 @@ class Board:
             "description": self.description,
             "path": str(self.path),
         }
-
-
-def _kib(n: int) -> str:
-    return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} B"
 
 
 # --------------------------------------------------------------------------- locating boards

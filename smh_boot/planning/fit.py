@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..heap.config import HeapConfig
+from ..units import with_hex
 from . import run as R
 from .sizes import SizeRule, size_rule
 from .workload import PlanRegion, Workload
@@ -58,7 +59,7 @@ class RegionFit:
 
     def as_dict(self) -> dict[str, Any]:
         r = self.region
-        return {
+        return with_hex({
             "name": r.name, "path": r.path, "attr": r.attr_name, "addr": r.addr,
             "size": self.current, "rule": self.rule.why,
             "peak_bytes": self.peak_bytes, "peak_blocks": self.peak_blocks,
@@ -67,7 +68,7 @@ class RegionFit:
             "peak_op": self.peak_op, "peak_where": self.peak_where, "heap": self.heap,
             "minimum": self.minimum, "suggested": self.suggested,
             "below_minimum": self.below,
-        }
+        }, "addr")
 
 
 @dataclass
