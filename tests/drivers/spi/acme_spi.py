@@ -24,6 +24,7 @@ class AcmeSpi(Driver):
     payload), RX into a buffer the DMA writes; each channel calls back on completion."""
 
     HEADER = 4
+    requires_dmas = True  # no dmas, no driver: the node is listed as unbound
 
     def init(self, device):
         n = device.prop("transfer-size", 64)
