@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_alloc, dma_channel, prop_int, region_alloc
+from ._common import DriverError, as_device, dma_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -106,10 +106,10 @@ class EthernetMac(Driver):
         )
 
     def _ring(self, name: str, size: int) -> "Buffer":
-        return region_alloc(self.device, name, self.ring_attr, size, align=self.profile.desc_align)
+        return self.device.region_alloc(self.ring_attr, size, name=name, align=self.profile.desc_align)
 
     def _frame_buffer(self, name: str) -> "Buffer":
-        return dma_alloc(self.device, name, self.frame_attr, self.profile.buf_size, align=self.profile.buf_align)
+        return self.device.dma_aligned_alloc(self.frame_attr, self.profile.buf_align, self.profile.buf_size, name=name)
 
     # ------------------------------------------------------------------ descriptors (CPU side)
     def _desc_addr(self, ring: "Buffer", i: int) -> int:
@@ -139,7 +139,7 @@ class EthernetMac(Driver):
 
     def _before_rx_dma(self, buf: "Buffer") -> None:
         """No dirty or stale line of an RX buffer may stay cached while the MAC fills it."""
-        self.device.cache.sys_cache_data_invd_range(buf.addr, buf.size)
+        self.device.memsys.sys_cache_data_invd_range(buf.addr, buf.size)
 
     # ------------------------------------------------------------------ MAC (hardware side)
     def _fetch(self, ring: "Buffer", i: int) -> tuple[int, int, int]:
@@ -213,7 +213,7 @@ class EthernetMac(Driver):
 
     def _before_tx_dma(self, buf: "Buffer", length: int) -> None:
         """The CPU's frame must be in memory before the MAC reads it."""
-        self.device.cache.sys_cache_data_flush_range(buf.addr, length)
+        self.device.memsys.sys_cache_data_flush_range(buf.addr, length)
 
     @as_device
     def receive_frame(self, frame: bytes) -> bytes:
@@ -237,4 +237,4 @@ class EthernetMac(Driver):
 
     def _after_rx_dma(self, buf: "Buffer", length: int) -> None:
         """Drop lines the core may have filled while the frame arrived, before reading it."""
-        self.device.cache.sys_cache_data_invd_range(buf.addr, length)
+        self.device.memsys.sys_cache_data_invd_range(buf.addr, length)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_channel, prop_int, region_alloc, require_noncacheable
+from ._common import DriverError, as_device, dma_channel, prop_int, refuse_cacheable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -63,12 +63,12 @@ class DmaUart(Driver):
         device.log(f"rx ring {self.ring_size} B, tx buffer {self.tx_size} B, dma channel {self.channel}")
 
     def _alloc(self, name: str, size: int) -> "Buffer":
-        return region_alloc(self.device, name, self.ring_attr, size)
+        return self.device.region_alloc(self.ring_attr, size, name=name)
 
     def _check_buffers(self) -> None:
         """Refuse cacheable buffers up front (the DMA writes the ring while the CPU reads it)."""
-        require_noncacheable(self.device, self.rx_ring)
-        require_noncacheable(self.device, self.tx_buf)
+        refuse_cacheable(self.device, self.rx_ring)
+        refuse_cacheable(self.device, self.tx_buf)
 
     # ------------------------------------------------------------------ reception
     @as_device
