@@ -120,7 +120,29 @@ def load_trace(path: str | Path) -> Trace:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise TraceError(f"not valid JSON: {e.msg}", p, e.lineno, e.colno) from e
+    except ValueError as e:  # Python's 4300-digit cap on int(str)
+        line, col = _long_number_at(text)
+        raise TraceError(f"a number with more than {MAX_NUMBER_DIGITS} digits", p, line, col,
+                         hint="trace values are addresses and sizes: at most 20 digits") from e
+    except RecursionError as e:
+        raise TraceError("JSON nested too deeply to read (a trace nests 4 levels)", p, 1,
+                         hint="check the file is a golden-format trace") from e
     return parse_trace(doc, p, text)
+
+
+#: Longest integer Python converts from text by default (sys.get_int_max_str_digits()).
+MAX_NUMBER_DIGITS = 4300
+
+
+def _long_number_at(text: str) -> tuple[int | None, int | None]:
+    # (line, column) of the first run of digits too long to convert (error path only).
+    import re
+
+    m = re.search(r"\d{%d}" % (MAX_NUMBER_DIGITS + 1), text)
+    if m is None:
+        return None, None
+    line = text.count("\n", 0, m.start()) + 1
+    return line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
 
 
 def parse_trace(doc: Any, path: str = "<trace>", text: str | None = None) -> Trace:
