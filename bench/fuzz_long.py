@@ -20,6 +20,7 @@ import json
 import multiprocessing as mp
 import random
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -92,6 +93,10 @@ def _init(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
+def _stop(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _task(job: tuple[str, int, float]) -> tuple[str, int, Outcome, float]:
     kind, seed, timeout = job
     out = one(kind, seed, timeout)
@@ -129,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     slowest = {k: (0.0, -1) for k in KINDS}
     t0, c0 = time.time(), time.process_time()
     peak_mb = 0.0
-    with mp.Pool(a.jobs, initializer=_init, initargs=(a.memory_mb,)) as pool:
+    stopped = ""
+    pool = mp.Pool(a.jobs, initializer=_init, initargs=(a.memory_mb,))
+    # SIGTERM (and ^C) end the run early with the figures so far, instead of losing them.
+    signal.signal(signal.SIGTERM, _stop)
+    try:
         for n, (kind, seed, out, rss) in enumerate(pool.imap_unordered(_task, jobs, chunksize=16), 1):
             peak_mb = max(peak_mb, rss)
             tally[kind][out.kind] += 1
@@ -138,16 +147,23 @@ def main(argv: list[str] | None = None) -> int:
             if out.failed:
                 entry = sigs.setdefault(out.signature(), [0, kind, seed, out.describe()[:3000]])
                 entry[0] += 1
+                if entry[0] == 1:
+                    print(f"  new failure: {out.signature()} (--replay {kind}:{seed})", flush=True)
             if n % 5000 == 0:
                 print(f"  {n}/{len(jobs)} inputs, {time.time() - t0:.0f} s, "
                       f"{sum(v[0] for v in sigs.values())} failure(s), "
                       + ", ".join(f"{k} {sum(tally[k].values())}" for k in KINDS), flush=True)
+    except KeyboardInterrupt:
+        stopped = " (STOPPED EARLY)"
+    finally:
+        pool.terminate()
+        pool.join()
     elapsed = time.time() - t0
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = time.process_time() - c0 + children.ru_utime + children.ru_stime
     total = sum(sum(c.values()) for c in tally.values())
     failures = sum(v[0] for v in sigs.values())
-    print(f"\n{total} inputs in {elapsed:.0f} s wall, {cpu:.0f} s CPU ({a.jobs} workers), "
+    print(f"\n{total} inputs{stopped} in {elapsed:.0f} s wall, {cpu:.0f} s CPU ({a.jobs} workers), "
           f"{failures} failure(s), {len(sigs)} distinct; largest worker {peak_mb:.0f} MiB RSS "
           f"(cap {a.memory_mb} MiB)")
     for k in KINDS:
@@ -158,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n[{n}x] {sig}\n  first: --replay {kind}:{seed}\n  " + text[:1500].replace("\n", "\n  "))
     if a.json:
         Path(a.json).write_text(json.dumps({
-            "inputs": {k: dict(tally[k]) for k in KINDS}, "seconds": elapsed, "cpu_seconds": cpu,
+            "inputs": {k: dict(tally[k]) for k in KINDS}, "stopped_early": bool(stopped), "seconds": elapsed, "cpu_seconds": cpu,
             "peak_mb": peak_mb, "slowest": {k: list(v) for k, v in slowest.items()}, "failures": failures,
             "signatures": {s: {"count": v[0], "kind": v[1], "seed": v[2]} for s, v in sigs.items()},
         }, indent=1))

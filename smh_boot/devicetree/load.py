@@ -16,7 +16,7 @@ from typing import Any
 
 from devicetree import dtlib
 
-from ..errors import DevicetreeError
+from ..errors import DevicetreeError, SmhError
 from .cells import DEFAULT_ADDRESS_CELLS, DEFAULT_SIZE_CELLS, split_entries, translate
 from .diagnose import SYNTHETIC_FILES, translate_parse_error, translate_post_parse_error
 from .guards import check_size, check_text, decode_utf8, forbidden_file, not_utf8, short_text
@@ -115,8 +115,8 @@ def load_preprocessed(
     dt = LocatingDT.__new__(LocatingDT)
     try:
         dt.__init__(pre_s, include_dirs)  # type: ignore[misc]
-    except DevicetreeError:
-        raise  # raised by the shim, already located
+    except SmhError:
+        raise  # raised by the shim, already located (or a bad SMH_BOOT_* limit)
     except dtlib.DTError as e:
         raise _translate(str(e), dt, pre_s, inputs) from e
     except OSError as e:  # a missing or unreadable /include/d file

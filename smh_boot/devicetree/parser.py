@@ -39,6 +39,10 @@ from .preprocess import display_path
 from .sources import LOC_ATTR, unescape_marker
 
 _PROPNODENAME = dtlib._T.PROPNODENAME  # private; pinned dtlib 0.0.2
+#: Value markers that only say what type a stretch of bytes is (nothing to patch in).
+_PLAIN_MARKERS = frozenset({dtlib._MarkerType.UINT8, dtlib._MarkerType.UINT16,
+                            dtlib._MarkerType.UINT32, dtlib._MarkerType.UINT64,
+                            dtlib._MarkerType.STRING})
 
 
 class LocatingDT(dtlib.DT):
@@ -184,6 +188,25 @@ class LocatingDT(dtlib.DT):
             if isinstance(prop.value, bytearray):
                 prop.value = bytes(prop.value)
 
+    def _fixup_props(self) -> None:
+        # dtlib rebuilds every value after the parse, appending the bytes between markers
+        # with ``bytes +=`` (quadratic in the number of markers): a property of 2,000
+        # /incbin/s of 64 KiB never finished.  Values whose markers only give types (no
+        # reference or label to patch in) come out of that rebuild unchanged, so they skip
+        # it: their markers are set aside and put back (prop.type reads them).
+        stash = []
+        for node in self.node_iter():
+            for prop in node.props.values():
+                marks = prop._markers
+                if len(marks) > 16 and all(m[1] in _PLAIN_MARKERS for m in marks):
+                    stash.append((prop, marks))
+                    prop._markers = []
+        try:
+            super()._fixup_props()
+        finally:
+            for prop, marks in stash:
+                prop._markers = marks
+
     def _parse_incbin(self, prop: Any) -> None:
         here = self._smh_here()
         prop._add_marker(dtlib._MarkerType.UINT8)
@@ -191,7 +214,10 @@ class LocatingDT(dtlib.DT):
         tok = self._next_token()
         if tok.id != dtlib._T.STRING:
             self._parse_error("expected quoted filename")
-        filename = tok.val
+        try:  # a string literal like any other (dtc unescapes it; dtlib 0.0.2 did not)
+            filename = self._unescape(tok.val.encode("utf-8")).decode("utf-8")
+        except UnicodeDecodeError:
+            self._parse_error("filename is not valid UTF-8")
         tok = self._next_token()
         offset = size = None
         if tok.val == ",":
