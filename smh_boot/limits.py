@@ -78,9 +78,3 @@ INCBIN_MB = Limit("SMH_BOOT_INCBIN_MB", 64, 0, 4096, "MiB",
 #: Every limit read from the environment (the README's table lists the same).
 ENV_LIMITS = (CPP_TIMEOUT, CPP_MEMORY_MB, INCBIN_MB)
 
-
-def check_environment(environ: dict[str, str] | None = None) -> None:
-    """Validate every ``SMH_BOOT_*`` limit variable that is set (the CLI calls this first, so
-    a bad value fails before any work, whatever command runs)."""
-    for lim in ENV_LIMITS:
-        lim.value(environ)

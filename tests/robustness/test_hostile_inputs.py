@@ -482,3 +482,24 @@ def test_f12_a_valid_value_is_used(tmp_path, monkeypatch):
     from smh_boot.limits import CPP_TIMEOUT
 
     assert CPP_TIMEOUT.value() == 45.0
+
+
+@pytest.mark.parametrize("call", [
+    lambda p: p.alloc(0, -1), lambda p: p.realloc(0, None, -5), lambda p: p.free(1.5),
+    lambda p: p.alloc(0, 1.5), lambda p: p.alloc(0, "8"), lambda p: p.aligned_alloc(0, 8.0, 16),
+    lambda p: p.realloc(0, "0x10", 8),
+], ids=["alloc-negative", "realloc-negative", "free-float", "alloc-float", "alloc-str",
+        "aligned-float", "realloc-str-ptr"])
+def test_f12_heap_calls_with_impossible_arguments_raise_an_smh_error(call):
+    # main: plain ValueError / TypeError, and free(1.5) crashed formatting its own message.
+    from smh_boot.heap.config import HeapConfig
+    from smh_boot.heap.region import SharedMultiHeapRegion
+    from smh_boot.heap.shared_multi_heap import SharedMultiHeap
+
+    pool = SharedMultiHeap(None, HeapConfig(ptr_size=4))
+    pool.pool_init()
+    pool.add(SharedMultiHeapRegion(0, 0x1000_0000, 65536))
+    with pytest.raises(SmhError) as e:
+        call(pool)
+    assert "invalid argument" in str(e.value) and isinstance(e.value, (ValueError, TypeError))
+    assert pool.alloc(0, 16) is not None  # the pool is still usable
