@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -142,10 +143,9 @@ _OOM_RE = re.compile(r"out of memory|virtual memory exhausted|cannot allocate me
 
 
 def _limit_memory(nbytes: int) -> None:
-    # In the child between fork and exec: cap cpp's (and cc1's) address space.
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    # In the child between fork and exec (no imports here: another thread may hold the
+    # import lock at fork time): cap cpp's (and cc1's) address space.
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         nbytes = min(nbytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (nbytes, hard))
