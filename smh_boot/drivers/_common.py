@@ -145,20 +145,20 @@ def prop_int(device: "Device", name: str, default: int, *, minimum: int = 1,
         value = value[0] if value else default
     bad = not isinstance(value, int) or isinstance(value, bool) or value < minimum
     if not bad and maximum is not None and value > maximum:
-        raise DeviceInitError(f"{_prop_where(device, name)}property {name} = {value!r} is over the "
-                              f"limit of {maximum}; real hardware uses far fewer")
+        raise DeviceInitError(f"property {name} = {value!r} is over the limit of {maximum}; real "
+                              f"hardware uses far fewer{_prop_where(device, name)}")
     if bad:
-        raise DeviceInitError(f"{_prop_where(device, name)}property {name} = {value!r} must be "
-                              f"an integer >= {minimum}")
+        raise DeviceInitError(f"property {name} = {value!r} must be an integer >= {minimum}"
+                              f"{_prop_where(device, name)}")
     return value
 
 
 def _prop_where(device: "Device", name: str) -> str:
-    # "file:line: " of a node property, when the devicetree knows it.
+    # " (at file:line)" of a node property, when the devicetree knows it.
     dt = getattr(getattr(device, "system", None), "devicetree", None)
     try:
         node = dt.get(device.path) if dt is not None else None
         loc = dt.prop_location(node, name) if node is not None else None
     except Exception:  # noqa: BLE001 - a location is a courtesy, never a new failure
         loc = None
-    return f"{loc.file}:{loc.line}: " if loc is not None and loc.line else ""
+    return f" (at {loc.file}:{loc.line})" if loc is not None and loc.line else ""

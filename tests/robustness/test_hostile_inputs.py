@@ -378,8 +378,8 @@ def test_f9_a_descriptor_count_past_the_bound_is_a_located_driver_error(tmp_path
     assert time.monotonic() - t0 < 20  # main: 24 s, 3 GB, 83 MB of boot log
     dev = system.devices["ethernet@40028000"]
     assert not dev.ready
-    assert dev.init_error == (f"{dts}:15: property tx-descriptors = 1000000 is over the limit "
-                              "of 1024; real hardware uses far fewer")
+    assert dev.init_error == ("property tx-descriptors = 1000000 is over the limit of 1024; "
+                              f"real hardware uses far fewer (at {dts}:15)")
 
 
 # ------------------------------------------------------------------ F10 path characters
