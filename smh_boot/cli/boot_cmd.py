@@ -22,8 +22,9 @@ import click
 def command(board, overlays, no_drivers, strict, as_json, map_file, seed, stress):
     """Boot BOARD (default: the default board) and show regions, devices and buffers.
 
-    Exit status: 0 every device ready, 1 a device failed, 2 the board could not be loaded or
-    the layout is invalid under --strict."""
+    Exit status: 0 every device ready and every heap region added, 1 a device failed or (with
+    --no-strict) a heap region was refused, 2 the board could not be loaded or the layout is
+    invalid under --strict."""
     from ..bootstage import boot
     from ..bootstage.boot_report import boot_report
 
@@ -39,4 +40,6 @@ def command(board, overlays, no_drivers, strict, as_json, map_file, seed, stress
         write_map(system, map_file)
         if not as_json:
             click.echo(f"memory map written to {map_file}")
-    return 0 if system.ready else 1
+    from ..bootstage.boot_report import refused_regions
+
+    return 0 if system.ready and not refused_regions(system) else 1
