@@ -486,3 +486,14 @@ def test_broken_module_yml_is_located(in_data, tmp_path, capsys):
     rc, _, err = _run(capsys, "boot", "qemu_cortex_a53", "--zephyr-base", "zephyrproject/zephyr",
                       "--module", str(tmp_path))
     assert rc == 2 and "module.yml:2:1: error: YAML syntax error in the module.yml" in err
+
+
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_committed_builds_hold_no_absolute_paths(name):
+    import re
+
+    for f in ("zephyr/zephyr.dts.pre", "build_info.yml"):
+        text = (DATA / "builds" / name / f).read_text()
+        markers = re.findall(r'^# \d+ "([^"]+)"', text, re.M)
+        assert not [m for m in markers if m.startswith("/") and m != "/dev/null"], f
+        assert str(DATA.parents[2]) not in text, f  # nothing of this checkout's location
