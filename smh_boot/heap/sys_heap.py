@@ -314,7 +314,8 @@ class SysHeap:
                     while True:
                         if strict and not c0min <= c < end:  # CHECK bucket-scan
                             raise corrupt("bucket-scan", first, "alloc")
-                        sz = SZ[c] >> 1
+                        s = SZ[c]
+                        sz = s >> 1
                         if sz >= need:
                             break
                         c = NX[c]
@@ -331,20 +332,18 @@ class SysHeap:
                     c = B[bi]
                     if strict and not c0min <= c < end:  # CHECK bucket-scan
                         raise corrupt("bucket-scan", c, "alloc")
-                    sz = SZ[c] >> 1
-                n = NX[c]
-                if strict:
-                    # CHECK free-list-unlink, written out: free, sized, links point back.
                     s = SZ[c]
-                    p = PV[c]
-                    if (s & 1 or not sz or c + sz > end or L[c + sz] != sz or not c0min <= n < end
-                            or not c0min <= p < end or PV[n] != c or NX[p] != c):
-                        raise corrupt("free-list-unlink", c, "alloc")
+                    sz = s >> 1
+                n = NX[c]
+                p = PV[c]
+                if strict and (s & 1 or not sz or c + sz > end or L[c + sz] != sz or not c0min <= n < end
+                               or not c0min <= p < end or PV[n] != c or NX[p] != c):
+                    # CHECK free-list-unlink, written out: free, sized, links point back.
+                    raise corrupt("free-list-unlink", c, "alloc")
                 if n == c:
                     Z[3] &= ~(1 << bi)
                     B[bi] = 0
                 else:
-                    p = PV[c]
                     B[bi] = n
                     NX[p] = n
                     PV[n] = p
@@ -360,9 +359,10 @@ class SysHeap:
                         bi = (rsz - m1).bit_length() - 1
                         h = B[bi]
                         if h:
-                            if strict and add_bad(bi):  # CHECK free-list-add
-                                raise corrupt("free-list-add", h, "alloc")
                             f = PV[h]
+                            if strict and (not c0min <= h < end or not c0min <= f < end
+                                           or NX[f] != h):  # CHECK free-list-add
+                                raise corrupt("free-list-add", h, "alloc")
                             PV[rc] = f
                             NX[rc] = h
                             NX[f] = rc
@@ -493,39 +493,28 @@ class SysHeap:
                         raise _overflow(heap, ptr, c, "free")
                 elif not sz or rc > end or L[c] > c:
                     raise _overflow(heap, ptr, c, "free")
-                # Merge with a free right neighbour first ...
+                # Merge with a free right neighbour first ...  At STRICT each unlink is
+                # checked right before it is written (CHECK merge-neighbour, then
+                # free-list-unlink); a failure leaves the block live and in the report.
                 rs = SZ[rc]
-                if strict:
-                    # CHECK merge-neighbour and free-list-unlink of both neighbours, before
-                    # anything is written (the heap is left as found when one fails).
-                    bad = -1
-                    if not rs & 1:
-                        r = rs >> 1
-                        if not r or rc + r > end or unlink_bad(rc, (r - m1).bit_length() - 1):
-                            bad = rc
-                    lc = c - L[c]
-                    ls = SZ[lc]
-                    if bad < 0 and not ls & 1 and unlink_bad(lc, ((ls >> 1) - m1).bit_length() - 1):
-                        bad = lc
-                    if bad >= 0:
-                        live[ptr] = owner
-                        raise corrupt("merge-neighbour" if bad == rc else "free-list-unlink", bad, "free")
-                if stats:
-                    a = ST[1] - (sz * 8 - hdr)
-                    # Only a double free at hardening NONE (unchecked, as in C) takes the counter
-                    # below zero; C's size_t wraps, and so does this.
-                    ST[1] = a if a >= 0 else a & smask
                 if not rs & 1:
                     rs >>= 1
+                    if strict and (not rs or rc + rs > end or L[rc + rs] != rs):  # CHECK merge-neighbour
+                        live[ptr] = owner
+                        raise corrupt("merge-neighbour", rc, "free")
                     # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
                     if rs > m1:
                         bi = (rs - m1).bit_length() - 1
                         n = NX[rc]
+                        p = PV[rc]
+                        if strict and (not c0min <= n < end or not c0min <= p < end or PV[n] != rc
+                                       or NX[p] != rc or not B[bi]):  # CHECK free-list-unlink
+                            live[ptr] = owner
+                            raise corrupt("free-list-unlink", rc, "free")
                         if n == rc:
                             Z[3] &= ~(1 << bi)
                             B[bi] = 0
                         else:
-                            p = PV[rc]
                             B[bi] = n
                             NX[p] = n
                             PV[n] = p
@@ -544,11 +533,14 @@ class SysHeap:
                     if ls > m1:
                         bi = (ls - m1).bit_length() - 1
                         n = NX[lc]
+                        p = PV[lc]
+                        if strict and (not c0min <= n < end or not c0min <= p < end or PV[n] != lc
+                                       or NX[p] != lc or not B[bi]):  # CHECK free-list-unlink
+                            raise corrupt("free-list-unlink", lc, "free")
                         if n == lc:
                             Z[3] &= ~(1 << bi)
                             B[bi] = 0
                         else:
-                            p = PV[lc]
                             B[bi] = n
                             NX[p] = n
                             PV[n] = p
@@ -558,13 +550,19 @@ class SysHeap:
                     SZ[lc] = sz << 1
                     L[lc + sz] = sz
                     c = lc
+                if stats:
+                    a = ST[1] - ((s >> 1) * 8 - hdr)
+                    # Only a double free at hardening NONE (unchecked, as in C) takes the counter
+                    # below zero; C's size_t wraps, and so does this.
+                    ST[1] = a if a >= 0 else a & smask
                 if sz > m1:
                     bi = (sz - m1).bit_length() - 1
                     h = B[bi]
                     if h:
-                        if strict and add_bad(bi):  # CHECK free-list-add
-                            raise corrupt("free-list-add", h, "free")
                         f = PV[h]
+                        if strict and (not c0min <= h < end or not c0min <= f < end
+                                       or NX[f] != h):  # CHECK free-list-add
+                            raise corrupt("free-list-add", h, "free")
                         PV[c] = f
                         NX[c] = h
                         NX[f] = c
