@@ -463,3 +463,66 @@ def sound_blocks(heap: SysHeap) -> tuple[list[tuple[int, int, int, Any]], str | 
         usable = 8 * sz - hdr - (0 if heap.big else (p - 4) & 7)
         out.append((p, span, usable, owner))
     return out, None
+
+
+def dma_fault(heap: SysHeap, lo: int, hi: int, addr: int, size: int, writer: str,
+              find_block: Any) -> HeapCorruption | None:
+    """Why a bus-master write of ``size`` bytes at ``addr`` must not happen (None when it
+    may): ``[lo, hi)`` is the part of it inside ``heap``'s region; ``find_block(heap, a)``
+    gives the greatest live block start <= ``a``.  The write may only land inside one live
+    block, within the bytes before the next chunk header."""
+    first = heap.base + 8 * heap.chunk0 + heap.hdr  # the first byte a block can start at
+    what = f"{writer} would write {size} byte(s) at {addr:#x}"
+    p = find_block(heap, lo) if lo >= first else None
+    span = _span_or_none(heap, p) if p is not None else None
+    if p is None or span is None or lo >= p + span:
+        # The first byte lands in free memory, a chunk header or the heap's own metadata.
+        if lo < first:
+            where = f"the heap's own metadata (struct z_heap and chunk 0, up to {first:#x})"
+        else:
+            c, free = _chunk_holding(heap, lo, p)
+            hdr_at = heap.base + 8 * c if c is not None else None
+            if c is not None and lo < hdr_at + heap.hdr:
+                where = f"the chunk header at {hdr_at:#x}"
+            elif free:
+                where = f"free heap memory (free chunk at {hdr_at:#x}: a buffer used after it was freed?)"
+            else:
+                where = "memory no live block holds"
+        below = f"; the nearest live block below is {describe_block(heap, p)}" if p is not None else ""
+        err = HeapCorruption(
+            f"DMA write refused: {what}, into {where} of {heap!r}{below}; a device may only "
+            "write into a live block it was given"
+        )
+        return _fill(err, kind="dma-into-free", check="dma-write", block=p,
+                     owner=heap.owner_of(p) if p is not None else None,
+                     offset=lo - p if p is not None else None, writer=writer, where=lo)
+    if hi > p + span:
+        hdr_at = p + span
+        err = HeapCorruption(
+            f"DMA write refused: {what}, {hi - hdr_at} byte(s) past the end of "
+            f"{describe_block(heap, p)}: it would overwrite the chunk header at {hdr_at:#x} "
+            f"(offset +{span} from the block start) and what follows: the device ran past its "
+            "buffer (a stale pointer, or a length larger than the buffer)"
+        )
+        return _fill(err, kind="dma-overrun", check="dma-write", block=p, owner=heap.owner_of(p),
+                     offset=span, writer=writer, where=hdr_at)
+    return None
+
+
+def _chunk_holding(heap: SysHeap, a: int, p: int | None) -> tuple[int | None, bool]:
+    """(chunk holding address ``a``, is it free), walking a few chunks from the block at
+    ``p`` (or from the first chunk); (None, False) when the headers do not lead there."""
+    SZ = heap._SZ
+    end = heap.end_chunk
+    c = heap.chunk0 if p is None else (p - heap.base - heap.hdr) >> 3
+    target = (a - heap.base) >> 3
+    for _ in range(64):
+        if not 0 <= c < end:
+            break
+        sz = SZ[c] >> 1
+        if not sz or c + sz > end:
+            break
+        if target < c + sz:
+            return c, not SZ[c] & 1
+        c += sz
+    return None, False

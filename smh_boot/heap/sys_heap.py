@@ -162,6 +162,7 @@ class SysHeap:
         smask = (1 << (8 * self.config.ptr_size)) - 1  # size_t
         loops = self.config.alloc_loops
         level = int(self.config.hardening)
+        moderate = level >= 2
         strict = level >= 4
         live = self.live
         raw = self._raw
@@ -312,8 +313,6 @@ class SysHeap:
                     first = c
                     i = loops
                     while True:
-                        if strict and not c0min <= c < end:  # CHECK bucket-scan
-                            raise corrupt("bucket-scan", first, "alloc")
                         s = SZ[c]
                         sz = s >> 1
                         if sz >= need:
@@ -330,15 +329,15 @@ class SysHeap:
                         return None
                     bi += (mask & -mask).bit_length()
                     c = B[bi]
-                    if strict and not c0min <= c < end:  # CHECK bucket-scan
-                        raise corrupt("bucket-scan", c, "alloc")
                     s = SZ[c]
                     sz = s >> 1
                 n = NX[c]
                 p = PV[c]
-                if strict and (s & 1 or not sz or c + sz > end or L[c + sz] != sz or not c0min <= n < end
-                               or not c0min <= p < end or PV[n] != c or NX[p] != c):
-                    # CHECK free-list-unlink, written out: free, sized, links point back.
+                if strict and ((s & 1) | (L[c + sz] ^ sz) | (PV[n] ^ c) | (NX[p] ^ c)
+                               or c < c0min or n < c0min or p < c0min):
+                    # CHECK bucket-scan + free-list-unlink, written out: a chunk id inside the
+                    # heap, free, sized, links inside the heap pointing back.  (A chunk id or
+                    # link past the heap's end fails as an IndexError: see _wild.)
                     raise corrupt("free-list-unlink", c, "alloc")
                 if n == c:
                     Z[3] &= ~(1 << bi)
@@ -360,8 +359,7 @@ class SysHeap:
                         h = B[bi]
                         if h:
                             f = PV[h]
-                            if strict and (not c0min <= h < end or not c0min <= f < end
-                                           or NX[f] != h):  # CHECK free-list-add
+                            if strict and NX[f] != h:  # CHECK free-list-add
                                 raise corrupt("free-list-add", h, "alloc")
                             PV[rc] = f
                             NX[rc] = h
@@ -482,16 +480,17 @@ class SysHeap:
                 s = SZ[c]
                 sz = s >> 1
                 rc = c + sz
+                lz = L[c]  # (no write below touches L[c]: sz > 0 once the checks passed)
                 if level:
                     # CHECK free-block
                     if not s & 1 or rc > end or L[rc] != sz or (
-                        level >= 2 and (L[c] > c or SZ[c - L[c]] >> 1 != L[c])
+                        moderate and (lz > c or SZ[c - lz] >> 1 != lz)
                     ):
                         if live is not None:
                             live[ptr] = owner  # keep the block known, for the report
                         check_block(ptr, "free")  # raises with the details
                         raise _overflow(heap, ptr, c, "free")
-                elif not sz or rc > end or L[c] > c:
+                elif not sz or rc > end or lz > c:
                     raise _overflow(heap, ptr, c, "free")
                 # Merge with a free right neighbour first ...  At STRICT each unlink is
                 # checked right before it is written (CHECK merge-neighbour, then
@@ -499,18 +498,15 @@ class SysHeap:
                 rs = SZ[rc]
                 if not rs & 1:
                     rs >>= 1
-                    if strict and (not rs or rc + rs > end or L[rc + rs] != rs):  # CHECK merge-neighbour
-                        live[ptr] = owner
-                        raise corrupt("merge-neighbour", rc, "free")
                     # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
                     if rs > m1:
                         bi = (rs - m1).bit_length() - 1
                         n = NX[rc]
                         p = PV[rc]
-                        if strict and (not c0min <= n < end or not c0min <= p < end or PV[n] != rc
-                                       or NX[p] != rc or not B[bi]):  # CHECK free-list-unlink
+                        if strict and ((L[rc + rs] ^ rs) | (PV[n] ^ rc) | (NX[p] ^ rc)
+                                       or n < c0min or p < c0min):  # CHECK merge-neighbour + free-list-unlink
                             live[ptr] = owner
-                            raise corrupt("free-list-unlink", rc, "free")
+                            raise corrupt("merge-neighbour", rc, "free")
                         if n == rc:
                             Z[3] &= ~(1 << bi)
                             B[bi] = 0
@@ -525,7 +521,7 @@ class SysHeap:
                 # (this one write leaves c's header as C's used-bit clear + merge leaves it)
                 SZ[c] = sz << 1
                 # ... then with a free left neighbour.
-                lc = c - L[c]
+                lc = c - lz
                 ls = SZ[lc]
                 if not ls & 1:
                     ls >>= 1
@@ -534,8 +530,8 @@ class SysHeap:
                         bi = (ls - m1).bit_length() - 1
                         n = NX[lc]
                         p = PV[lc]
-                        if strict and (not c0min <= n < end or not c0min <= p < end or PV[n] != lc
-                                       or NX[p] != lc or not B[bi]):  # CHECK free-list-unlink
+                        if strict and ((PV[n] ^ lc) | (NX[p] ^ lc)
+                                       or n < c0min or p < c0min):  # CHECK free-list-unlink
                             raise corrupt("free-list-unlink", lc, "free")
                         if n == lc:
                             Z[3] &= ~(1 << bi)
@@ -560,8 +556,7 @@ class SysHeap:
                     h = B[bi]
                     if h:
                         f = PV[h]
-                        if strict and (not c0min <= h < end or not c0min <= f < end
-                                       or NX[f] != h):  # CHECK free-list-add
+                        if strict and NX[f] != h:  # CHECK free-list-add
                             raise corrupt("free-list-add", h, "free")
                         PV[c] = f
                         NX[c] = h
