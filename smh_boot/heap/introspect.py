@@ -308,8 +308,6 @@ def header_fault(heap: SysHeap, c: int) -> str | None:
         return f"SIZE_AND_USED reads {s:#x}: size 0"
     if c + sz > end:
         return f"SIZE_AND_USED reads {s:#x}: {sz} units would end past the heap's end"
-    if L[c + sz] != sz:
-        return f"its size says {sz} units but the next chunk's LEFT_SIZE reads {L[c + sz]}"
     lsz = L[c]
     if not lsz or lsz > c or SZ[c - lsz] >> 1 != lsz:
         return f"LEFT_SIZE reads {lsz}, which does not lead to the chunk below"
@@ -352,6 +350,12 @@ def corruption(heap: SysHeap, point: str, c: int, op: str) -> HeapCorruption:
     in_heap = 0 <= c <= end
     hdr_addr = heap.base + 8 * c if in_heap else None
     why = header_fault(heap, c) if in_heap else f"chunk id {c} lies outside the heap"
+    if in_heap and why is None and c < end:
+        rc = c + (heap._SZ[c] >> 1)
+        if heap._L[rc] != rc - c:  # the next header is the damaged one
+            why = f"LEFT_SIZE reads {heap._L[rc]}, but the chunk below it is {rc - c} units"
+            c = rc
+            hdr_addr = heap.base + 8 * c
     if point == "free-list-add" and why is None:
         why = "the bucket it belongs to is inconsistent (head or avail_buckets bit)"
     if point == "bucket-scan" and in_heap:
@@ -434,7 +438,7 @@ def sound_blocks(heap: SysHeap) -> tuple[list[tuple[int, int, int, Any]], str | 
 
     Bounded by the number of live blocks (STRICT) or chunks: it never loops or recurses,
     whatever the headers say."""
-    SZ, L = heap._SZ, heap._L
+    SZ = heap._SZ
     end, hdr = heap.end_chunk, heap.hdr
     out: list[tuple[int, int, int, Any]] = []
     if heap.live is not None:
@@ -455,7 +459,7 @@ def sound_blocks(heap: SysHeap) -> tuple[list[tuple[int, int, int, Any]], str | 
         c = (p - heap.base - hdr) >> 3
         s = SZ[c]
         sz = s >> 1
-        if not s & 1 or not sz or c + sz > end or L[c + sz] != sz:
+        if not s & 1 or not sz or c + sz > end:
             return out, (f"the header of block {p:#x} ({_owner_text(owner)}) at "
                          f"{heap.base + 8 * c:#x} is damaged (SIZE_AND_USED {s:#x}); "
                          "the listing stops there")
@@ -526,3 +530,34 @@ def _chunk_holding(heap: SysHeap, a: int, p: int | None) -> tuple[int | None, bo
             return c, not SZ[c] & 1
         c += sz
     return None, False
+
+
+def first_fault(heap: SysHeap) -> int | None:
+    """The first chunk (in address order) whose header or free-list links are damaged, or a
+    bucket head outside the heap (returned as that head's id); None when none is found.
+    One bounded walk: never loops."""
+    SZ = heap._SZ
+    end, c0 = heap.end_chunk, heap.chunk0
+    c = c0
+    while c < end:
+        if header_fault(heap, c) is not None:
+            return c
+        c += SZ[c] >> 1  # > 0: header_fault checked the size
+    for b in range(heap.nb):
+        h = heap._B[b]
+        if h and not c0 <= h < end:
+            return h
+    return None
+
+
+def damage_report(heap: SysHeap) -> str | None:
+    """Where the first damaged header or link of ``heap`` is, in words (None: none found)."""
+    c = first_fault(heap)
+    if c is None:
+        return None
+    if not heap.chunk0 <= c < heap.end_chunk:
+        return f"a bucket head points at chunk {c}, outside the heap"
+    why = header_fault(heap, c)
+    below = _block_before(heap, heap.base + 8 * c)
+    blame = f"; the live block below is {describe_block(heap, below)}" if below is not None else ""
+    return f"the header of chunk {c} at {heap.base + 8 * c:#x} is damaged ({why}){blame}"

@@ -259,7 +259,7 @@ class SharedMultiHeap:
         with self.lock:
             out = []
             for rec in self._heaps:
-                _blocks, where = _introspect.sound_blocks(rec.sys_heap)
+                where = _introspect.damage_report(rec.sys_heap)
                 if where is not None:
                     out.append(f"heap {rec.index} at {rec.sys_heap.addr:#x}: {where}")
             return out

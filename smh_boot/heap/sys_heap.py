@@ -825,12 +825,18 @@ def _wild(heap: SysHeap, op: str, e: Exception, ptr: Any = 0, size: Any = 0, ali
     for what, value in (("pointer", ptr), ("size", size), ("alignment", align)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             return _not_int(what, value, op)
+    c = _introspect.first_fault(heap)
+    if c is not None and heap.config.hardening >= Hardening.STRICT:
+        # A link or size past the heap's end (the check expressions leave that to the
+        # views' bounds): the same report as the check point's.
+        return _introspect.corruption(heap, "free-list-unlink", c, op)
+    where = "" if c is None else f"; the first damaged header is chunk {c} at {heap.base + 8 * c:#x}"
     err = _c_error(
         HeapCorruption,
         f"heap corruption during {op} on {heap!r}: a damaged chunk header or free-list link "
         f"leads outside the heap ({type(e).__name__}: {e}); Zephyr would read or write wild "
         f"memory here (undefined behaviour) at hardening {heap.config.hardening.name}; "
-        "STRICT reports the damage where it is first relied on",
+        f"STRICT reports the damage where it is first relied on{where}",
         "heap corruption (wild chunk index)",
     )
     err.kind = "wild-chunk"  # type: ignore[attr-defined]
