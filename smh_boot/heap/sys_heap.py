@@ -226,11 +226,11 @@ class SysHeap:
 
         def fl_remove(c: int, sz: int, op: str) -> None:
             # free_list_remove(): the bucket head moves to c's successor, whatever c was.
+            if strict and unlink_bad(c, (sz - m1).bit_length() - 1):  # (also a size of 0)
+                raise corrupt("free-list-unlink", c, op)
             if sz <= m1:
                 return
             bi = (sz - m1).bit_length() - 1
-            if strict and unlink_bad(c, bi):
-                raise corrupt("free-list-unlink", c, op)
             n = NX[c]
             if n == c:
                 Z[3] &= ~(1 << bi)
