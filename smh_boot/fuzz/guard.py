@@ -64,6 +64,7 @@ class _Freed:
     lo: int  # first watched address
     hi: int  # one past the last watched address
     snapshot: bytes = b""
+    mv: memoryview | None = None  # an alias of [lo, hi) in memory (None: read through the CPU)
 
 
 def _owner_text(owner: Any) -> str:
@@ -96,6 +97,9 @@ class HeapGuard:
     def attach(self, memsys: Any) -> None:
         """Compare through ``memsys`` (its data cache) from now on; re-snapshots the quarantine."""
         self.memsys = memsys
+        if memsys is not None and memsys.cache is not None:
+            for f in self._freed.values():
+                f.mv = None  # compare as the CPU sees it, through the cache
         self._reseal()
 
     # ------------------------------------------------------------------ pool operations
@@ -103,14 +107,14 @@ class HeapGuard:
         """``shared_multi_heap_alloc`` after checking the quarantine."""
         self.check("alloc")
         p = self._pool.alloc(attr, size, owner=owner)
-        self._after(p)
+        self._after(p, p)
         return p
 
     def aligned_alloc(self, attr: int, align: int, size: int, *, owner: Any = None) -> int | None:
         """``shared_multi_heap_aligned_alloc`` after checking the quarantine."""
         self.check("aligned_alloc")
         p = self._pool.aligned_alloc(attr, align, size, owner=owner)
-        self._after(p)
+        self._after(p, p)
         return p
 
     def realloc(self, attr: int, ptr: int | None, size: int, *, owner: Any = None) -> int | None:
@@ -125,7 +129,7 @@ class HeapGuard:
             # the block moved (or size 0 freed it): the old one is freed memory now
             if p is not None or size == 0:
                 self._quarantine(ptr, old.usable, old.owner)
-        self._after(p)
+        self._after(p, p, (ptr, old.size if old is not None else self._window))
         return p
 
     def free(self, ptr: int | None) -> None:
@@ -140,7 +144,7 @@ class HeapGuard:
             raise self._with_owner(e, ptr, "free") from e
         if blk is not None and blk.addr == ptr:
             self._quarantine(ptr, blk.usable, blk.owner)
-        self._after()
+        self._after(None, (ptr, max(blk.usable, blk.size) if blk is not None else self._window))
 
     # ------------------------------------------------------------------ checking
     def check(self, noticed_at: str = "check") -> list[UseAfterFree]:
@@ -148,7 +152,13 @@ class HeapGuard:
         the first changed range of each.  Returns the new reports."""
         found = []
         for f in list(self._freed.values()):
-            now = self._read(f.lo, f.hi - f.lo)
+            mv = f.mv
+            if mv is not None:
+                if mv == f.snapshot:  # compared in C, no copy
+                    continue
+                now = bytes(mv)
+            else:
+                now = self._read(f.lo, f.hi - f.lo)
             if now == f.snapshot:
                 continue
             diff = [i for i, (a, b) in enumerate(zip(now, f.snapshot)) if a != b]
@@ -202,23 +212,48 @@ class HeapGuard:
                 self._pool.memory.fill(lo, POISON, hi - lo)
             except SmhError:
                 pass  # not mapped as plain memory: watch it unpoisoned
+        f = self._freed[addr]
+        if self.memsys is None or self.memsys.cache is None:
+            try:
+                f.mv = self._pool.memory.view(lo, hi - lo)
+            except SmhError:
+                f.mv = None
+        f.snapshot = bytes(f.mv) if f.mv is not None else self._read(lo, hi - lo)
 
-    def _after(self, new: int | None = None) -> None:
+    def _after(self, new: int | None = None, *touched: int | tuple[int, int] | None) -> None:
         # The operation may have handed quarantined bytes out again (the block it returned
         # overlaps them: the program may now write there) or written headers into them (the
-        # heap's own writes): forget the former, snapshot the rest.
-        if new is not None and self._freed:
+        # heap's own writes): forget the former, snapshot the rest again.  The heap writes
+        # only chunk headers and the free-list links of free chunks (the first
+        # FREE_LIST_BYTES of their data, never watched), so only watched ranges near the
+        # blocks the operation returned or took back can have changed: re-snapshot those.
+        if not self._freed:
+            return
+        if new is not None:
             blk = self._pool.block_at(new)
             if blk is not None:
                 lo, hi = blk.addr, blk.addr + max(blk.usable, 1)
                 for addr, f in list(self._freed.items()):
                     if f.lo < hi and lo < f.hi:
                         del self._freed[addr]
-        self._reseal()
+        spans = []
+        for t in touched:  # a live block start, or (freed start, its size)
+            if t is None:
+                continue
+            if isinstance(t, tuple):
+                t, size = t
+            else:
+                blk = self._pool.block_at(t)
+                size = max(blk.usable, blk.size) if blk is not None and blk.addr == t else self._window
+            spans.append((t - 64, t + size + 64))
+        self._reseal(spans)
 
-    def _reseal(self) -> None:
+    def _reseal(self, spans: list[tuple[int, int]] | None = None) -> None:
+        """Snapshot the watched ranges again (only those overlapping ``spans`` when given)."""
         for f in self._freed.values():
-            f.snapshot = self._read(f.lo, f.hi - f.lo)
+            if spans is not None and not any(f.lo < hi and lo < f.hi for lo, hi in spans):
+                continue
+            f.snapshot = bytes(f.mv) if f.mv is not None else self._read(f.lo, f.hi - f.lo)
 
     def _cached_lines(self, addr: int, size: int) -> bool:
         m = self.memsys

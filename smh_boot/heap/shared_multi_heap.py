@@ -379,13 +379,17 @@ def _from_stale(heap: SysHeap, snap: list[int], addr: int) -> object:
     live = heap.live
     i = bisect.bisect_right(snap, addr) - 1
     best = None
-    if i >= 0:
-        best = snap[i]
-        if best not in live:
-            return _STALE  # freed since the snapshot
-        c = (best - hb) >> 3
+    # The nearest entry still live (blocks freed since the snapshot are skipped, a few).
+    for j in range(i, max(i - 8, -1), -1):
+        if snap[j] in live:
+            best = snap[j]
+            break
     else:
-        c = heap.chunk0
+        if i >= 0:
+            return _STALE
+    c = heap.chunk0 if best is None else (best - hb) >> 3
+    if best is not None and addr < base + 8 * (c + (SZ[c] >> 1)):
+        return best  # the common case: addr lies in that block's chunk
     for _ in range(_WALK_LIMIT):
         if c >= end or base + 8 * c > addr:
             return best
