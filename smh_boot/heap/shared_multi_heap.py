@@ -194,7 +194,10 @@ class SharedMultiHeap:
                 return
             acquire()
             try:
-                i = bisect_right(bases, ptr) - 1
+                try:
+                    i = bisect_right(bases, ptr) - 1
+                except TypeError:
+                    i = -1  # not an int: refused below
                 if i < 0:
                     raise self._foreign(ptr)
                 frees[i](ptr)
