@@ -107,14 +107,14 @@ class HeapGuard:
         """``shared_multi_heap_alloc`` after checking the quarantine."""
         self.check("alloc")
         p = self._pool.alloc(attr, size, owner=owner)
-        self._after(p, p)
+        self._after(p)
         return p
 
     def aligned_alloc(self, attr: int, align: int, size: int, *, owner: Any = None) -> int | None:
         """``shared_multi_heap_aligned_alloc`` after checking the quarantine."""
         self.check("aligned_alloc")
         p = self._pool.aligned_alloc(attr, align, size, owner=owner)
-        self._after(p, p)
+        self._after(p)
         return p
 
     def realloc(self, attr: int, ptr: int | None, size: int, *, owner: Any = None) -> int | None:
@@ -129,7 +129,7 @@ class HeapGuard:
             # the block moved (or size 0 freed it): the old one is freed memory now
             if p is not None or size == 0:
                 self._quarantine(ptr, old.usable, old.owner)
-        self._after(p, p, (ptr, old.size if old is not None else self._window))
+        self._after(p)
         return p
 
     def free(self, ptr: int | None) -> None:
@@ -144,7 +144,7 @@ class HeapGuard:
             raise self._with_owner(e, ptr, "free") from e
         if blk is not None and blk.addr == ptr:
             self._quarantine(ptr, blk.usable, blk.owner)
-        self._after(None, (ptr, max(blk.usable, blk.size) if blk is not None else self._window))
+        self._after()
 
     # ------------------------------------------------------------------ checking
     def check(self, noticed_at: str = "check") -> list[UseAfterFree]:
@@ -220,13 +220,11 @@ class HeapGuard:
                 f.mv = None
         f.snapshot = bytes(f.mv) if f.mv is not None else self._read(lo, hi - lo)
 
-    def _after(self, new: int | None = None, *touched: int | tuple[int, int] | None) -> None:
+    def _after(self, new: int | None = None) -> None:
         # The operation may have handed quarantined bytes out again (the block it returned
-        # overlaps them: the program may now write there) or written headers into them (the
-        # heap's own writes): forget the former, snapshot the rest again.  The heap writes
-        # only chunk headers and the free-list links of free chunks (the first
-        # FREE_LIST_BYTES of their data, never watched), so only watched ranges near the
-        # blocks the operation returned or took back can have changed: re-snapshot those.
+        # overlaps them: the program may now write there) or written headers and free-list
+        # links into them (the heap's own writes, anywhere a free chunk starts, also far
+        # from the blocks of this operation): forget the former, snapshot the rest again.
         if not self._freed:
             return
         if new is not None:
@@ -236,23 +234,11 @@ class HeapGuard:
                 for addr, f in list(self._freed.items()):
                     if f.lo < hi and lo < f.hi:
                         del self._freed[addr]
-        spans = []
-        for t in touched:  # a live block start, or (freed start, its size)
-            if t is None:
-                continue
-            if isinstance(t, tuple):
-                t, size = t
-            else:
-                blk = self._pool.block_at(t)
-                size = max(blk.usable, blk.size) if blk is not None and blk.addr == t else self._window
-            spans.append((t - 64, t + size + 64))
-        self._reseal(spans)
+        self._reseal()
 
-    def _reseal(self, spans: list[tuple[int, int]] | None = None) -> None:
-        """Snapshot the watched ranges again (only those overlapping ``spans`` when given)."""
+    def _reseal(self) -> None:
+        """Snapshot the watched ranges again (a memoryview copy each, when not cached)."""
         for f in self._freed.values():
-            if spans is not None and not any(f.lo < hi and lo < f.hi for lo, hi in spans):
-                continue
             f.snapshot = bytes(f.mv) if f.mv is not None else self._read(f.lo, f.hi - f.lo)
 
     def _cached_lines(self, addr: int, size: int) -> bool:

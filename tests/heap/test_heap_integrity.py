@@ -381,3 +381,33 @@ def test_a_driver_dma_through_a_stale_pointer_is_reported_at_the_dma(tmp_path):
     assert dev.init_error.startswith("HeapCorruption: DMA write refused: DMA channel 0 of device buggy")
     assert "owner 'app:victim'" in dev.init_error and "past the end of block" in dev.init_error
     assert system.pool.validate()
+
+
+@pytest.mark.parametrize("ptr_size", [4, 8])
+def test_the_guard_reports_nothing_when_nobody_writes_freed_memory(ptr_size):
+    # The heap's own header and free-list writes land in quarantined blocks too (a free
+    # chunk can start inside one after a split): they must not look like a use after free.
+    from smh_boot.fuzz.guard import HeapGuard
+
+    p = SharedMultiHeap(None, HeapConfig(ptr_size=ptr_size))
+    p.pool_init()
+    p.add(SharedMultiHeapRegion(0, 0x1000_0000, 1 << 16))
+    p.add(SharedMultiHeapRegion(0, 0x1010_0000, 1 << 15))
+    g = HeapGuard(p, quarantine=32)
+    rng = random.Random(ptr_size)
+    live: list[int] = []
+    for _ in range(3000):
+        r = rng.random()
+        if r < 0.4 or not live:
+            q = (g.alloc(0, rng.randint(1, 600)) if rng.random() < 0.7
+                 else g.aligned_alloc(0, rng.choice([16, 64, 0x28]), rng.randint(1, 600)))
+            if q:
+                live.append(q)
+        elif r < 0.8:
+            g.free(live.pop(rng.randrange(len(live))))
+        else:
+            k = rng.randrange(len(live))
+            q = g.realloc(0, live[k], rng.randint(1, 900))
+            if q:
+                live[k] = q
+    assert g.reports == []
