@@ -396,7 +396,7 @@ def test_the_guard_reports_nothing_when_nobody_writes_freed_memory(ptr_size):
     g = HeapGuard(p, quarantine=32)
     rng = random.Random(ptr_size)
     live: list[int] = []
-    for _ in range(3000):
+    for _ in range(1500):
         r = rng.random()
         if r < 0.4 or not live:
             q = (g.alloc(0, rng.randint(1, 600)) if rng.random() < 0.7
