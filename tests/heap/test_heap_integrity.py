@@ -411,3 +411,25 @@ def test_the_guard_reports_nothing_when_nobody_writes_freed_memory(ptr_size):
             if q:
                 live[k] = q
     assert g.reports == []
+
+
+def test_generated_traces_replay_at_every_level_without_a_python_error(tmp_path):
+    # #14 F8: below STRICT the outcome is Zephyr's (assert/panic as replay models it).
+    from dataclasses import replace
+
+    from smh_boot.fuzz.trace_gen import generate_trace, trace_text
+    from smh_boot.heap import trace as T
+
+    rng = random.Random(14)
+    path = tmp_path / "t.json"
+    for _ in range(150):
+        path.write_text(trace_text(generate_trace(rng, max_ops=60)))
+        try:
+            tr = T.load_trace(path)
+        except SmhError:
+            continue
+        for level in Hardening:
+            try:
+                T.replay(tr, replace(T.config_for(tr), hardening=level))
+            except SmhError:
+                pass
