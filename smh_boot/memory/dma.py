@@ -25,9 +25,18 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..errors import SmhError
 from .system import MemorySystem
+
+
+#: ``write_check(addr, size, *, writer)``: raises to refuse a bus-master write.
+WriteCheck = Callable[..., None]
+
+
+def _writer(t: DmaTransfer) -> str:
+    return f"DMA channel {t.channel} of device {t.device} (transfer #{t.id})"
 
 
 class DmaError(SmhError, ValueError):
@@ -82,13 +91,18 @@ class DmaEngine:
 
     Attribute ``active``: channel -> transfer in flight."""
 
-    def __init__(self, memsys: MemorySystem, channels: int = 8):
+    def __init__(self, memsys: MemorySystem, channels: int = 8, *, write_check: WriteCheck | None = None):
         if channels < 1:
             raise DmaError(f"a DMA engine needs at least one channel, not {channels}")
         self.memsys = memsys
         self.channels = channels
         self.active: dict[int, DmaTransfer] = {}
         self._next_id = 1
+        #: Called as ``write_check(addr, size, writer=...)`` before a transfer writes memory
+        #: (at start for its whole destination, then before every piece :meth:`advance`
+        #: writes); it raises to refuse the write.  The boot stage installs the heap's
+        #: ``SharedMultiHeap.check_dma_write`` here (this layer knows nothing of heaps).
+        self.write_check = write_check
 
     def start(
         self,
@@ -115,6 +129,8 @@ class DmaEngine:
             requires_noncacheable=requires_noncacheable,
         )
         self._next_id += 1  # a refused transfer keeps its number, so histories stay unambiguous
+        if dst is not None and self.write_check is not None:
+            self.write_check(dst, size, writer=_writer(t))
         self.memsys._dma_started(t)
         if src is not None:
             try:
@@ -161,6 +177,8 @@ class DmaEngine:
         n = max(0, min(nbytes, transfer.size - transfer.written))
         if n:
             off = transfer.written
+            if self.write_check is not None:  # the buffer may have been freed meanwhile
+                self.write_check(transfer.dst + off, n, writer=_writer(transfer))
             self.memsys._dma_write(transfer.dst + off, transfer.data[off : off + n], transfer.device, transfer)
             transfer.written += n
         return n
