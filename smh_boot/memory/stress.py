@@ -19,11 +19,26 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+from .records import DmaTransfer
 
 if TYPE_CHECKING:
-    from .dma import DmaTransfer
-    from .system import MemorySystem
+    from .cache import DataCache
+
+
+class StressedMemory(Protocol):
+    """What the stressor needs of the memory system it acts on (a
+    :class:`~smh_boot.memory.system.MemorySystem`; named here so this module does not import it)."""
+
+    cache: DataCache | None
+
+    @property
+    def line_size(self) -> int: ...  # noqa: D102
+
+    def evict_line(self, addr: int) -> bool: ...  # noqa: D102
+
+    def prefetch_line(self, addr: int) -> bool: ...  # noqa: D102
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +64,7 @@ class StressConfig:
 class Stressor:
     """Applies a :class:`StressConfig` to one memory system (created by it)."""
 
-    def __init__(self, config: StressConfig, memsys: MemorySystem):
+    def __init__(self, config: StressConfig, memsys: StressedMemory):
         self.config = config
         self.rng = random.Random(config.seed)
         self._m = memsys

@@ -50,8 +50,12 @@ def test_raised_through_a_stressed_boot(bug: Bug) -> None:
         text = str(report)
         assert bug.kind.name in text and "hint:" in text
         alloc = report.buffer.allocation
+        owner = system.device(NODES[board][bug.victim or bug.device]).name
         if alloc is not None and alloc.owner is not None:  # owners are kept at STRICT hardening
-            assert str(alloc.owner).startswith(system.device(NODES[board][bug.device]).name)
+            assert str(alloc.owner).startswith(owner)
+        assert report.device, "every report names a device"
+        if bug.victim:
+            assert f"owned by {owner}" in report.victim
 
 
 @pytest.mark.parametrize("variant", [UnalignedDma, UnpaddedDma])

@@ -33,10 +33,10 @@ def test_report_names_kind_device_buffer_allocation_line_and_events():
     assert (rep.buffer.addr, rep.buffer.size, rep.buffer.region) == (BUF, 64, "sram_dma")
     assert rep.buffer.allocation == OWNED
     assert (rep.line_addr, rep.line_state) == (BUF, "dirty (all bytes)")
-    assert [ev.what for ev in rep.events] == ["miss fill", "cpu write", "dma start (reads)", "dma read"]
+    assert [ev.what for ev in rep.events] == ["miss fill", "cpu write", "dma start (reads)"]
     assert rep.transfer.startswith("transfer #1 (memory-to-peripheral, channel 0, eth0-mac")
     text = str(e.value)
-    assert text.startswith("coherency error STALE_TX_DATA: eth0-mac read line 0x20001000")
+    assert text.startswith("coherency error STALE_TX_DATA: eth0-mac started a transfer that reads line 0x20001000")
     assert "owned by eth0 from sram_dma" in text
     assert "hint: call sys_cache_data_flush_range()" in text
     assert r.dma.active == {}  # the refused transfer did not start
@@ -80,10 +80,20 @@ def test_partial_invalidate_is_caught_even_if_the_neighbour_was_written_back():
     assert "bytes 0-3 outside that range" in str(e.value)
 
 
-def test_whole_line_invalidate_of_own_dirty_data_is_not_a_finding():
-    r = make_rig()
-    r.cpu.write(BUF, FRAME)
-    assert r.memsys.sys_cache_data_invd_range(BUF, 64) == 0
+def test_invalidate_of_unflushed_data_inside_the_range_is_one_finding_per_call():
+    """Issue 13 item 4: invalidate where a flush was needed; the device would read old memory."""
+    r = make_rig(raise_errors=False, owner_lookup=heap_lookup(OWNED))
+    with r.memsys.acting_as("spi0"):
+        r.cpu.write(BUF, FRAME)
+        assert r.memsys.sys_cache_data_invd_range(BUF, 64) == 0
+    assert r.checker.kinds() == [CoherencyKind.INVALIDATE_DISCARDED_DIRTY]
+    rep = r.checker.reports[0]
+    assert (rep.device, rep.actor, rep.line_addr) == ("spi0", "spi0", BUF)
+    assert rep.buffer.allocation == OWNED
+    assert "discards CPU writes to bytes 0-31 of line 0x20001000 and 1 more line(s)" in rep.message
+    assert [e.what for e in rep.events][-2:] == ["cpu write", "invalidate"]
+    assert "victim:" not in str(rep)  # its own data in the buffer it names: nothing to add
+    assert r.memory.read(BUF, 64) == bytes(64)  # the data is indeed gone
 
 
 def test_flush_and_invalidate_of_a_shared_line_is_safe():

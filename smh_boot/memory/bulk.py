@@ -1,0 +1,191 @@
+"""The memory system's bulk path: long CPU accesses and maintenance of runs of lines.
+
+The line-by-line path of :class:`~smh_boot.memory.system.MemorySystem` costs a few
+microseconds per 32-byte line (lookup, fill, victim write-back, stress tick, ~7 checker
+events), so a CPU fill of an 800x480 RGB565 frame (24,000 lines) took ~80 ms.  Most of that
+work is for lines that cannot stay cached: in a set-associative LRU cache of ``S`` sets and
+``W`` ways, an access to ``n`` consecutive lines touches every set ``n/S`` times, and after its
+first ``S*W`` lines (the *head*) each set holds exactly its ``W`` most recent lines of the
+access, all of them lines of the access.  So each later line (the *tail*) is a miss whose victim
+is known in advance: the tail line ``S*W`` places before it.  The bulk path therefore
+
+* runs the head line by line (hits, misses and the victims that were cached before: exact,
+  but without history events),
+* moves the tail lines that would be evicted again within the same access straight to memory
+  with one slice copy (CPU writes) or reads them with one slice (CPU reads),
+* builds only the last ``S*W`` lines of the access as cache lines, and
+* adds the counters (misses, evictions, write-backs) the line-by-line path would have counted.
+
+The cache contents, LRU order, memory contents and counters come out identical to the
+line-by-line path, which stays the reference (tests/memory/test_bulk_equivalence.py compares
+the two on random access patterns).  Maintenance of a range visits only the lines the cache
+holds.  The checker records one range event per operation instead of events per line; the
+memory system takes this path only when the checker says nothing in the range can be reported
+(:meth:`~smh_boot.memory.coherency.CoherencyChecker.bulk_is_quiet`) and, for CPU accesses,
+when no stress mode has to tick after every line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from .cache import CacheLine
+
+if TYPE_CHECKING:
+    from .address_space import AddressSpace
+    from .cache import DataCache
+    from .coherency import CoherencyChecker
+
+
+class MemorySystem(Protocol):
+    """What the bulk path uses of :class:`~smh_boot.memory.system.MemorySystem` (named here
+    so this module, which the memory system imports, does not import it back)."""
+
+    memory: AddressSpace
+    cache: DataCache | None
+    checker: CoherencyChecker | None
+
+    @property
+    def line_size(self) -> int: ...  # noqa: D102
+
+    @property
+    def actor(self) -> str | None: ...  # noqa: D102
+
+    def _fill(self, la: int, why: str, quiet: bool = False) -> CacheLine: ...  # noqa: D102
+
+    def _retire(self, line: CacheLine, why: str, quiet: bool = False) -> None: ...  # noqa: D102
+
+    def _writeback(self, line: CacheLine, why: str, quiet: bool = False) -> None: ...  # noqa: D102
+
+
+def held_lines(m: MemorySystem, start: int, stop: int) -> list[int]:
+    """Addresses of the lines of ``[start, stop)`` the cache holds, ascending: walks the range
+    or the cache, whichever is shorter."""
+    cache, ls = m.cache, m.line_size
+    if cache is None or stop <= start:
+        return []
+    lo = start - start % ls
+    if (stop - lo) // ls <= cache.num_sets * cache.ways:
+        peek = cache.peek
+        return [la for la in range(lo, stop, ls) if peek(la) is not None]
+    return sorted(ln.addr for ln in cache.lines() if lo <= ln.addr < stop)
+
+
+def _geometry(m: MemorySystem, start: int, stop: int) -> tuple[int, int, int, int]:
+    """``(first line, lines, head lines, tail lines)``: the tail is the whole lines after the
+    head, up to (not including) a partial last line."""
+    cache, ls = m.cache, m.line_size
+    assert cache is not None
+    la0 = start - start % ls
+    n = (stop - 1) // ls - la0 // ls + 1
+    ws = cache.num_sets * cache.ways
+    if n <= ws:
+        return la0, n, n, 0
+    tail_end = n - 1 if stop % ls else n
+    return la0, n, ws, tail_end - ws
+
+
+def _drop_head(m: MemorySystem, la0: int, tail: int) -> None:
+    """The first ``tail`` head lines are the victims of the tail lines: retire them."""
+    cache, ls = m.cache, m.line_size
+    assert cache is not None
+    for i in range(min(tail, cache.num_sets * cache.ways)):
+        la = la0 + i * ls
+        line = cache.remove(la)
+        assert line is not None, f"bulk path: head line {la:#x} is not cached"
+        m._retire(line, "evict", quiet=True)
+
+
+def cpu_write(m: MemorySystem, start: int, data: memoryview) -> str:
+    """CPU store of ``data`` at cacheable ``start`` (no stress); returns a summary for the
+    checker's range event."""
+    cache, ls = m.cache, m.line_size
+    assert cache is not None
+    stats = cache.stats
+    misses0, wb0 = stats.misses, stats.writebacks
+    stop = start + len(data)
+    la0, n, head, tail = _geometry(m, start, stop)
+    full = (1 << ls) - 1
+    lookup, fill = cache.lookup, m._fill
+
+    def one(i: int) -> None:
+        la = la0 + i * ls
+        lo, hi = max(start, la), min(stop, la + ls)
+        line = lookup(la) or fill(la, "miss fill", True)
+        line.data[lo - la : hi - la] = data[lo - start : hi - start]
+        line.dirty |= ((1 << (hi - lo)) - 1) << (lo - la)
+
+    for i in range(head):
+        one(i)
+    if tail:
+        ws = head
+        stats.misses += tail
+        stats.evictions += tail
+        _drop_head(m, la0, tail)
+        if tail > ws:  # tail lines evicted by later tail lines: straight to memory
+            a, b = la0 + ws * ls, la0 + tail * ls
+            m.memory.write(a, data[a - start : b - start])
+            stats.writebacks += tail - ws
+        sets = cache._sets
+        shift, nsets = cache._shift, cache.num_sets
+        for i in range(max(ws, tail), ws + tail):
+            la = la0 + i * ls
+            line = CacheLine(la, bytearray(data[la - start : la - start + ls]))
+            line.dirty = full
+            sets[(la >> shift) % nsets][la] = line
+    if head + tail < n:  # a partial last line after the tail
+        one(n - 1)
+    return f"bulk: {stats.misses - misses0} misses, {stats.writebacks - wb0} write-backs"
+
+
+def cpu_read(m: MemorySystem, start: int, stop: int) -> bytes:
+    """CPU load of cacheable ``[start, stop)`` (no stress)."""
+    cache, ls = m.cache, m.line_size
+    assert cache is not None
+    stats = cache.stats
+    la0, n, head, tail = _geometry(m, start, stop)
+    lookup, fill = cache.lookup, m._fill
+    out = bytearray()
+
+    def one(i: int) -> None:
+        la = la0 + i * ls
+        lo, hi = max(start, la), min(stop, la + ls)
+        line = lookup(la) or fill(la, "miss fill", True)
+        out.extend(line.data[lo - la : hi - la])
+
+    for i in range(head):
+        one(i)
+    if tail:
+        ws = head
+        stats.misses += tail
+        stats.evictions += tail
+        _drop_head(m, la0, tail)  # dirty victims reach memory before the tail is read
+        a = la0 + ws * ls
+        got = m.memory.read(a, tail * ls)
+        out += got
+        sets = cache._sets
+        shift, nsets = cache._shift, cache.num_sets
+        for i in range(max(ws, tail), ws + tail):
+            la = la0 + i * ls
+            sets[(la >> shift) % nsets][la] = CacheLine(la, bytearray(got[la - a : la - a + ls]))
+    if head + tail < n:  # a partial last line after the tail
+        one(n - 1)
+    return bytes(out)
+
+
+def maintain(m: MemorySystem, start: int, stop: int, flush: bool, invd: bool, lo: int, hi: int) -> None:
+    """Flush and/or invalidate the cached lines of cacheable ``[start, stop)``, part of a
+    request for ``[lo, hi)``."""
+    cache = m.cache
+    assert cache is not None
+    wb0 = cache.stats.writebacks
+    held = held_lines(m, start, stop)
+    for la in held:
+        if flush:
+            m._writeback(cache.peek(la), "flush", quiet=True)  # type: ignore[arg-type]
+        if invd:
+            cache.remove(la)
+            cache.stats.invalidations += 1
+    if m.checker is not None:
+        detail = f"bulk: {len(held)} cached line(s), {cache.stats.writebacks - wb0} write-backs"
+        m.checker.maintain_range(start, stop, flush, invd, m.actor, detail)
