@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 from ..errors import CoherencyError
 from .cache import byte_mask, describe_mask, mask_text
 from .events import DEFAULT_DEPTH, EventLog, MemEvent
+from .linemap import LineMap
 from .records import AllocationInfo, BufferInfo, DmaTransfer
 
 if TYPE_CHECKING:
@@ -199,8 +200,8 @@ class CoherencyChecker:
         self.log = EventLog(history) if history_lines is None else EventLog(history, max_lines=history_lines)
         self._m: CheckedMemory | None = None
         self._ls = 0
-        self._unflushed: dict[int, _Unflushed] = {}
-        self._written: dict[int, _DeviceWrite] = {}
+        self._unflushed: LineMap[_Unflushed] = LineMap(1)  # re-made for the line size by bind()
+        self._written: LineMap[_DeviceWrite] = LineMap(1)
         self._active: dict[int, DmaTransfer] = {}  # transfers writing memory, by id
         self._reading: dict[int, DmaTransfer] = {}  # transfers reading cacheable memory, by id
         self._early: dict[int, set[int]] = {}  # transfer id -> lines invalidated in flight
@@ -211,6 +212,8 @@ class CoherencyChecker:
         """Attach to ``memsys`` (done by the MemorySystem constructor)."""
         if self._m is not None and self._m is not memsys:
             raise ValueError("a CoherencyChecker watches one MemorySystem; create one per system")
+        if self._m is None:
+            self._unflushed, self._written = LineMap(memsys.line_size or 1), LineMap(memsys.line_size or 1)
         self._m = memsys
         self._ls = memsys.line_size
 
@@ -246,8 +249,8 @@ class CoherencyChecker:
         """Line addresses in ``[lo, hi)`` for which :meth:`concerns` is true."""
         ls = self._ls
         lo -= lo % ls
-        out = set(keys_in(self._unflushed, lo, hi, ls))
-        out.update(keys_in(self._written, lo, hi, ls))
+        out = set(self._unflushed.keys_in(lo, hi))
+        out.update(self._written.keys_in(lo, hi))
         out.update(keys_in(self.log._lines, lo, hi, ls))
         for t in self._active.values():
             first = max(t.dst - t.dst % ls, lo)  # type: ignore[operator]
@@ -359,7 +362,7 @@ class CoherencyChecker:
             if w.mask & ~mask:
                 self._written[la] = w._replace(mask=w.mask & ~mask)
             else:
-                del self._written[la]
+                self._written.pop(la)
         if not (self._active or self._reading):
             return
         for t in self._covering(la):
@@ -385,12 +388,12 @@ class CoherencyChecker:
     def flushed(self, la: int, lo: int, hi: int, actor: str | None) -> None:
         """Line ``la`` was cleaned by a flush of ``[lo, hi)``."""
         self.note(la, actor, "flush", lo, hi - lo)
-        self._unflushed.pop(la, None)
+        self._unflushed.pop(la)
 
     def invalidating(self, la: int, lo: int, hi: int, actor: str | None) -> None:
         """Line ``la`` is about to be invalidated by a request for ``[lo, hi)``."""
         ev = self.note(la, actor, "invalidate", lo, hi - lo)
-        u = self._unflushed.pop(la, None)
+        u = self._unflushed.pop(la)
         if u is not None:
             ls = self._ls
             start = max(lo - la, 0)
@@ -400,7 +403,7 @@ class CoherencyChecker:
                 self._partial_line(la, lo, hi, u, u.mask & outside, ev, actor)
             if u.mask & inside:
                 self._discarded(la, lo, hi, u, u.mask & inside, actor)
-        self._written.pop(la, None)
+        self._written.pop(la)
         for t in self._covering(la):
             self._early[t.id].add(la)
 
@@ -418,7 +421,7 @@ class CoherencyChecker:
 
     def _discarded(self, la: int, lo: int, hi: int, u: _Unflushed, lost: int, actor: str | None) -> None:
         ls = self._ls
-        n = 1 + len(keys_in(self._unflushed, la + ls, hi, ls))  # this line is popped already
+        n = 1 + len(self._unflushed.keys_in(la + ls, hi))  # this line is popped already
         more = f" and {n - 1} more line(s) of the range" if n > 1 else ""
         first = la + (lost & -lost).bit_length() - 1
         alloc, victim = self._victim(first, u.writer)
@@ -456,8 +459,8 @@ class CoherencyChecker:
         """INVALIDATE_DISCARDED_DIRTY for ``sys_cache_data_invd_all()``: one report per CPU
         writer whose unflushed data it drops, on that writer's lowest line."""
         by_writer: dict[str | None, list[int]] = {}
-        for la in sorted(self._unflushed):
-            by_writer.setdefault(self._unflushed[la].writer, []).append(la)
+        for la in self._unflushed:
+            by_writer.setdefault(self._unflushed.get(la).writer, []).append(la)  # type: ignore[union-attr]
         for writer, lines in by_writer.items():
             la = lines[0]
             alloc, victim = self._victim(la, writer)
@@ -469,7 +472,7 @@ class CoherencyChecker:
                 transfer=None, victim=victim, key=(CoherencyKind.INVALIDATE_DISCARDED_DIRTY, self._op, writer),
                 message=f"sys_cache_data_invd_all() by {actor or 'cpu code outside acting_as'} discards "
                 f"{whose} CPU writes never flushed: {len(lines)} line(s) from {la:#x} "
-                f"({mask_text(self._unflushed[la].mask)} of the first); memory keeps the old data",
+                f"({mask_text(self._unflushed.get(la).mask)} of the first); memory keeps the old data",
             )
 
     # ------------------------------------------------------------------ bus-master side
@@ -536,14 +539,17 @@ class CoherencyChecker:
         reads = t.src is not None and m.any_cacheable(t.src, t.size)
         if reads:
             # From now on the device may fetch any byte: what the CPU has not flushed is stale.
-            tag = f"transfer #{t.id}"
-            for la, off, n in self._split(t.src, t.size):  # type: ignore[arg-type]
-                if la in self._unflushed and m.is_cacheable(la):
-                    self._check_unflushed_read(la, off, n, t.device, t, (t.src, t.size), tag, True)  # type: ignore[arg-type]
+            tag, ls, src = f"transfer #{t.id}", self._ls, t.src
+            end = src + t.size  # type: ignore[operator]
+            for la in self._unflushed.keys_in(src - src % ls, end):  # type: ignore[operator]
+                if m.is_cacheable(la):
+                    off = max(src, la) - la  # type: ignore[call-overload]
+                    n = min(end, la + ls) - la - off
+                    self._check_unflushed_read(la, off, n, t.device, t, (src, t.size), tag, True)  # type: ignore[arg-type]
         writes = t.dst is not None and m.any_cacheable(t.dst, t.size)
         if writes:
             self._check_shared_lines(t)
-            for la in keys_in(self._unflushed, t.dst - t.dst % self._ls, t.dst + t.size, self._ls):  # type: ignore[operator]
+            for la in self._unflushed.keys_in(t.dst - t.dst % self._ls, t.dst + t.size):  # type: ignore[operator]
                 if m.is_cacheable(la):
                     self._check_dirty_under_dma(la, t.device, t, (t.dst, t.size))  # type: ignore[arg-type]
             self._active[t.id] = t
@@ -622,25 +628,21 @@ class CoherencyChecker:
         if op == "cpu write":
             return not self._in_flight_over(lo, hi)
         if op == "cpu read":
-            return not keys_in(self._written, a, b, ls)
+            return not self._written.any_in(a, b)
         # invalidate, dma read, dma write: unflushed CPU data in the range is a finding
-        return not keys_in(self._unflushed, a, b, ls)
+        return not self._unflushed.any_in(a, b)
 
     def cpu_write_range(self, addr: int, size: int, actor: str | None, detail: str) -> None:
         """The CPU stored ``[addr, addr+size)`` (bulk path, after :meth:`bulk_is_quiet`)."""
         ev = self.note_range(actor, "cpu write", addr, size, detail)
         ls, end = self._ls, addr + size
-        first, last = addr - addr % ls, (end - 1) - (end - 1) % ls
-        for la, off, n in ((first, addr - first, min(end, first + ls) - addr),
-                           (last, 0, end - last)) if first != last else ((first, addr - first, size),):
-            if off or n != ls:
-                self._mark_written_by_cpu(la, byte_mask(off, n), ev.seq, actor)
+        for la, off, n in _edges(addr, size, ls):
+            self._mark_written_by_cpu(la, byte_mask(off, n), ev.seq, actor)
         full_lo, full_hi = -(-addr // ls) * ls, end - end % ls
         if full_lo < full_hi:
             whole = _Unflushed((1 << ls) - 1, ev.seq, actor)
-            self._unflushed.update(dict.fromkeys(range(full_lo, full_hi, ls), whole))
-            for la in keys_in(self._written, full_lo, full_hi, ls):
-                del self._written[la]
+            self._unflushed.set_range(full_lo, full_hi, whole)
+            self._written.drop_range(full_lo, full_hi)
 
     def _mark_written_by_cpu(self, la: int, mask: int, seq: int, actor: str | None) -> None:
         u = self._unflushed.get(la)
@@ -650,7 +652,7 @@ class CoherencyChecker:
             if w.mask & ~mask:
                 self._written[la] = w._replace(mask=w.mask & ~mask)
             else:
-                del self._written[la]
+                self._written.pop(la)
 
     def maintain_range(self, lo: int, hi: int, flush: bool, invd: bool, actor: str | None, detail: str) -> None:
         """Flush and/or invalidate of ``[lo, hi)`` (bulk path, after :meth:`bulk_is_quiet`)."""
@@ -658,11 +660,9 @@ class CoherencyChecker:
         self.note_range(actor, what, lo, hi - lo, detail)
         ls = self._ls
         a = lo - lo % ls
-        for la in keys_in(self._unflushed, a, hi, ls):
-            del self._unflushed[la]
+        self._unflushed.drop_range(a, hi)
         if invd:
-            for la in keys_in(self._written, a, hi, ls):
-                del self._written[la]
+            self._written.drop_range(a, hi)
             for t in self._active.values():
                 s, e = max(t.dst - t.dst % ls, a), min(t.dst + t.size, hi)  # type: ignore[operator]
                 if s < e:
@@ -681,20 +681,30 @@ class CoherencyChecker:
         token = transfer.id if transfer is not None else ev.seq
         early = self._early.get(transfer.id, ()) if transfer is not None else ()
         ls, written = self._ls, self._written
-        shared: dict[int, _DeviceWrite] = {}
-        for la, off, n in _pieces(addr, size, ls):
+        full_lo, full_hi = -(-addr // ls) * ls, (addr + size) - (addr + size) % ls
+        if full_lo < full_hi and not early and not written.any_in(full_lo, full_hi):
+            written.set_range(full_lo, full_hi, _DeviceWrite((1 << ls) - 1, device, transfer, buf[0], buf[1], False, token))
+            edges = _edges(addr, size, ls)
+        else:
+            edges = list(_pieces(addr, size, ls))
+        for la, off, n in edges:
             w = written.get(la)
-            e = la in early
-            if w is None and n == ls and not e:
-                rec = shared.get(0)
-                if rec is None:
-                    rec = shared[0] = _DeviceWrite((1 << ls) - 1, device, transfer, buf[0], buf[1], False, token)
-                written[la] = rec
-            else:
-                written[la] = _DeviceWrite(
-                    byte_mask(off, n) | (w.mask if w is not None else 0), device, transfer,
-                    buf[0], buf[1], e, token,
-                )
+            written[la] = _DeviceWrite(
+                byte_mask(off, n) | (w.mask if w is not None else 0), device, transfer,
+                buf[0], buf[1], la in early, token,
+            )
+
+
+def _edges(addr: int, size: int, ls: int) -> list[tuple[int, int, int]]:
+    """The partial first and last lines of ``[addr, addr+size)`` as ``(line, offset, length)``."""
+    end = addr + size
+    first, last = addr - addr % ls, (end - 1) - (end - 1) % ls
+    if first == last:
+        return [] if size == ls else [(first, addr - first, size)]
+    out = [(first, addr - first, first + ls - addr)] if addr != first else []
+    if end != last + ls:
+        out.append((last, 0, end - last))
+    return out
 
 
 def _pieces(addr: int, size: int, ls: int) -> Iterable[tuple[int, int, int]]:

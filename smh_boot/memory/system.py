@@ -290,6 +290,8 @@ class MemorySystem:
                 continue
             if self._bulk("cpu read", start, stop, cpu=True):
                 out += bulk.cpu_read(self, start, stop)
+                if chk is not None:
+                    chk.note_range(self.actor, "cpu read", start, stop - start, "bulk")
                 continue
             for line, pos, off, n in self._cached_pieces(start, stop):
                 if chk is not None:  # after the fill, so the history reads in order
@@ -305,7 +307,9 @@ class MemorySystem:
                 self.memory.write(start, data[start - addr : stop - addr])
                 continue
             if self._bulk("cpu write", start, stop, cpu=True):
-                bulk.cpu_write(self, start, data[start - addr : stop - addr])
+                detail = bulk.cpu_write(self, start, data[start - addr : stop - addr])
+                if chk is not None:
+                    chk.cpu_write_range(start, stop - start, self.actor, detail)
                 continue
             for line, pos, off, n in self._cached_pieces(start, stop):
                 line.data[off : off + n] = data[pos - addr : pos - addr + n]
