@@ -331,6 +331,8 @@ class CoherencyChecker:
         """A CPU load of ``[addr, addr+size)`` (within one cacheable line)."""
         la, off = addr - addr % self._ls, addr % self._ls
         self.log.record(la, actor, "cpu read", addr, size)
+        if not self._written._pages:  # the common case: nothing device-written is pending
+            return
         w = self._written.get(la)
         if w is None:
             return
@@ -355,9 +357,10 @@ class CoherencyChecker:
         la, off = addr - addr % self._ls, addr % self._ls
         ev = self.log.record(la, actor, "cpu write", addr, size)
         mask = ((1 << size) - 1) << off  # byte_mask(), inlined: hot path
-        u = self._unflushed.get(la)
-        self._unflushed[la] = _Unflushed(mask | (u.mask if u is not None else 0), ev.seq, actor)
-        w = self._written.get(la)
+        page = self._unflushed.page(la)  # LineMap get + set, inlined: hot path
+        u = page.get(la)
+        page[la] = _Unflushed(mask | u.mask, ev.seq, actor) if u is not None else _Unflushed(mask, ev.seq, actor)
+        w = self._written.get(la) if self._written._pages else None
         if w is not None:  # the CPU overwrote these device bytes: nothing stale left to read
             if w.mask & ~mask:
                 self._written[la] = w._replace(mask=w.mask & ~mask)

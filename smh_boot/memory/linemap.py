@@ -47,6 +47,15 @@ class LineMap(Generic[V]):
             page = self._pages[p] = {}
         page[la] = rec
 
+    def page(self, la: int) -> dict[int, V]:
+        """The (created if need be) dict of the page holding ``la``, for hot paths that get and
+        set one line: ``page.get(la)``, ``page[la] = rec`` (never delete through it)."""
+        p = la // self._span
+        page = self._pages.get(p)
+        if page is None:
+            page = self._pages[p] = {}
+        return page
+
     def pop(self, la: int) -> V | None:
         """Remove line ``la``; returns its record, or None."""
         p = la // self._span

@@ -282,13 +282,25 @@ class MemorySystem:
     def _cpu_read(self, addr: int, size: int) -> bytes:
         if size < 0:
             raise ValueError(f"read size {size} is negative")
+        ls = self._ls
+        if ls and 0 < size <= ls - addr % ls and self._cacheability.span(addr)[0]:
+            # One cacheable line (register-like code: u8/u16/u32): the loop below, unrolled.
+            la = addr - addr % ls
+            line = self.cache.lookup(la) or self._fill(la, "miss fill")  # type: ignore[union-attr]
+            if self.checker is not None:
+                self.checker.cpu_read(addr, size, self.actor)
+            got = bytes(line.data[addr - la : addr - la + size])
+            if self.stressor is not None:
+                self.stressor.tick(la)
+            return got
         out = bytearray()
         chk = self.checker
         for cached, start, stop in self._spans(addr, addr + size):
             if not cached:
                 out += self.memory.read(start, stop - start)
                 continue
-            if self._bulk("cpu read", start, stop, cpu=True):
+            bm = self.bulk_min_lines
+            if bm is not None and stop - start >= max(bm, 2) * ls and self._bulk("cpu read", start, stop, cpu=True):
                 out += bulk.cpu_read(self, start, stop)
                 if chk is not None:
                     chk.note_range(self.actor, "cpu read", start, stop - start, "bulk")
@@ -300,13 +312,26 @@ class MemorySystem:
         return bytes(out)
 
     def _cpu_write(self, addr: int, data: bytes | bytearray | memoryview) -> None:
+        ls, n = self._ls, len(data)
+        if ls and 0 < n <= ls - addr % ls and type(data) is bytes and self._cacheability.span(addr)[0]:
+            # One cacheable line (register-like code: u8/u16/u32): the loop below, unrolled.
+            la = addr - addr % ls
+            line = self.cache.lookup(la) or self._fill(la, "miss fill")  # type: ignore[union-attr]
+            line.data[addr - la : addr - la + n] = data
+            line.dirty |= ((1 << n) - 1) << (addr - la)
+            if self.checker is not None:
+                self.checker.cpu_write(addr, n, self.actor)
+            if self.stressor is not None:
+                self.stressor.tick(la)
+            return
         data = memoryview(data).cast("B")
         chk = self.checker
         for cached, start, stop in self._spans(addr, addr + len(data)):
             if not cached:
                 self.memory.write(start, data[start - addr : stop - addr])
                 continue
-            if self._bulk("cpu write", start, stop, cpu=True):
+            bm = self.bulk_min_lines
+            if bm is not None and stop - start >= max(bm, 2) * ls and self._bulk("cpu write", start, stop, cpu=True):
                 detail = bulk.cpu_write(self, start, data[start - addr : stop - addr])
                 if chk is not None:
                     chk.cpu_write_range(start, stop - start, self.actor, detail)
