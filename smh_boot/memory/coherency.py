@@ -128,8 +128,7 @@ class CoherencyReport:
 
     def __str__(self) -> str:
         out = [f"coherency error {self.kind.name}: {self.message}"]
-        if self.device:
-            out.append(f"  device:     {self.device}")
+        out.append(f"  device:     {self.device or 'none named (CPU code outside any acting_as block)'}")
         if self.actor:
             out.append(f"  by:         {self.actor}")
         if self.transfer:

@@ -33,6 +33,9 @@ def test_caught_on_every_seed(bug: Bug, board: str) -> None:
         report = checker.reports[0]
         assert name in (report.device, report.actor), str(report)
         assert report.events, "a report carries the line's history"
+        alloc = report.buffer.allocation
+        assert alloc is not None and alloc.owner, f"seed {seed}: the buffer's owner is named\n{report}"
+        assert report.line_addr % system.memsys.line_size == 0 and report.hint
     assert not missed, f"{bug.id} on {board}: wrong or no report on seeds {missed[:5]}"
 
 

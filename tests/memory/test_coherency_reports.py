@@ -245,3 +245,43 @@ def test_invalidate_all_shows_in_the_history_of_the_report():
         r.cpu.read(BUF, 4)
     assert e.value.kind is CoherencyKind.INVALIDATE_BEFORE_COMPLETION
     assert "invalidate all" in [ev.what for ev in e.value.report.events]
+
+
+def test_dirty_eviction_report_shows_the_state_the_write_produced():
+    """Issue 13 item 7: not "(clean)", the line's state before the offending write."""
+    r = make_rig()
+    r.memsys.sys_cache_data_invd_range(BUF, 64)
+    r.cpu.read(BUF, 64)  # the line is cached, clean
+    t = r.dma.start(0, device="eth0-mac", dst=BUF, size=64, data=FRAME)
+    with r.memsys.acting_as("eth0"), pytest.raises(CoherencyViolation) as e:
+        r.cpu.write_u32(BUF + 4, 0)
+    rep = e.value.report
+    assert rep.kind is CoherencyKind.DIRTY_EVICTION_DURING_DMA
+    assert rep.line_state == "dirty (bytes 4-7)"
+    assert "cache line: 0x20001000 (dirty (bytes 4-7))" in str(rep)
+    r.dma.abort(t)
+
+
+def test_partial_line_invalidate_names_the_device_and_the_victim_allocation():
+    """Issue 13 item 7: a device line, and the allocation whose unflushed bytes are lost."""
+    rx_buf = AllocationInfo(BUF + 16, 32, "sram", "uart0")
+    counter = AllocationInfo(BUF, 16, "sram", "shell")
+    r = make_rig(raise_errors=False, owner_lookup=heap_lookup(rx_buf, counter))
+    with r.memsys.acting_as("shell"):
+        r.cpu.write_u32(BUF, 1)  # rx_count++, in the first bytes of the line
+    with r.memsys.acting_as("uart0"):
+        r.memsys.sys_cache_data_invd_range(rx_buf.addr, rx_buf.size)
+    rep = r.checker.reports[0]
+    assert rep.kind is CoherencyKind.PARTIAL_LINE_INVALIDATE
+    assert (rep.device, rep.actor) == ("uart0", "uart0")
+    assert rep.buffer.allocation == rx_buf
+    assert rep.victim == f"allocation {counter}; unflushed CPU writes by shell"
+    text = str(rep)
+    assert "  device:     uart0\n" in text and "  victim:     allocation [0x20001000, 0x20001010)" in text
+
+
+def test_every_report_has_a_device_line():
+    r = make_rig(raise_errors=False)
+    r.cpu.write_u32(BUF, 7)
+    r.memsys.sys_cache_data_invd_range(BUF + 8, 24)
+    assert "  device:     none named (CPU code outside any acting_as block)" in str(r.checker.reports[0])
