@@ -17,7 +17,7 @@ and nothing here ever walks every line.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from typing import NamedTuple
 
 #: Events kept per line (the "last N events" of a report).
@@ -60,8 +60,8 @@ class EventLog:
         self.depth = depth
         self.max_lines = max_lines
         self._seq = 0
-        # line -> ring; insertion order is recency order (a touched line moves to the end).
-        self._lines: dict[int, deque[MemEvent]] = {}
+        # line -> ring, least recently touched first (an OrderedDict: O(1) both ways).
+        self._lines: OrderedDict[int, deque[MemEvent]] = OrderedDict()
         self._ranges: deque[MemEvent] = deque(maxlen=range_depth)
 
     @property
@@ -76,12 +76,13 @@ class EventLog:
         self._seq += 1
         event = MemEvent(self._seq, actor, what, addr, size, detail)
         lines = self._lines
-        hist = lines.pop(line_addr, None)
+        hist = lines.get(line_addr)
         if hist is None:
-            hist = deque(maxlen=self.depth)
             if len(lines) >= self.max_lines:
-                del lines[next(iter(lines))]  # least recently touched line
-        lines[line_addr] = hist
+                lines.popitem(last=False)  # the least recently touched line
+            hist = lines[line_addr] = deque(maxlen=self.depth)
+        else:
+            lines.move_to_end(line_addr)
         hist.append(event)
         return event
 
