@@ -85,15 +85,30 @@ def _geometry(m: MemorySystem, start: int, stop: int) -> tuple[int, int, int, in
     return la0, n, ws, tail_end - ws
 
 
-def _drop_head(m: MemorySystem, la0: int, tail: int) -> None:
-    """The first ``tail`` head lines are the victims of the tail lines: retire them."""
+def _begin_tail(m: MemorySystem, la0: int, tail: int) -> None:
+    """Count the tail's misses and evictions, and retire its victims among the head lines
+    (the first ``tail`` of them): dirty ones reach memory before the tail is read or written."""
     cache, ls = m.cache, m.line_size
     assert cache is not None
+    cache.stats.misses += tail
+    cache.stats.evictions += tail
     for i in range(min(tail, cache.num_sets * cache.ways)):
         la = la0 + i * ls
         line = cache.remove(la)
         assert line is not None, f"bulk path: head line {la:#x} is not cached"
         m._retire(line, "evict", quiet=True)
+
+
+def _keep_tail(cache: DataCache, la0: int, ws: int, tail: int, data: bytes | memoryview, dirty: int) -> None:
+    """Make cache lines of the tail lines that stay cached (the last ``ws``), from ``data``
+    (the tail's bytes from its first line on), each the most recently used of its set."""
+    ls, sets, shift, nsets = cache.line_size, cache._sets, cache._shift, cache.num_sets
+    a = la0 + ws * ls
+    for i in range(max(ws, tail), ws + tail):
+        la = la0 + i * ls
+        line = CacheLine(la, bytearray(data[la - a : la - a + ls]))
+        line.dirty = dirty
+        sets[(la >> shift) % nsets][la] = line
 
 
 def cpu_write(m: MemorySystem, start: int, data: memoryview) -> str:
@@ -105,7 +120,6 @@ def cpu_write(m: MemorySystem, start: int, data: memoryview) -> str:
     misses0, wb0 = stats.misses, stats.writebacks
     stop = start + len(data)
     la0, n, head, tail = _geometry(m, start, stop)
-    full = (1 << ls) - 1
     lookup, fill = cache.lookup, m._fill
 
     def one(i: int) -> None:
@@ -119,20 +133,13 @@ def cpu_write(m: MemorySystem, start: int, data: memoryview) -> str:
         one(i)
     if tail:
         ws = head
-        stats.misses += tail
-        stats.evictions += tail
-        _drop_head(m, la0, tail)
+        _begin_tail(m, la0, tail)
+        a = la0 + ws * ls
         if tail > ws:  # tail lines evicted by later tail lines: straight to memory
-            a, b = la0 + ws * ls, la0 + tail * ls
+            b = la0 + tail * ls
             m.memory.write(a, data[a - start : b - start])
             stats.writebacks += tail - ws
-        sets = cache._sets
-        shift, nsets = cache._shift, cache.num_sets
-        for i in range(max(ws, tail), ws + tail):
-            la = la0 + i * ls
-            line = CacheLine(la, bytearray(data[la - start : la - start + ls]))
-            line.dirty = full
-            sets[(la >> shift) % nsets][la] = line
+        _keep_tail(cache, la0, ws, tail, data[a - start :], (1 << ls) - 1)
     if head + tail < n:  # a partial last line after the tail
         one(n - 1)
     return f"bulk: {stats.misses - misses0} misses, {stats.writebacks - wb0} write-backs"
@@ -142,7 +149,6 @@ def cpu_read(m: MemorySystem, start: int, stop: int) -> bytes:
     """CPU load of cacheable ``[start, stop)`` (no stress)."""
     cache, ls = m.cache, m.line_size
     assert cache is not None
-    stats = cache.stats
     la0, n, head, tail = _geometry(m, start, stop)
     lookup, fill = cache.lookup, m._fill
     out = bytearray()
@@ -156,18 +162,10 @@ def cpu_read(m: MemorySystem, start: int, stop: int) -> bytes:
     for i in range(head):
         one(i)
     if tail:
-        ws = head
-        stats.misses += tail
-        stats.evictions += tail
-        _drop_head(m, la0, tail)  # dirty victims reach memory before the tail is read
-        a = la0 + ws * ls
-        got = m.memory.read(a, tail * ls)
+        _begin_tail(m, la0, tail)
+        got = m.memory.read(la0 + head * ls, tail * ls)
         out += got
-        sets = cache._sets
-        shift, nsets = cache._shift, cache.num_sets
-        for i in range(max(ws, tail), ws + tail):
-            la = la0 + i * ls
-            sets[(la >> shift) % nsets][la] = CacheLine(la, bytearray(got[la - a : la - a + ls]))
+        _keep_tail(cache, la0, head, tail, got, 0)
     if head + tail < n:  # a partial last line after the tail
         one(n - 1)
     return bytes(out)
