@@ -30,6 +30,7 @@ import yaml
 
 from . import resources
 from .errors import BoardError
+from .units import human_size
 
 #: Architecture names used everywhere in smh-boot.
 ARCHES = ("arm", "arm64", "riscv", "xtensa", "x86", "posix")
@@ -136,7 +137,7 @@ class CacheConfig:
 
     def describe(self) -> str:
         """``"32 KiB 4-way, 32 B lines"``."""
-        return f"{_kib(self.size)} {self.ways}-way, {self.line_size} B lines"
+        return f"{human_size(self.size)} {self.ways}-way, {self.line_size} B lines"
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,9 @@ class Board:
         plain = ("name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "default")
         return {
             **{k: getattr(self, k) for k in plain},
-            "dts": str(self.dts_path),
-            "overlays": [str(p) for p in self.overlay_paths],
-            "include_dirs": [str(p) for p in self.include_dirs],
+            "dts": resources.display_name(self.dts_path),
+            "overlays": [resources.display_name(p) for p in self.overlay_paths],
+            "include_dirs": [resources.display_name(p) for p in self.include_dirs],
             "heap": asdict(self.heap),
             "smh_policy": self.policy_rules(),
             "cache": None if self.cache is None else asdict(self.cache),
@@ -206,10 +207,6 @@ class Board:
             "description": self.description,
             "path": str(self.path),
         }
-
-
-def _kib(n: int) -> str:
-    return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} B"
 
 
 # --------------------------------------------------------------------------- locating boards

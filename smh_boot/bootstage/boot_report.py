@@ -19,7 +19,9 @@ Schema ``smh-boot-report/1``::
       "log": [str]
     }
 
-Addresses and sizes are integers (JSON numbers); the text log carries the hex forms.
+Addresses and sizes are integers (JSON numbers); every address (and ``dt_attr``) also has a
+``*_hex`` string beside it (``"addr_hex": "0x30000000"``), the convention of every smh-boot JSON
+document (:mod:`smh_boot.units`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any
 
 from ..errors import HeapError
 from ..heap.heap_report import heap_report_for
+from ..resources import display_name
+from ..units import with_hex
 
 FORMAT = "smh-boot-report/1"
 
@@ -59,12 +63,19 @@ def _heap_dict(system: Any, info: Any) -> dict[str, Any] | None:
     return out
 
 
+def _device_dict(dev: Any) -> dict[str, Any]:
+    d = dev.to_dict()
+    if isinstance(d.get("buffers"), list):
+        d["buffers"] = [with_hex(b, "addr") if isinstance(b, dict) else b for b in d["buffers"]]
+    return d
+
+
 def boot_report(system: Any) -> dict[str, Any]:
     """The whole boot as a JSON-serialisable dict (schema in the module docstring)."""
     b = system.board
     regions = []
     for info in system.regions:
-        regions.append({
+        regions.append(with_hex({
             "name": info.name,
             "path": info.path,
             "addr": info.addr,
@@ -74,21 +85,21 @@ def boot_report(system: Any) -> dict[str, Any]:
             "decoded": info.decoded,
             "heap": _heap_dict(system, info),
             "error": info.error,
-        })
+        }, "addr", "dt_attr"))
     allocations = []
     try:
         blocks = system.pool.blocks()
     except HeapError:  # a corrupted heap: its regions entry says so
         blocks = []
     for blk in blocks:
-        allocations.append({
+        allocations.append(with_hex({
             "addr": blk.addr,
             "size": blk.size,
             "usable": blk.usable,
             "attr": getattr(blk.attr, "name", blk.attr),
             "region": system.region_name_at(blk.addr),
             "owner": blk.owner,
-        })
+        }, "addr"))
     return {
         "format": FORMAT,
         "board": {
@@ -99,11 +110,11 @@ def boot_report(system: Any) -> dict[str, Any]:
             "arch": b.arch,
             "isa": getattr(b, "isa", None),
             "ptr_size": b.ptr_size,
-            "dts": str(getattr(b, "dts_path", "")),
+            "dts": display_name(getattr(b, "dts_path", "")),
         },
         "ready": system.ready,
         "regions": regions,
-        "devices": [d.to_dict() for d in system.device_list],
+        "devices": [_device_dict(d) for d in system.device_list],
         "allocations": allocations,
         "diagnostics": [str(d) for d in system.diagnostics],
         "log": list(system.log),

@@ -19,6 +19,9 @@ from ..devicetree import (
 )
 
 ARCHES = ("arm", "arm64", "riscv", "xtensa", "x86", "posix")
+#: the ``format`` field of ``regions --json``; addresses follow smh-boot's JSON convention
+#: (integers, plus ``addr_hex``/``attr_hex`` strings: see :mod:`smh_boot.units`)
+FORMAT = "smh-boot-regions/1"
 _COLUMNS = ("PATH", "LABEL", "REGION", "ADDRESS", "SIZE", "ATTR", "DECODED", "SMH", "SOURCE")
 
 
@@ -67,6 +70,7 @@ def render_json(scan: RegionScan, policy: MappingPolicy) -> str:
         return d
 
     doc = {
+        "format": FORMAT,
         "arch": scan.arch,
         "policy": policy.name,
         "regions": [rec_dict(r) for r in scan.regions],

@@ -28,9 +28,14 @@ def _parse_severities(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _shown(path) -> str:
-    """A board's absolute path as a path relative to the working directory when it lies below
-    it, so diagnostics read ``dts/boards/x.dts:12:3`` rather than the full path."""
+    """A board's file as diagnostics should name it: a shipped file by its absolute path (shown
+    as ``<smh-boot>/dts/...``), a user's file below the working directory relative to it, so
+    diagnostics read ``boards/x.dts:12:3`` rather than the full path."""
+    from ..resources import display_name
+
     p = Path(path)
+    if display_name(p) != str(p):
+        return str(p)
     try:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -131,6 +136,7 @@ def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_sta
     options.check(RULES)
 
     from ..devicetree import load_devicetree
+    from ..resources import display_name
 
     diags = []
     files: list[str] = []
@@ -141,7 +147,7 @@ def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_sta
 
     if fmt == "text":
         text = report.render_text(diags)
-        text += f"{', '.join(p for p, _, _ in inputs)}: {report.summary_line(diags)}\n"
+        text += f"{', '.join(display_name(p) for p, _, _ in inputs)}: {report.summary_line(diags)}\n"
     else:
         text = report.render(diags, fmt, files)
     if output:

@@ -10,14 +10,14 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "smh_boot"
 
 LAYER = {
-    "errors": 0, "errno": 0, "resources": 0, "attrs": 0, "__init__": 0, "__version__": 0,
+    "errors": 0, "errno": 0, "units": 0, "resources": 0, "attrs": 0, "__init__": 0, "__version__": 0,
     "__main__": 6,
     "memory": 1, "heap": 1,
     "devicetree": 2,
     "validate": 3,
     "board": 4, "bootstage": 4,
     "drivers": 5,
-    "cli": 6, "pytest_plugin": 6, "testing": 6, "report": 6, "fuzz": 6,
+    "cli": 6, "pytest_plugin": 6, "testing": 6, "report": 6, "fuzz": 6, "planning": 6,
 }
 #: same-layer pairs that must not import each other in this direction
 FORBIDDEN_SIDEWAYS = {("memory", "heap"), ("board", "bootstage")}

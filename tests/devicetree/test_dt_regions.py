@@ -102,9 +102,10 @@ def test_to_dict_is_json_ready(load):
     import json
 
     d = find_regions(load(TREE), "arm").regions[0].to_dict()
-    assert d["addr"] == "0x10000000" and d["attr"] == "0x00010001"
+    assert (d["addr"], d["addr_hex"]) == (0x10000000, "0x10000000")
+    assert (d["attr"], d["attr_hex"]) == (0x00010001, "0x10001")
     assert d["location"] == "board.dts:10:7"
-    assert d["regs"][1] == {"addr": "0x10002000", "size": "0x100"}
+    assert d["regs"][1] == {"addr": 0x10002000, "addr_hex": "0x10002000", "size": 0x100}
     json.dumps(d)
 
 
