@@ -81,7 +81,7 @@ class DmaEngine:
         self._next_id += 1  # a refused transfer keeps its number, so histories stay unambiguous
         self.memsys._dma_started(t)
         if src is not None:
-            t.result = b""
+            t._took(b"")
         self.active[channel] = t
         self.memsys._dma_window(t)
         return t
@@ -122,13 +122,11 @@ class DmaEngine:
         m, dev = self.memsys, transfer.device
         if transfer.src is not None:
             piece = m._dma_read(transfer.src + done, n, dev, transfer)
-            transfer.result = (transfer.result or b"") + piece if done else piece
-            transfer.read += n
-            if transfer.dst is not None:
-                transfer.data = transfer.result
-        if transfer.dst is not None and transfer.data is not None:
-            off = transfer.written
-            m._dma_write(transfer.dst + off, transfer.data[off : off + n], dev, transfer)
+            transfer._took(piece)
+        elif transfer.data is not None:
+            piece = transfer.data[done : done + n]
+        if transfer.dst is not None:
+            m._dma_write(transfer.dst + transfer.written, piece, dev, transfer)
             transfer.written += n
         return n
 

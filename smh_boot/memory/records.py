@@ -67,9 +67,9 @@ class DmaDirection(enum.Enum):
 @dataclass(eq=False)
 class DmaTransfer:
     """One transfer.  ``result`` holds the bytes read from ``src`` so far (None when nothing
-    is read; all ``size`` bytes once the transfer completed); ``read`` counts the bytes already
-    read from ``src``, ``written`` those already written to ``dst``; ``done`` turns True at
-    completion or abort."""
+    is read; all ``size`` bytes once the transfer completed); ``data`` the bytes a
+    peripheral-to-memory transfer writes; ``read`` counts the bytes already read from ``src``,
+    ``written`` those already written to ``dst``; ``done`` turns True at completion or abort."""
 
     id: int
     channel: int
@@ -79,11 +79,29 @@ class DmaTransfer:
     dst: int | None
     size: int
     data: bytes | None = field(default=None, repr=False)
-    result: bytes | None = field(default=None, repr=False)
     read: int = 0
     written: int = 0
     done: bool = False
     requires_noncacheable: bool = False
+    #: pieces read so far, joined on demand (a scan-out row by row stays linear)
+    _got: list[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def result(self) -> bytes | None:
+        """The bytes read from ``src`` so far (None when the transfer reads nothing)."""
+        got = self._got
+        if got is None:
+            return None
+        if len(got) != 1:
+            got[:] = [b"".join(got)]
+        return got[0]
+
+    def _took(self, piece: bytes) -> None:
+        """Append ``piece``, just read from ``src`` (the DMA engine's bookkeeping)."""
+        if self._got is None:
+            self._got = []
+        self._got.append(piece)
+        self.read += len(piece)
 
     @property
     def writes_memory(self) -> bool:

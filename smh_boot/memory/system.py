@@ -252,13 +252,14 @@ class MemorySystem:
         return True
 
     # ------------------------------------------------------------------ bulk path
-    def _bulk(self, op: str, start: int, stop: int, *, cpu: bool = False) -> bool:
+    def _bulk(self, op: str, start: int, stop: int, *, cpu: bool = False, length: int | None = None) -> bool:
         """Whether ``op`` on cacheable ``[start, stop)`` takes the bulk path (:mod:`.bulk`):
-        long enough, no stress tick to replay per line (CPU accesses), and nothing the
-        checker could report in the range.  Otherwise the line-by-line path runs: it is the
-        reference the bulk path is tested against, and the one that reports."""
+        long enough (``length``, default the range's: a DMA transfer's pieces count as long
+        when the transfer is), no stress tick to replay per line (CPU accesses), and nothing
+        the checker could report in the range.  Otherwise the line-by-line path runs: it is
+        the reference the bulk path is tested against, and the one that reports."""
         n = self.bulk_min_lines
-        if n is None or (stop - start) < n * self._ls:
+        if n is None or (stop - start if length is None else length) < n * self._ls:
             return False
         if cpu and (self.stressor is not None or self.memory.find(start, stop - start) is None):
             return False  # stress ticks per line; an unmapped line faults where it lies
@@ -349,7 +350,7 @@ class MemorySystem:
             for cached, start, stop in self._spans(addr, addr + size):
                 if not cached:
                     continue
-                if self._bulk("dma read", start, stop):
+                if self._bulk("dma read", start, stop, length=transfer.size if transfer else None):
                     chk.dma_read_range(start, stop - start, device, transfer)
                 else:
                     chk.dma_read(start, stop - start, device, transfer)
@@ -365,7 +366,7 @@ class MemorySystem:
                 if not cached:
                     continue
                 if chk is not None:
-                    if self._bulk("dma write", start, stop):
+                    if self._bulk("dma write", start, stop, length=transfer.size if transfer else None):
                         chk.dma_write_range(start, stop - start, device, transfer)
                     else:
                         chk.dma_write(start, stop - start, device, transfer)
