@@ -21,8 +21,9 @@ line-by-line path, which stays the reference (tests/memory/test_bulk_equivalence
 the two on random access patterns).  Maintenance of a range visits only the lines the cache
 holds.  The checker records one range event per operation instead of events per line; the
 memory system takes this path only when the checker says nothing in the range can be reported
-(:meth:`~smh_boot.memory.coherency.CoherencyChecker.bulk_is_quiet`) and, for CPU accesses,
-when no stress mode has to tick after every line.
+(:meth:`~smh_boot.memory.coherency.CoherencyChecker.bulk_is_quiet`).  Under a stress mode,
+which may evict any line after any line, CPU accesses stay line by line with their ticks
+(:func:`cpu_write_ticking`): only the checker's per-line work is saved.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .address_space import AddressSpace
     from .cache import DataCache
     from .coherency import CoherencyChecker
+    from .stress import Stressor
 
 
 class MemorySystem(Protocol):
@@ -44,6 +46,7 @@ class MemorySystem(Protocol):
     memory: AddressSpace
     cache: DataCache | None
     checker: CoherencyChecker | None
+    stressor: Stressor | None
 
     @property
     def line_size(self) -> int: ...  # noqa: D102
@@ -143,6 +146,41 @@ def cpu_write(m: MemorySystem, start: int, data: memoryview) -> str:
     if head + tail < n:  # a partial last line after the tail
         one(n - 1)
     return f"bulk: {stats.misses - misses0} misses, {stats.writebacks - wb0} write-backs"
+
+
+def cpu_write_ticking(m: MemorySystem, start: int, data: memoryview) -> str:
+    """CPU store of ``data`` at cacheable ``start`` under a stress mode: line by line, each
+    line followed by its stress tick as on the reference path, only without history events
+    (the stress mode may evict any line after any line, so no victim is known in advance)."""
+    cache, ls, st = m.cache, m.line_size, m.stressor
+    assert cache is not None and st is not None
+    lookup, fill, tick = cache.lookup, m._fill, st.tick
+    stop, pos = start + len(data), start
+    while pos < stop:
+        la = pos - pos % ls
+        n = min(stop, la + ls) - pos
+        line = lookup(la) or fill(la, "miss fill", True)
+        line.data[pos - la : pos - la + n] = data[pos - start : pos - start + n]
+        line.dirty |= ((1 << n) - 1) << (pos - la)
+        tick(la)
+        pos += n
+    return "bulk, line by line under stress"
+
+
+def cpu_read_ticking(m: MemorySystem, start: int, stop: int) -> bytes:
+    """CPU load of cacheable ``[start, stop)`` under a stress mode (see :func:`cpu_write_ticking`)."""
+    cache, ls, st = m.cache, m.line_size, m.stressor
+    assert cache is not None and st is not None
+    lookup, fill, tick = cache.lookup, m._fill, st.tick
+    out, pos = bytearray(), start
+    while pos < stop:
+        la = pos - pos % ls
+        n = min(stop, la + ls) - pos
+        line = lookup(la) or fill(la, "miss fill", True)
+        out += line.data[pos - la : pos - la + n]
+        tick(la)
+        pos += n
+    return bytes(out)
 
 
 def cpu_read(m: MemorySystem, start: int, stop: int) -> bytes:

@@ -255,14 +255,13 @@ class MemorySystem:
     def _bulk(self, op: str, start: int, stop: int, *, cpu: bool = False, length: int | None = None) -> bool:
         """Whether ``op`` on cacheable ``[start, stop)`` takes the bulk path (:mod:`.bulk`):
         long enough (``length``, default the range's: a DMA transfer's pieces count as long
-        when the transfer is), no stress tick to replay per line (CPU accesses), and nothing
-        the checker could report in the range.  Otherwise the line-by-line path runs: it is
+        when the transfer is), and nothing the checker could report in the range.  Otherwise the line-by-line path runs: it is
         the reference the bulk path is tested against, and the one that reports."""
         n = self.bulk_min_lines
         if n is None or (stop - start if length is None else length) < n * self._ls:
             return False
-        if cpu and (self.stressor is not None or self.memory.find(start, stop - start) is None):
-            return False  # stress ticks per line; an unmapped line faults where it lies
+        if cpu and self.memory.find(start, stop - start) is None:
+            return False  # an unmapped line faults where it lies, on the reference path
         return self.checker is None or self.checker.bulk_is_quiet(op, start, stop)
 
     # ------------------------------------------------------------------ CPU accesses
@@ -302,7 +301,7 @@ class MemorySystem:
                 continue
             bm = self.bulk_min_lines
             if bm is not None and stop - start >= max(bm, 2) * ls and self._bulk("cpu read", start, stop, cpu=True):
-                out += bulk.cpu_read(self, start, stop)
+                out += (bulk.cpu_read if self.stressor is None else bulk.cpu_read_ticking)(self, start, stop)
                 if chk is not None:
                     chk.note_range(self.actor, "cpu read", start, stop - start, "bulk")
                 continue
@@ -333,7 +332,8 @@ class MemorySystem:
                 continue
             bm = self.bulk_min_lines
             if bm is not None and stop - start >= max(bm, 2) * ls and self._bulk("cpu write", start, stop, cpu=True):
-                detail = bulk.cpu_write(self, start, data[start - addr : stop - addr])
+                fn = bulk.cpu_write if self.stressor is None else bulk.cpu_write_ticking
+                detail = fn(self, start, data[start - addr : stop - addr])
                 if chk is not None:
                     chk.cpu_write_range(start, stop - start, self.actor, detail)
                 continue
