@@ -17,7 +17,9 @@ its machine, and CPU time is what the model costs.  Sections:
    Target: <= 8 MiB per frame and bounded.
 3. **flush vs history**: one 768 KB flush with 0 / 10k / 100k / 300k lines already touched
    (their state kept, unflushed, by the checker).  Target: the same cost (within 2x).
-4. **throughput**: bytes/s through ``memsys.cpu`` in five access patterns, for a buffer that
+4. **DMA**: a 768,000-byte transfer each way through the bus-master view, with and without
+   the checker (it records one range event per transfer piece of a long transfer).
+5. **throughput**: bytes/s through ``memsys.cpu`` in five access patterns, for a buffer that
    fits the cache (16 KiB) and one that streams through it (256 KiB), with and without checker.
 """
 
@@ -144,7 +146,7 @@ def flush_section(quick: bool) -> None:
         row(f"{n:>7} lines in history", *best)
 
 
-# ---------------------------------------------------------------------------- 4. throughput
+# ---------------------------------------------------------------------------- 5. throughput
 def build(kind: str):
     """(access object, base address) for one column."""
     memory = AddressSpace(32)
@@ -214,7 +216,7 @@ def measure(fn, view, base, seconds: float) -> tuple[float, float]:
 def throughput_section(quick: bool) -> None:
     seconds = 0.05 if quick else 0.25
     columns = ["raw", "non-cacheable", "cacheable", "checker", "stress"]
-    print("4. throughput through memsys.cpu, MB/s per CPU second (per wall second)")
+    print("5. throughput through memsys.cpu, MB/s per CPU second (per wall second)")
     print(f"  {'pattern':<12} {'buffer':>7}  " + "  ".join(f"{c:>19}" for c in columns))
     for span in (16 << 10, (64 if quick else 256) << 10):
         for name, fn in patterns(span).items():
@@ -226,6 +228,34 @@ def throughput_section(quick: bool) -> None:
             print(f"  {name:<12} {span >> 10:>4} KiB  " + "  ".join(f"{c:>19}" for c in cells))
 
 
+# ---------------------------------------------------------------------------- 4. DMA
+def dma_section(repeat: int) -> None:
+    from smh_boot.memory import DmaEngine
+
+    size = 768_000
+    print(f"4. DMA transfers of {size} bytes of cacheable memory (start + complete), GB/s per CPU second")
+    src = bytes(size)
+    dst = bytearray(size)
+    cpu, wall = timed(lambda: memoryview(dst).__setitem__(slice(None), src), repeat * 4)
+    row("plain memoryview copy", cpu, wall, f"{size / cpu / 1e6:8.2f} GB/s")
+    for label, chk in (("no checker", None), ("checker", CoherencyChecker())):
+        memory = AddressSpace(32)
+        memory.map(CACHED, 4 << 20, "sdram")
+        ms = MemorySystem(memory, DataCache(32, 16384, 4), cacheable=[(CACHED, 4 << 20)], checker=chk)
+        dma = DmaEngine(ms)
+
+        def tx() -> None:
+            dma.complete(dma.start(0, device="ltdc", src=CACHED, size=size))
+
+        def rx() -> None:
+            dma.complete(dma.start(0, device="cam", dst=CACHED + (2 << 20), size=size, data=src))
+            ms.sys_cache_data_invd_range(CACHED + (2 << 20), size)
+
+        for what, fn in (("memory-to-peripheral", tx), ("peripheral-to-memory + invalidate", rx)):
+            cpu, wall = timed(fn, repeat)
+            row(f"{what}, {label}", cpu, wall, f"{size / cpu / 1e6:8.2f} GB/s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller workloads")
@@ -233,6 +263,7 @@ def main() -> None:
     frame_section(3 if args.quick else 10)
     memory_section(args.quick)
     flush_section(args.quick)
+    dma_section(3 if args.quick else 10)
     throughput_section(args.quick)
 
 
