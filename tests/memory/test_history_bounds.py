@@ -115,3 +115,31 @@ def test_memory_modules_import_each_other_one_way():
 
     for mod in sorted(graph):
         visit(mod, [])
+
+
+class _CountingPages(dict):
+    """A LineMap page table that counts lookups and full walks."""
+
+    lookups = 0
+    walks = 0
+
+    def __contains__(self, key):
+        _CountingPages.lookups += 1
+        return super().__contains__(key)
+
+    def __iter__(self):
+        _CountingPages.walks += 1
+        return super().__iter__()
+
+
+def test_a_range_operation_costs_what_it_touches_not_what_is_tracked():
+    """300k lines tracked elsewhere: dropping a 768 KB frame's lines looks at the frame's pages
+    only (188 of 128 lines each), never at the 2344 other pages."""
+    m: LineMap[int] = LineMap(32)
+    m._pages = _CountingPages()
+    m.set_range(0x1000_0000, 0x1000_0000 + 300_000 * 32, 1)
+    m.set_range(0x2000_0000, 0x2000_0000 + 768_000, 2)
+    _CountingPages.lookups = _CountingPages.walks = 0
+    assert m.drop_range(0x2000_0000, 0x2000_0000 + 768_000) == 24_000
+    assert _CountingPages.walks == 0 and _CountingPages.lookups <= 188
+    assert len(m) == 300_000 and not m.any_in(0x2000_0000, 0x2000_0000 + 768_000)
