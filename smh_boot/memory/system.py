@@ -21,6 +21,10 @@ Without a cache nothing is cached, whatever the ranges say.
 The optional :class:`~smh_boot.memory.stress.StressConfig` adds seeded speculative prefetches
 and evictions; the optional :class:`~smh_boot.memory.coherency.CoherencyChecker` watches
 every step and reports maintenance bugs.  Both see every access through the hooks below.
+
+Accesses and maintenance of at least ``bulk_min_lines`` lines take the bulk path
+(:mod:`~smh_boot.memory.bulk`) when the checker says nothing can be reported in their range:
+the same results, at the cost of a memory copy for the lines that cannot stay cached.
 """
 
 from __future__ import annotations
