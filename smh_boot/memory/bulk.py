@@ -28,6 +28,7 @@ which may evict any line after any line, CPU accesses stay line by line with the
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Protocol
 
 from .cache import CacheLine
@@ -114,37 +115,86 @@ def _keep_tail(cache: DataCache, la0: int, ws: int, tail: int, data: bytes | mem
         sets[(la >> shift) % nsets][la] = line
 
 
+def _write_run(m: MemorySystem, a0: int, n: int, data: memoryview) -> None:
+    """CPU store of ``n`` whole lines from line-aligned ``a0`` (``n`` more than the cache
+    holds): the head (the first access of each set's ways) is simulated on the sets without
+    making lines (its victims, the lines cached before, are retired and written back), the
+    ``n - S*W`` lines that end up evicted go to memory in one copy, and each set is rebuilt
+    from its last ``W`` lines of the run."""
+    cache, ls = m.cache, m.line_size
+    assert cache is not None
+    nsets, ways, sets, stats = cache.num_sets, cache.ways, cache._sets, cache.stats
+    ws, shift = nsets * ways, cache._shift
+    tail = n - ws
+    base = (a0 >> shift) % nsets
+    hits = evictions = 0
+    kept: dict[int, CacheLine] = {}  # head hits that stay cached: the reference reuses them
+    for s_off in range(nsets):
+        cur = sets[(base + s_off) % nsets]
+        for i in range(s_off, ws, nsets):
+            la = a0 + i * ls
+            line = cur.get(la)
+            if line is not None:
+                hits += 1
+                cur.move_to_end(la)
+                if i >= tail:
+                    kept[la] = line
+                continue
+            if len(cur) >= ways:  # the LRU is a line cached before this access, never a head line
+                _, victim = cur.popitem(last=False)
+                assert victim is not None, "bulk path: a head line became a victim"
+                evictions += 1
+                m._retire(victim, "evict", quiet=True)
+            cur[la] = None  # type: ignore[assignment]  # a placeholder until the rebuild
+    stats.hits += hits
+    stats.misses += ws - hits + tail
+    stats.evictions += evictions + tail
+    stats.writebacks += tail  # every line evicted by the tail is a whole dirty run line
+    m.memory.write(a0, data[: tail * ls])
+    full = (1 << ls) - 1
+    for s_off in range(nsets):
+        od: OrderedDict[int, CacheLine] = OrderedDict()
+        for i in range(tail + (s_off - tail) % nsets, n, nsets):
+            la = a0 + i * ls
+            line = kept.get(la)
+            if line is None:
+                line = CacheLine(la, bytearray(data[i * ls : (i + 1) * ls]))
+            else:
+                line.data[:] = data[i * ls : (i + 1) * ls]
+            line.dirty = full
+            od[la] = line
+        sets[(base + s_off) % nsets] = od
+
+
 def cpu_write(m: MemorySystem, start: int, data: memoryview) -> str:
     """CPU store of ``data`` at cacheable ``start`` (no stress); returns a summary for the
-    checker's range event."""
+    checker's range event.  A partial first and last line go line by line; the whole lines
+    between them go through :func:`_write_run` when there are more than the cache holds."""
     cache, ls = m.cache, m.line_size
     assert cache is not None
     stats = cache.stats
     misses0, wb0 = stats.misses, stats.writebacks
     stop = start + len(data)
-    la0, n, head, tail = _geometry(m, start, stop)
     lookup, fill = cache.lookup, m._fill
 
-    def one(i: int) -> None:
-        la = la0 + i * ls
+    def one(la: int) -> None:
         lo, hi = max(start, la), min(stop, la + ls)
         line = lookup(la) or fill(la, "miss fill", True)
         line.data[lo - la : hi - la] = data[lo - start : hi - start]
         line.dirty |= ((1 << (hi - lo)) - 1) << (lo - la)
 
-    for i in range(head):
-        one(i)
-    if tail:
-        ws = head
-        _begin_tail(m, la0, tail)
-        a = la0 + ws * ls
-        if tail > ws:  # tail lines evicted by later tail lines: straight to memory
-            b = la0 + tail * ls
-            m.memory.write(a, data[a - start : b - start])
-            stats.writebacks += tail - ws
-        _keep_tail(cache, la0, ws, tail, data[a - start :], (1 << ls) - 1)
-    if head + tail < n:  # a partial last line after the tail
-        one(n - 1)
+    a = -(-start // ls) * ls  # the whole lines: [a, b)
+    b = max(a, stop - stop % ls)
+    if start < a:
+        one(start - start % ls)
+    n = (b - a) // ls
+    if n > cache.num_sets * cache.ways:
+        _write_run(m, a, n, data[a - start : b - start])
+    else:
+        for la in range(a, b, ls):
+            one(la)
+    if b < stop:  # a partial last line (or the only line, when it starts aligned)
+        one(b)
     return f"bulk: {stats.misses - misses0} misses, {stats.writebacks - wb0} write-backs"
 
 
