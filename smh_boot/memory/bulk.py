@@ -7,14 +7,15 @@ work is for lines that cannot stay cached: in a set-associative LRU cache of ``S
 ``W`` ways, an access to ``n`` consecutive lines touches every set ``n/S`` times, and after its
 first ``S*W`` lines (the *head*) each set holds exactly its ``W`` most recent lines of the
 access, all of them lines of the access.  So each later line (the *tail*) is a miss whose victim
-is known in advance: the tail line ``S*W`` places before it.  The bulk path therefore
+is known in advance: the line ``S*W`` places before it.  The bulk path therefore
 
-* runs the head line by line (hits, misses and the victims that were cached before: exact,
-  but without history events),
-* moves the tail lines that would be evicted again within the same access straight to memory
-  with one slice copy (CPU writes) or reads them with one slice (CPU reads),
-* builds only the last ``S*W`` lines of the access as cache lines, and
-* adds the counters (misses, evictions, write-backs) the line-by-line path would have counted.
+* for a CPU write, simulates the head on the sets themselves (which line hits, which line cached
+  before is the victim, retired and written back as on the reference path) without making the
+  lines the tail will evict, copies every line that ends up evicted to memory with one slice
+  copy, and rebuilds each set from its last ``W`` lines of the access;
+* for a CPU read, runs the head line by line (without history events), reads the tail from
+  memory with one slice and builds only the last ``S*W`` lines as cache lines;
+* adds the counters (hits, misses, evictions, write-backs) the line-by-line path would count.
 
 The cache contents, LRU order, memory contents and counters come out identical to the
 line-by-line path, which stays the reference (tests/memory/test_bulk_equivalence.py compares
