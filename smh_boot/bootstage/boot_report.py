@@ -4,7 +4,10 @@ Schema ``smh-boot-report/1``::
 
     {
       "format": "smh-boot-report/1",
-      "board": {"name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "dts"},
+      "board": {"name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "dts",
+                "origin",                  # yaml | dts | zephyr | build (smh_boot.resolve)
+                "inferred": [str],         # where each inferred value came from
+                "warnings": [str]},        # what had to be guessed (each names a flag)
       "ready": bool,                       # every device initialised
       "regions": [{"name", "path", "addr", "size", "attr", "dt_attr", "decoded",
                    "heap": null | {"index", "end_chunk", "big", "chunk0", "first_block_offset",
@@ -15,6 +18,8 @@ Schema ``smh-boot-report/1``::
                    "ready", "error", "depends_on", "buffers": [{"name", "addr", "size", "attr",
                    "region", "align"}]}],
       "allocations": [{"addr", "size", "usable", "attr", "region", "owner"}],
+      "refused": [{"name", "path", "addr", "size", "attr", "reason"}],  # heaps not added
+      "unbound": [{"path", "compatible", "reason"}],  # status-okay nodes no driver takes
       "diagnostics": [str],
       "log": [str]
     }
@@ -70,6 +75,16 @@ def _device_dict(dev: Any) -> dict[str, Any]:
     return d
 
 
+def refused_regions(system: Any) -> list[dict[str, Any]]:
+    """Regions the policy maps to an SMH attribute that the boot could not add to the pool
+    (each is also a ``heap-refused`` error in ``system.diagnostics``)."""
+    return [
+        with_hex({"name": i.name, "path": i.path, "addr": i.addr, "size": i.size, "attr": i.attr,
+                  "reason": i.error}, "addr")
+        for i in system.regions if i.attr is not None and i.heap_index is None
+    ]
+
+
 def boot_report(system: Any) -> dict[str, Any]:
     """The whole boot as a JSON-serialisable dict (schema in the module docstring)."""
     b = system.board
@@ -111,11 +126,16 @@ def boot_report(system: Any) -> dict[str, Any]:
             "isa": getattr(b, "isa", None),
             "ptr_size": b.ptr_size,
             "dts": display_name(getattr(b, "dts_path", "")),
+            "origin": getattr(b, "origin", None),
+            "inferred": list(getattr(b, "notes", ())),
+            "warnings": list(getattr(b, "warnings", ())),
         },
         "ready": system.ready,
         "regions": regions,
         "devices": [_device_dict(d) for d in system.device_list],
         "allocations": allocations,
+        "refused": refused_regions(system),
+        "unbound": [dict(u) for u in getattr(system, "unbound_nodes", ())],
         "diagnostics": [str(d) for d in system.diagnostics],
         "log": list(system.log),
     }

@@ -145,7 +145,7 @@ def test_json_report_schema():
     report = boot_report(smh_boot.boot())
     assert report["format"] == "smh-boot-report/1"
     assert set(report) == {"format", "board", "ready", "regions", "devices", "allocations",
-                           "diagnostics", "log"}
+                           "refused", "unbound", "diagnostics", "log"}
     assert report["ready"] is True
     heaps = [r for r in report["regions"] if r["heap"]]
     assert heaps and all({"end_chunk", "big", "stats", "largest_free_bytes"} <= set(r["heap"]) for r in heaps)
