@@ -25,6 +25,7 @@ from .records import DmaTransfer
 
 if TYPE_CHECKING:
     from .cache import DataCache
+    from .coherency import CoherencyChecker
 
 
 class StressedMemory(Protocol):
@@ -32,13 +33,15 @@ class StressedMemory(Protocol):
     :class:`~smh_boot.memory.system.MemorySystem`; named here so this module does not import it)."""
 
     cache: DataCache | None
+    checker: CoherencyChecker | None
+    bulk_min_lines: int | None
 
     @property
     def line_size(self) -> int: ...  # noqa: D102
 
-    def evict_line(self, addr: int) -> bool: ...  # noqa: D102
+    def evict_line(self, addr: int, *, quiet: bool = False) -> bool: ...  # noqa: D102
 
-    def prefetch_line(self, addr: int) -> bool: ...  # noqa: D102
+    def prefetch_line(self, addr: int, *, quiet: bool = False) -> bool: ...  # noqa: D102
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,21 +97,31 @@ class Stressor:
 
     def dma_window(self, transfer: DmaTransfer) -> None:
         """Around a DMA start or completion: prefetch and evict lines of the transfer's
-        buffers and their neighbours, plus one random eviction elsewhere."""
+        buffers and their neighbours, plus one random eviction elsewhere.  Over a long buffer
+        (at least the memory system's ``bulk_min_lines``) the lines' own history events give
+        way to one range event per buffer, as on the bulk path; what happens is the same."""
         cfg, rng, m = self.config, self.rng, self._m
         ls = m.line_size
+        bulk = m.bulk_min_lines
         self._busy = True
         try:
             for base in (transfer.src, transfer.dst):
                 if base is None:
                     continue
+                quiet = bulk is not None and transfer.size >= bulk * ls
+                fills = evictions = 0
                 for la in range(base - base % ls - ls, base + transfer.size + ls, ls):
                     if rng.random() >= cfg.dma_rate:
                         continue
                     if cfg.evict and rng.random() < 0.5:
-                        m.evict_line(la)
+                        evictions += m.evict_line(la, quiet=quiet)
                     elif cfg.prefetch:
-                        m.prefetch_line(la)
+                        fills += m.prefetch_line(la, quiet=quiet)
+                if quiet and m.checker is not None:
+                    m.checker.note_range(
+                        "cache", "stress window", base - base % ls - ls, transfer.size + 2 * ls,
+                        f"{fills} prefetches, {evictions} evictions",
+                    )
             if cfg.evict:
                 self._evict_random()
         finally:

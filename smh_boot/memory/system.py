@@ -227,21 +227,23 @@ class MemorySystem:
                 line.addr, CACHE_ACTOR, why, line.addr, self._ls, "was dirty" if was_dirty else "was clean"
             )
 
-    def evict_line(self, addr: int) -> bool:
+    def evict_line(self, addr: int, *, quiet: bool = False) -> bool:
         """Evict the line holding ``addr`` now (written back if dirty), as a replacement would;
-        returns False when it was not cached.  Used by the stress mode and by tests."""
+        returns False when it was not cached.  Used by the stress mode and by tests
+        (``quiet``: no history events, the caller records one for many lines)."""
         if self.cache is None:
             return False
         line = self.cache.remove(self.cache.line_addr(addr))
         if line is None:
             return False
         self.cache.stats.evictions += 1
-        self._retire(line, "evict")
+        self._retire(line, "evict", quiet)
         return True
 
-    def prefetch_line(self, addr: int) -> bool:
+    def prefetch_line(self, addr: int, *, quiet: bool = False) -> bool:
         """Speculatively fill the line holding ``addr``, as a core's prefetcher may at any time;
-        returns False when it is not cacheable, not fully mapped or already cached."""
+        returns False when it is not cacheable, not fully mapped or already cached
+        (``quiet``: as for :meth:`evict_line`)."""
         if self.cache is None:
             return False
         la = self.cache.line_addr(addr)
@@ -252,7 +254,7 @@ class MemorySystem:
         ):
             return False
         self.cache.stats.prefetches += 1
-        self._fill(la, "prefetch")
+        self._fill(la, "prefetch", quiet)
         return True
 
     # ------------------------------------------------------------------ bulk path
