@@ -34,6 +34,9 @@ typedef long long i64;
 typedef unsigned long long u64;
 typedef __int128 i128;
 
+/* Interface version: smh_boot.heap.compiled refuses a core built from another revision. */
+#define CORE_ABI 2
+
 /* Arguments beyond this magnitude go to the reference (no int64 overflow anywhere below). */
 #define ARG_LIMIT (1LL << 60)
 
@@ -1322,10 +1325,23 @@ typedef struct {
     HeapCore *by[MAX_ATTR][MAX_HEAPS];
     i64 bases[MAX_HEAPS];
     HeapCore *owner_of[MAX_HEAPS];
-    PyObject *py_alloc, *py_aligned_alloc, *py_free;
+    PyObject *sysheaps;     /* the SysHeap objects, in base order (for `move`) */
+    PyObject *move;         /* MultiHeap.realloc_move */
+    PyObject *py_alloc, *py_aligned_alloc, *py_free, *py_realloc;
 } PoolCore;
 
 static PyTypeObject PoolCore_Type;
+
+/* sys_multi_heap_get_heap: the heap with the greatest base <= ptr, -1 below every heap. */
+static inline int
+pool_heap_index(PoolCore *pc, i64 ptr)
+{
+    int i = pc->nheaps - 1;
+    while (i >= 0 && pc->bases[i] > ptr)
+        i--;
+    return i;
+}
+
 
 
 /* Positional attr/size(/align), keyword-only owner: else 0 (the reference handles it). */
@@ -1407,9 +1423,7 @@ PoolCore_free(PoolCore *pc, PyObject *const *args, size_t nargsf, PyObject *kwna
         Py_RETURN_NONE;
     if (!small_int(args[0], &ptr))
         DELEGATE(pc->py_free);
-    int i = pc->nheaps - 1;
-    while (i >= 0 && pc->bases[i] > ptr)
-        i--;
+    int i = pool_heap_index(pc, ptr);
     if (i < 0)
         DELEGATE(pc->py_free);
     if (lock_enter(pc->lock) < 0)
@@ -1421,19 +1435,75 @@ PoolCore_free(PoolCore *pc, PyObject *const *args, size_t nargsf, PyObject *kwna
     Py_RETURN_NONE;
 }
 
-/* PoolCore(lock, ready, by_attr, bases, frees_cores, (alloc, aligned_alloc, free)) */
+/* shared_multi_heap_realloc -> sys_multi_heap_aligned_realloc(attr, ptr, 0, size, owner). */
+static PyObject *
+PoolCore_realloc(PoolCore *pc, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    PyObject *a[3], *owner, *r;
+    i64 attr, size, ptr = 0;
+    if (!bind_pool(args, PyVectorcall_NARGS(nargsf), kwnames, 3, a, &owner) ||
+        !small_int(a[0], &attr) || !small_int(a[2], &size) ||
+        (a[1] != Py_None && !small_int(a[1], &ptr)))
+        DELEGATE(pc->py_realloc);
+    if (attr < 0 || attr >= pc->nattr)
+        Py_RETURN_NONE;
+    if (!pc->ready)
+        DELEGATE(pc->py_realloc);
+    int i = a[1] == Py_None ? 0 : pool_heap_index(pc, ptr);
+    if (i < 0)
+        DELEGATE(pc->py_realloc); /* below every heap: the multi-heap's own error */
+    if (lock_enter(pc->lock) < 0)
+        return NULL;
+    if (a[1] == Py_None) {
+        /* choice(attr, 0, size), then the owner tag on the new block */
+        r = Py_None;
+        Py_INCREF(r);
+        if (size != 0) {
+            for (int j = 0; j < pc->nby[attr]; j++) {
+                Py_DECREF(r);
+                r = heap_aligned_obj(pc->by[attr][j], ZERO, a[2], Py_None);
+                if (r != Py_None)
+                    break;
+            }
+        }
+        if (r && r != Py_None && owner != Py_None) {
+            int k = pool_heap_index(pc, PyLong_AsLongLong(r));
+            PyObject *live = k >= 0 ? pc->owner_of[k]->live : NULL;
+            if (live) {
+                int has = PyDict_Contains(live, r);
+                if (has < 0 || (has && PyDict_SetItem(live, r, owner) < 0))
+                    Py_CLEAR(r);
+            }
+        }
+    } else if (size == 0) {
+        r = heap_free_obj(pc->owner_of[i], a[1]) < 0 ? NULL : Py_NewRef(Py_None);
+    } else {
+        r = heap_aligned_realloc_obj(pc->owner_of[i], a[1], ZERO, a[2], owner);
+        if (r == Py_None) {
+            /* the owning heap cannot resize it: move through the choice function (Python) */
+            Py_DECREF(r);
+            PyObject *v[6] = {a[0], PyTuple_GET_ITEM(pc->sysheaps, i), a[1], ZERO, a[2], owner};
+            r = PyObject_Vectorcall(pc->move, v, 6, NULL);
+        }
+    }
+    lock_exit(pc->lock);
+    return r;
+}
+
+/* PoolCore(lock, ready, by_attr, bases, frees_cores, sysheaps, move,
+ *          (alloc, aligned_alloc, free, realloc)) */
 static PyObject *
 PoolCore_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
-    PyObject *lock, *by_attr, *bases, *cores, *ref;
+    PyObject *lock, *by_attr, *bases, *cores, *sysheaps, *move, *ref;
     int ready;
-    if (!PyArg_ParseTuple(args, "O!pO!O!O!O!:PoolCore", &Lock_Type, &lock, &ready, &PyTuple_Type,
+    if (!PyArg_ParseTuple(args, "O!pO!O!O!O!OO!:PoolCore", &Lock_Type, &lock, &ready, &PyTuple_Type,
                           &by_attr, &PyTuple_Type, &bases, &PyTuple_Type, &cores, &PyTuple_Type,
-                          &ref))
+                          &sysheaps, &move, &PyTuple_Type, &ref))
         return NULL;
     Py_ssize_t nattr = PyTuple_GET_SIZE(by_attr), nh = PyTuple_GET_SIZE(bases);
     if (nattr > MAX_ATTR || nh > MAX_HEAPS || PyTuple_GET_SIZE(cores) != nh ||
-        PyTuple_GET_SIZE(ref) != 3) {
+        PyTuple_GET_SIZE(sysheaps) != nh || PyTuple_GET_SIZE(ref) != 4) {
         PyErr_SetString(PyExc_ValueError, "PoolCore: too many attributes or heaps");
         return NULL;
     }
@@ -1468,8 +1538,12 @@ PoolCore_new(PyTypeObject *type, PyObject *args, PyObject *kw)
         pc->owner_of[i] = (HeapCore *)h;
         pc->nheaps = (int)i + 1;
     }
-    PyObject **slots[3] = {&pc->py_alloc, &pc->py_aligned_alloc, &pc->py_free};
-    for (int i = 0; i < 3; i++) {
+    Py_INCREF(sysheaps);
+    pc->sysheaps = sysheaps;
+    Py_INCREF(move);
+    pc->move = move;
+    PyObject **slots[4] = {&pc->py_alloc, &pc->py_aligned_alloc, &pc->py_free, &pc->py_realloc};
+    for (int i = 0; i < 4; i++) {
         PyObject *f = PyTuple_GET_ITEM(ref, i);
         Py_INCREF(f);
         *slots[i] = f;
@@ -1491,9 +1565,12 @@ PoolCore_traverse(PoolCore *pc, visitproc visit, void *arg)
             Py_VISIT(pc->by[a][i]);
     for (int i = 0; i < pc->nheaps; i++)
         Py_VISIT(pc->owner_of[i]);
+    Py_VISIT(pc->sysheaps);
+    Py_VISIT(pc->move);
     Py_VISIT(pc->py_alloc);
     Py_VISIT(pc->py_aligned_alloc);
     Py_VISIT(pc->py_free);
+    Py_VISIT(pc->py_realloc);
     return 0;
 }
 
@@ -1509,9 +1586,12 @@ PoolCore_clear(PoolCore *pc)
     for (int i = 0; i < pc->nheaps; i++)
         Py_CLEAR(pc->owner_of[i]);
     pc->nheaps = 0;
+    Py_CLEAR(pc->sysheaps);
+    Py_CLEAR(pc->move);
     Py_CLEAR(pc->py_alloc);
     Py_CLEAR(pc->py_aligned_alloc);
     Py_CLEAR(pc->py_free);
+    Py_CLEAR(pc->py_realloc);
     return 0;
 }
 
@@ -1529,6 +1609,8 @@ static PyMethodDef PoolCore_methods[] = {
     {"aligned_alloc", (PyCFunction)(void (*)(void))PoolCore_aligned_alloc, FASTKW,
      "shared_multi_heap_aligned_alloc(attr, align, size, *, owner=None)"},
     {"free", (PyCFunction)(void (*)(void))PoolCore_free, FASTKW, "shared_multi_heap_free(ptr)"},
+    {"realloc", (PyCFunction)(void (*)(void))PoolCore_realloc, FASTKW,
+     "shared_multi_heap_realloc(attr, ptr, size, *, owner=None)"},
     {NULL},
 };
 
@@ -1569,7 +1651,7 @@ PyInit__core(void)
         return NULL;
     if (PyModule_AddType(m, &Lock_Type) < 0 || PyModule_AddType(m, &HeapCore_Type) < 0 ||
         PyModule_AddType(m, &PoolCore_Type) < 0 ||
-        PyModule_AddIntConstant(m, "ABI", 1) < 0) {
+        PyModule_AddIntConstant(m, "ABI", CORE_ABI) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -29,10 +29,19 @@ from ..errors import HeapError
 CORE_ENV = "SMH_BOOT_HEAP_CORE"
 CORE_CHOICES = ("auto", "python", "c")
 
+#: The interface version this Python code expects of ``_core`` (``CORE_ABI`` in _core.c).
+CORE_ABI = 2
+
 try:
     from . import _core  # type: ignore[attr-defined]
 
     _IMPORT_ERROR: str | None = None
+    if getattr(_core, "ABI", None) != CORE_ABI:  # a stale build left in a source tree
+        _IMPORT_ERROR = (
+            f"{_core.__file__} was built from another revision (interface {getattr(_core, 'ABI', '?')}, "
+            f"this code needs {CORE_ABI}); rebuild it"
+        )
+        _core = None
 except ImportError as e:  # built without a compiler, or the build failed
     _core = None
     _IMPORT_ERROR = str(e)
@@ -156,9 +165,9 @@ def attach_heap(heap: Any, reference: dict[str, Any]) -> None:
 
 
 def attach_pool(
-    pool: Any, heaps_by_attr: list[list[Any]], bases: list[int], frees: list[Any], ready: bool
+    pool: Any, heaps_by_attr: list[list[Any]], mheap: Any, ready: bool
 ) -> None:
-    """Install the compiled alloc / aligned_alloc / free dispatch on ``pool`` (a
+    """Install the compiled alloc / aligned_alloc / realloc / free dispatch on ``pool`` (a
     SharedMultiHeap whose Python operations are already installed) when every heap it can
     reach runs on the compiled core with its operations untouched, and the pool lock is the
     compiled Lock.  Otherwise the pure-Python dispatch stays."""
@@ -178,16 +187,20 @@ def attach_pool(
             return
         by_attr.append(cores)
     free_cores = []
-    for f in frees:
+    for f in mheap.frees:
         c = getattr(f, "__self__", None)
         if not isinstance(c, _core.HeapCore) or f != c.free:
             return
         free_cores.append(c)
+    sysheaps = tuple(r.heap for r in mheap.heaps) if mheap.frees else ()
+    if len(sysheaps) != len(free_cores):
+        return
     pc = _core.PoolCore(
-        pool.lock, ready, tuple(by_attr), tuple(bases), tuple(free_cores),
-        (pool.alloc, pool.aligned_alloc, pool.free),
+        pool.lock, ready, tuple(by_attr), tuple(mheap.bases), tuple(free_cores), sysheaps,
+        mheap.realloc_move, (pool.alloc, pool.aligned_alloc, pool.free, pool.realloc),
     )
     pool._pool_core = pc
     pool.alloc = pc.alloc
     pool.aligned_alloc = pc.aligned_alloc
     pool.free = pc.free
+    pool.realloc = pc.realloc

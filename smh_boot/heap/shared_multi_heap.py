@@ -216,8 +216,8 @@ class SharedMultiHeap:
         self.aligned_alloc: Callable[..., int | None] = aligned_alloc
         self.free: Callable[[int | None], None] = free
         self.realloc: Callable[..., int | None] = realloc
-        # With the compiled core, alloc/aligned_alloc/free run in C over the same heaps.
-        _compiled.attach_pool(self, self._by_attr, list(bases), list(frees), ready)
+        # With the compiled core, the four operations run in C over the same heaps.
+        _compiled.attach_pool(self, self._by_attr, mheap, ready)
 
     def _foreign(self, ptr: int) -> InvalidFree:
         note = ""
