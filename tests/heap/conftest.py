@@ -16,9 +16,17 @@ import pytest
 from smh_boot.heap import compiled
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "both_cores: the test compares the two heap cores itself (runs once, as [c])"
+    )
+
+
 @pytest.fixture(params=["python", "c"], autouse=True)
 def heap_core(request, monkeypatch):
     core = request.param
+    if core == "python" and request.node.get_closest_marker("both_cores"):
+        pytest.skip("compares both heap cores itself: runs once, as [c]")
     if core == "c" and not compiled.compiled_available():
         if os.environ.get(compiled.CORE_ENV, "").strip().lower() == "c":
             pytest.fail(f"{compiled.CORE_ENV}=c but the compiled heap core is not built")
