@@ -6,6 +6,7 @@ Schema ``smh-boot-report/1``::
       "format": "smh-boot-report/1",
       "board": {"name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "dts"},
       "ready": bool,                       # every device initialised
+      "heap_core": "c" | "python",         # the heap core the pool runs on (compiled or reference)
       "regions": [{"name", "path", "addr", "size", "attr", "dt_attr", "decoded",
                    "heap": null | {"index", "end_chunk", "big", "chunk0", "first_block_offset",
                                    "stats": {"free_bytes", "allocated_bytes", "max_allocated_bytes"},
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import HeapError
+from ..heap.compiled import pool_core
 from ..heap.heap_report import heap_report_for
 
 FORMAT = "smh-boot-report/1"
@@ -102,6 +104,7 @@ def boot_report(system: Any) -> dict[str, Any]:
             "dts": str(getattr(b, "dts_path", "")),
         },
         "ready": system.ready,
+        "heap_core": pool_core(system.pool),
         "regions": regions,
         "devices": [d.to_dict() for d in system.device_list],
         "allocations": allocations,

@@ -112,6 +112,20 @@ def use_core(name: str) -> Iterator[None]:
         _override = old
 
 
+def pool_core(pool: Any) -> str:
+    """``"c"`` or ``"python"``: the core the heaps of ``pool`` (a SharedMultiHeap) run on
+    (``"mixed"`` if they differ; with no heap yet, the core a new heap would get)."""
+    cores = {getattr(rec.sys_heap, "core", "python") for rec in pool.heaps}
+    if len(cores) > 1:
+        return "mixed"
+    if cores:
+        return cores.pop()
+    try:
+        return active_core()
+    except HeapError:
+        return "python"
+
+
 def new_lock() -> Any:
     """The pool lock: the compiled core's Lock (same API as threading.Lock, and the compiled
     dispatch takes it without a Python call), or threading.Lock on the pure-Python core."""

@@ -281,3 +281,34 @@ def _base_env():
     import os
 
     return {k: v for k, v in os.environ.items() if k != compiled.CORE_ENV}
+
+
+def test_readme_core_console_block():
+    """The README's console block about the two cores is what the commands print (the
+    extension's file name depends on the platform: compared up to ``_core.``)."""
+    import re
+    import shlex
+
+    from heap_helpers import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("**Two cores, one behaviour.**"):text.index("**Replaying traces.**")]
+    block = re.search(r"```console\n(.*?)```", section, re.S).group(1)
+    cmds = re.split(r"^\$ ", block, flags=re.M)[1:]
+    assert len(cmds) == 2
+    for cmd in cmds:
+        line, *expected = cmd.strip().splitlines()
+        words = shlex.split(line)
+        env = _base_env()
+        while "=" in words[0]:
+            k, v = words.pop(0).split("=", 1)
+            env[k] = v
+        assert words[0] == "smh-boot"
+        got = subprocess.run([sys.executable, "-m", "smh_boot", *words[1:]], capture_output=True,
+                             text=True, env=env, check=True).stdout.splitlines()
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            if "(compiled: _core." in e:
+                e = e[: e.index("_core.") + len("_core.")]
+                g = g[: len(e)]
+            assert g == e
