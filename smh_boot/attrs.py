@@ -179,6 +179,62 @@ STRING_ATTRS: MappingProxyType[str, tuple[int, str]] = MappingProxyType({
 #: The enum of ``zephyr,memory-region-mpu`` had no EXTMEM.
 MPU_STRING_ATTRS: frozenset[str] = frozenset({"RAM", "RAM_NOCACHE", "FLASH", "PPB", "IO"})
 
+#: The two old strings with a meaning on every architecture.  Upstream's string-era
+#: shared_multi_heap test took the enum index (RAM = 0 -> SMH CACHEABLE, RAM_NOCACHE = 1 ->
+#: NON_CACHEABLE) whatever the architecture, arm64 included; elsewhere than AArch32 the
+#: int-era equivalent is the generic bit the architecture's policy keys on.
+GENERIC_STRING_ATTRS: MappingProxyType[str, tuple[int, str]] = MappingProxyType({
+    "RAM": (DT_MEM_CACHEABLE, "DT_MEM_CACHEABLE"),
+    "RAM_NOCACHE": (DT_MEM_NON_CACHEABLE, "DT_MEM_NON_CACHEABLE"),
+})
+
+_HEADER_ARM = "<zephyr/dt-bindings/memory-attr/memory-attr-arm.h>"
+_HEADER_GENERIC = "<zephyr/dt-bindings/memory-attr/memory-attr.h>"
+
+
+@dataclass(frozen=True, slots=True)
+class StringAttr:
+    """What an old string attribute means on one architecture: the int-era ``value`` the
+    boot uses, the ``replacement`` expression to write (None when the architecture has
+    none: an ARM MPU region type other than RAM/RAM_NOCACHE off AArch32) and its ``header``."""
+
+    text: str
+    value: int
+    replacement: str | None
+    header: str
+
+    @property
+    def heap_capable(self) -> bool:
+        """RAM and RAM_NOCACHE (on every architecture) or any ARM MPU type on AArch32 (the
+        ARM policy decides); the other ARM types elsewhere are no shared-multi-heap memory."""
+        return self.replacement is not None and (
+            self.text in GENERIC_STRING_ATTRS or self.header == _HEADER_ARM
+        )
+
+    def hint(self, arch: str | None) -> str:
+        """``write zephyr,memory-attr = <( X )>; (#include <...>)`` or why there is none."""
+        if self.replacement is None:
+            return (f"\"{self.text}\" is an ARM MPU region type with no meaning on {arch}: delete "
+                    "it, or describe the memory with the generic DT_MEM_* bits "
+                    f"(#include {_HEADER_GENERIC})")
+        return f"write zephyr,memory-attr = <( {self.replacement} )>; (#include {self.header})"
+
+
+def string_attr(text: str, arch: str | None) -> StringAttr:
+    """The meaning of the old string ``text`` (a key of :data:`STRING_ATTRS`) for ``arch``.
+
+    AArch32: the ARM MPU type (``DT_MEM_ARM(ATTR_MPU_RAM)``...), which the ARM policy maps.
+    Every other architecture (and an unknown one): RAM -> ``DT_MEM_CACHEABLE``, RAM_NOCACHE ->
+    ``DT_MEM_NON_CACHEABLE``, which the generic policy maps to the same SMH attributes;
+    the other strings keep their ARM value and have no replacement.  KeyError for other text."""
+    value, macro = STRING_ATTRS[text]
+    if arch_family(arch) == "arm":
+        return StringAttr(text, value, macro, _HEADER_ARM)
+    if text in GENERIC_STRING_ATTRS:
+        gvalue, gmacro = GENERIC_STRING_ATTRS[text]
+        return StringAttr(text, gvalue, gmacro, _HEADER_GENERIC)
+    return StringAttr(text, value, None, _HEADER_ARM)
+
 _FAMILIES = MappingProxyType({
     "arm": "arm", "aarch32": "arm", "arm32": "arm", "cortex-m": "arm", "cortex-r": "arm",
     "arm64": "arm64", "aarch64": "arm64",
@@ -288,3 +344,9 @@ def decode_attr(value: int, arch: str | None = None) -> AttrDecoding:
         cacheable=_cacheable(value, family),
         dma=bool(value & (DT_MEM_DMA | DT_MEM_SW_ALLOC_DMA)),
     )
+
+
+def deprecation_message(prop_name: str, text: str, arch: str | None) -> str:
+    """The one message of an old string encoding (the devicetree front end's warning and the
+    validator's ``attr-deprecated-encoding`` finding say the same)."""
+    return f"{prop_name} = \"{text}\" is a deprecated encoding; {string_attr(text, arch).hint(arch)}"

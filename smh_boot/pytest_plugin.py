@@ -152,6 +152,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="folder for failing tests' boot logs, reports and allocation traces "
              "(default: smh-artifacts/ in the rootdir)",
     )
+    group.addoption(
+        "--smh-record", default=None, metavar="DIR", dest="smh_record",
+        help="write every test's allocation trace to DIR/<board>/ (golden format, with an "
+             "index.json per board) for `smh-boot fit --trace DIR/<board>`",
+    )
     parser.addini("smh_boards", type="args", default=[],
                   help="smh-boot: boards to run on (like --smh-board)")
     parser.addini("smh_overlays", type="args", default=[],
@@ -475,10 +480,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     try:
         if rep.failed:
             _report_failure(item, rep, call, records)
+        if rep.when == "teardown" and getattr(item.config.option, "smh_record", None):
+            _record(item, records)
     finally:
         if rep.when == "teardown":
             # Systems hold emulated memory: release them as soon as the test is over.
             item.stash[_RECORDS] = []
+
+
+def _record(item: pytest.Item, records: "list[BootRecord]") -> None:
+    from .testing.record_dir import record_traces
+
+    out = _resolve(Path(item.config.invocation_params.dir), item.config.option.smh_record)
+    try:
+        record_traces(out, item.nodeid, records)
+    except OSError as e:
+        item.warn(pytest.PytestWarning(f"smh-boot: could not record the allocation trace: {e}"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With --smh-record: one index.json per board folder (on the xdist controller, or the
+    only process), so `smh-boot fit --trace DIR/<board>` sees every test's trace."""
+    config = session.config
+    rec_dir = getattr(config.option, "smh_record", None)
+    if not rec_dir or hasattr(config, "workerinput"):
+        return
+    from .testing.record_dir import write_indexes
+
+    write_indexes(_resolve(Path(config.invocation_params.dir), rec_dir))
 
 
 def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.CallInfo,

@@ -18,14 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import HeapError
-
-
-def human_size(n: int) -> str:
-    """``32768`` -> ``"32 KiB"``; exact binary units only, else bytes."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if n >= (1 << shift) and n % (1 << shift) == 0:
-            return f"{n >> shift} {unit}"
-    return f"{n} B"
+from ..units import human_size
 
 
 class BootLog:

@@ -37,8 +37,12 @@ def boot(
     ``board`` is a name from ``boards/``, a path to a board YAML, a ``Board`` or None (the
     default board).  ``overlays`` are applied after the board's own.  ``drivers``: True binds
     every registered driver, False none, or pass a DriverRegistry / a list of Driver classes.
-    With ``strict=True`` error-level layout findings raise :class:`LayoutError`; with False they
-    are logged and the boot goes on.  ``seed`` and ``stress`` drive the cache stress modes.
+    With ``strict=True`` error-level layout findings raise :class:`LayoutError`, and so does a
+    heap region the pool cannot take; with False they are logged (a refused region as a
+    ``heap-refused`` error in ``system.diagnostics``) and the boot goes on.  A node binds to
+    the driver of its first compatible that has one; every status-okay node with a compatible
+    no driver takes is in ``system.unbound_nodes`` (with its kind and the reason) and the
+    log's ``unbound:`` line.  ``seed`` and ``stress`` drive the cache stress modes.
     ``pool_hook(pool)`` is called with the SharedMultiHeap right after it is created, before
     ``pool_init()`` (e.g. to record an allocation trace); if it returns an object, that object
     is used as the pool from then on (a recording proxy).  The coherency checker raises
@@ -64,6 +68,12 @@ def boot(
         b = board
     log = BootLog()
     log.banner(b, overlays)
+    # A board resolved from a Zephyr tree, build or plain .dts says how each value was found
+    # and what could not be (smh_boot.resolve); board files have neither.
+    for note in getattr(b, "notes", ()):
+        log.line(f"inferred: {note}")
+    for w in getattr(b, "warnings", ()):
+        log.line(f"warning: {w}")
 
     dt = (dt_loader or load_devicetree)(
         b.dts_path,
@@ -85,8 +95,12 @@ def boot(
         raise LayoutError(errors, f"{b.name}: memory layout has {len(errors)} error(s):")
     for d in diagnostics:
         log.diagnostic(d)
+    # The front end's warnings the validator also reports (the old encodings) are printed once,
+    # as the validator's finding; the others in the same GCC style under the same prefix.
+    reported = {(getattr(d, "rule", None), str(getattr(d, "location", None))) for d in diagnostics}
     for w in getattr(scan, "warnings", ()):
-        log.line(f"warning: {w}")
+        if (w.code, str(w.location)) not in reported:
+            log.diagnostic(w)
 
     mapping = map_to_smh(scan.regions, policy)
     memory = AddressSpace(addr_bits=8 * b.ptr_size)
@@ -98,6 +112,11 @@ def boot(
         pool = pool_hook(pool) or pool
     pool.pool_init()
     infos = _add_heaps(pool, scan, mapping, log)
+    refusals = _refusals(infos)
+    if refusals:
+        diagnostics = [*diagnostics, *refusals]
+        if strict:
+            raise LayoutError(refusals, f"{b.name}: {len(refusals)} heap region(s) refused:")
     mem_attr = MemAttr(mem_attr_table(scan.regions))
     mem_attr_heap = None
     if _opt(b, "mem_attr", "heap", False):
@@ -138,12 +157,16 @@ def boot(
         for compat in sorted(listed):
             if compat not in registry:
                 log.line(f"warning: board lists driver '{compat}' but no driver is registered for it")
-        devices = _create_devices(dt, registry, scan, allowed, system.unbound)
+        unbound: list[dict[str, Any]] = []
+        devices = _create_devices(dt, registry, scan, allowed, unbound)
+        system.unbound = [u["path"] for u in unbound]
+        system.unbound_nodes = unbound
         system.device_list = devices
         system.__post_init__()
         for dev in devices:
             dev.system = system
         _init_devices(system, devices, log)
+        log.line(_unbound_line(unbound))
     log.memory_map(system)
     system.booted = True
     return system
@@ -251,7 +274,31 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
                 info.error = str(e)
         infos.append(info)
         log.region(info, pool)
+        if info.attr is not None and info.heap_index is None:
+            log.diagnostic(_refusal(info))
     return infos
+
+
+#: rule name of a heap region the boot could not add (a boot finding, not a validator rule)
+REFUSED_RULE = "heap-refused"
+
+
+def _refusal(info: HeapRegionInfo) -> Any:
+    """The error-level finding of a region the policy maps to an SMH attribute but the boot
+    could not add to the pool (overlap, too small, too many heaps, unmappable memory)."""
+    from ..validate.diagnostic import Diagnostic
+
+    rec = info.record
+    return Diagnostic(
+        REFUSED_RULE, "error",
+        f"heap region {info.name} [{info.addr:#010x}-{info.end - 1:#010x}] ({info.attr}) refused: "
+        f"{info.error}",
+        getattr(rec, "location", None), info.path,
+    )
+
+
+def _refusals(infos: list[HeapRegionInfo]) -> list[Any]:
+    return [_refusal(i) for i in infos if i.attr is not None and i.heap_index is None]
 
 
 def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], pool: Any,
@@ -345,8 +392,81 @@ _DEP_PROPS = ("memory-region", "memory-regions", "dmas")
 _SHIPPED = "smh_boot.drivers."
 
 
+def _bind(registry: DriverRegistry, node: Any, compats: list[str],
+          allowed: set[str] | None) -> tuple[Any, str]:
+    """Zephyr's matching: the first compatible, in the node's order, that has a driver the
+    board lets bind; ``(binding, "")`` or ``(None, why not)``.
+
+    A shipped driver binds when the board's ``drivers:`` list names one of the node's
+    compatibles that driver handles (so ``"st,stm32h7-ethernet", "st,stm32-ethernet"`` binds
+    on a board listing ``st,stm32-ethernet``); a driver that needs a DMA channel
+    (``requires_dmas``) binds only where the node has ``dmas``."""
+    reasons: list[str] = []
+    tried: set[type] = set()
+    for c in compats:
+        b = registry.lookup([c])
+        if b is None or b.cls in tried:  # the same driver under a later compatible: same answer
+            continue
+        tried.add(b.cls)
+        name = b.cls.__name__
+        if (allowed is not None and b.cls.__module__.startswith(_SHIPPED)
+                and not set(compats) & allowed & set(b.cls.compatibles)):
+            reasons.append(f"shipped driver {name} for {c} is not in the board's drivers list")
+            continue
+        if getattr(b.cls, "requires_dmas", False) and "dmas" not in node.props:
+            reasons.append(f"driver {name} for {c} needs a DMA channel and the node has no "
+                           "'dmas' (Zephyr's driver then runs without DMA and takes no pool "
+                           "memory); add dmas = <...> to simulate it")
+            continue
+        return b, ""
+    if not reasons:
+        return None, "no driver registered for " + ", ".join(compats)
+    return None, "; ".join(reasons)
+
+
+#: generic node names (devicetree spec 2.2.2) of nodes that describe memory, not a device
+_MEMORY_NODE_NAMES = frozenset({"memory", "sram", "sdram", "psram", "flash", "itcm", "dtcm", "ocram"})
+
+
+def _node_kind(dt: Any, node: Any, compats: list[str]) -> str:
+    """What a node no driver takes is: ``board`` (the root), ``cpu``, ``bus``, ``memory``, or
+    ``device`` (a peripheral smh-boot simulates no driver for)."""
+    if node.parent is None:
+        return "board"
+    props = node.props
+    try:
+        dtype = dt.str_prop(node, "device_type") if "device_type" in props else None
+        memory = dt.is_memory_node(node)
+    except SmhError:  # a device_type that is not a string: classify by the rest
+        dtype, memory = None, False
+    if dtype == "cpu" or (node.parent.name == "cpus" and node.parent.parent is not None
+                          and node.parent.parent.parent is None):
+        return "cpu"
+    if "simple-bus" in compats:
+        return "bus"
+    if (memory or "soc-nv-flash" in compats or "zephyr,memory-attr" in props
+            or node.name.split("@", 1)[0] in _MEMORY_NODE_NAMES):
+        return "memory"
+    return "device"
+
+
+def _unbound_line(unbound: list[dict[str, Any]]) -> str:
+    """One log line: every device node no driver takes (with why), the rest counted."""
+    devs = [u for u in unbound if u["kind"] == "device"]
+    rest: dict[str, int] = {}
+    for u in unbound:
+        if u["kind"] != "device":
+            rest[u["kind"]] = rest.get(u["kind"], 0) + 1
+    others = ", ".join(f"{n} {k}" for k, n in sorted(rest.items()))
+    tail = f" (not devices: {others})" if others else ""
+    if not devs:
+        return f"unbound: no device node without a driver{tail}"
+    items = "; ".join(f"{u['name']} ({', '.join(u['compatible'])}): {u['reason']}" for u in devs)
+    return f"unbound: {len(devs)} device node{'s' if len(devs) != 1 else ''} no driver takes: {items}{tail}"
+
+
 def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[str] | None,
-                    unbound: list[str]) -> list[Device]:
+                    unbound: list[dict[str, Any]]) -> list[Device]:
     by_path = {rec.path: rec for rec in [*scan.regions, *scan.disabled]}
     devices: list[Device] = []
     order: dict[str, int] = {}
@@ -356,12 +476,10 @@ def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[s
         compats = dt.compatibles(node)
         if not compats:
             continue
-        binding = registry.lookup(compats)
+        binding, why = _bind(registry, node, compats, allowed)
         if binding is None:
-            continue
-        if (allowed is not None and binding.compatible not in allowed
-                and binding.cls.__module__.startswith(_SHIPPED)):
-            unbound.append(node.path)  # a shipped driver the board does not ask for
+            unbound.append({"path": node.path, "name": node.name, "compatible": list(compats),
+                            "kind": _node_kind(dt, node, compats), "reason": why})
             continue
         targets = []
         deps = []

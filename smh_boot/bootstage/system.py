@@ -56,7 +56,9 @@ class System:
     log: list[str]
     diagnostics: list[Any]
     seed: int = 0
-    unbound: list[str] = field(default_factory=list)
+    unbound: list[str] = field(default_factory=list)  #: paths of status-okay nodes no driver takes
+    #: the same nodes as dicts: path, name, compatible, kind (device/memory/cpu/bus/board), reason
+    unbound_nodes: list[dict] = field(default_factory=list)
     booted: bool = False  #: set once boot() has finished
 
     def __post_init__(self) -> None:

@@ -26,6 +26,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("smh_boot.cli.validate_cmd", "Validate a devicetree memory layout."),
     "map": ("smh_boot.cli.map_cmd", "Draw the memory map of a booted board (SVG/HTML/text)."),
     "replay": ("smh_boot.cli.replay_cmd", "Replay golden-format heap traces."),
+    "fit": ("smh_boot.cli.fit_cmd", "Size the heap regions for a workload (capacity planning)."),
+    "diff": ("smh_boot.cli.diff_cmd", "Compare two boots region by region and device by device."),
 }
 
 

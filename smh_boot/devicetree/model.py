@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..attrs import AttrDecoding
+from ..units import with_hex
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +84,19 @@ class RegionRecord:
         return self.addr + self.size
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict (addresses as ``0x...`` strings, locations as text)."""
-        return {
+        """A JSON-ready dict, smh-boot's JSON convention (:mod:`smh_boot.units`): addresses,
+        sizes and the attribute are integers, addresses and the attribute also as ``*_hex``
+        strings; locations as text."""
+        return with_hex({
             "path": self.path,
             "name": self.name,
             "labels": list(self.labels),
             "region_name": self.region_name,
             "compatible": list(self.compatible),
-            "addr": f"{self.addr:#x}",
-            "size": f"{self.size:#x}",
-            "regs": [
-                {"addr": f"{r.addr:#x}", "size": None if r.size is None else f"{r.size:#x}"}
-                for r in self.regs
-            ],
-            "attr": None if self.attr is None else f"{self.attr:#010x}",
+            "addr": self.addr,
+            "size": self.size,
+            "regs": [with_hex({"addr": r.addr, "size": r.size}, "addr") for r in self.regs],
+            "attr": self.attr,
             "attr_encoding": self.attr_encoding,
             "attr_raw": self.attr_raw,
             "attr_decoded": self.decoded.describe() if self.decoded else None,
@@ -105,7 +105,7 @@ class RegionRecord:
             "status": self.status,
             "location": str(self.location) if self.location else None,
             "attr_location": str(self.attr_location) if self.attr_location else None,
-        }
+        }, "addr", "attr")
 
 
 @dataclass(slots=True)

@@ -8,6 +8,11 @@ shared_multi_heap), which is the only place upstream turns DT attributes into SM
   third SMH attribute, which the test does not use) ``..._EXTMEM`` -> EXTERNAL;
 * every other architecture: ``DT_MEM_CACHEABLE`` set -> CACHEABLE, else NON_CACHEABLE.
 
+The old strings ("RAM", "RAM_NOCACHE", ...) arrive as the int-era value of the board's
+architecture (:func:`smh_boot.attrs.string_attr`), so "RAM" is CACHEABLE and "RAM_NOCACHE"
+NON_CACHEABLE everywhere, as upstream's string-era test had them; the other strings are ARM MPU
+types that map to nothing off AArch32.
+
 A value the policy cannot map, and ``DT_MEM_ARCH_ATTR_UNKNOWN`` (what the test stores for
 nodes without the property), are reported as unmapped and skipped.  A board can bring its
 own ordered rules (first match wins).
@@ -26,6 +31,7 @@ from ..attrs import (
     DT_MEM_ARM_MPU_RAM_NOCACHE,
     DT_MEM_CACHEABLE,
     arch_family,
+    string_attr,
 )
 from ..heap.region import MemAttrRegion, SharedMultiHeapRegion, SmhAttr
 from .model import RegionRecord
@@ -110,6 +116,12 @@ class MappingPolicy:
         """``(attr or None, reason)``: why the record maps (or does not)."""
         if record.attr is None or record.attr == DT_MEM_ARCH_ATTR_UNKNOWN:
             return None, "attribute unknown (DT_MEM_ARCH_ATTR_UNKNOWN): not a heap region"
+        if record.attr_encoding in ("string", "mpu-string") and isinstance(record.attr_raw, str):
+            family = record.decoded.arch_family if record.decoded is not None else None
+            if not string_attr(record.attr_raw, family).heap_capable:
+                # upstream's string-era test maps only RAM / RAM_NOCACHE (enum index 0 / 1)
+                return None, (f"the old string \"{record.attr_raw}\" is an ARM MPU region type "
+                              "other than RAM/RAM_NOCACHE: no shared-multi-heap memory here")
         for rule in self.rules:
             if rule.matches(record.attr):
                 return rule.smh_attr, rule.describe()

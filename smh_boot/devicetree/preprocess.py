@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DevicetreeError
-from ..resources import dts_dir
+from ..resources import display_name, dts_dir
 
 #: Environment variable naming the preprocessor to run instead of ``cpp`` on the PATH.
 CPP_ENV = "SMH_BOOT_CPP"
@@ -45,8 +45,9 @@ def project_include_dir() -> Path:
 
 
 def display_path(name: str) -> str:
-    """A file name as users wrote it: cpp prefixes ``-include``d relative paths with ``./``."""
-    return name[2:] if name.startswith("./") else name
+    """A file name as users wrote it (cpp prefixes ``-include``d relative paths with ``./``);
+    shipped data files as ``<smh-boot>/dts/...`` (:func:`smh_boot.resources.display_name`)."""
+    return display_name(name)
 
 
 def find_cpp(cpp: str | None = None, for_file: str | None = None) -> str:

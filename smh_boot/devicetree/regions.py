@@ -8,13 +8,17 @@ that old overlays still load (each with a deprecation warning naming the macro t
 
 * ``zephyr,memory-attr = "RAM_NOCACHE";`` (the transitional 2023 string enum);
 * ``zephyr,memory-region-mpu = "RAM";`` (deprecated property).
+
+A string is read as upstream's string-era code read it: "RAM" is cacheable and "RAM_NOCACHE"
+non-cacheable on every architecture (:func:`smh_boot.attrs.string_attr` gives the int-era
+value for the board's architecture, which the policy then maps).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..attrs import MPU_STRING_ATTRS, STRING_ATTRS, AttrDecoding, decode_attr
+from ..attrs import MPU_STRING_ATTRS, STRING_ATTRS, AttrDecoding, decode_attr, deprecation_message, string_attr
 from ..errors import DevicetreeError
 from .load import Devicetree
 from .model import DtWarning, RegionRecord, RegionScan
@@ -23,7 +27,9 @@ ATTR_PROP = "zephyr,memory-attr"
 MPU_PROP = "zephyr,memory-region-mpu"
 NAME_PROP = "zephyr,memory-region"
 
-_ARM_HEADER = "<zephyr/dt-bindings/memory-attr/memory-attr-arm.h>"
+#: the DtWarning code of the old encodings: the validator rule that reports them (the boot
+#: prints the validator's finding, so one deprecation is one finding under one name)
+DEPRECATED_CODE = "attr-deprecated-encoding"
 
 
 def find_regions(dt: Devicetree, arch: str | None = None) -> RegionScan:
@@ -45,16 +51,14 @@ def find_regions(dt: Devicetree, arch: str | None = None) -> RegionScan:
     return scan
 
 
-def _deprecated(dt: Devicetree, node: Any, prop: Any, old: str, macro: str, code: str) -> DtWarning:
-    return DtWarning(
-        f"{node.path}: {old} is deprecated; write {ATTR_PROP} = <( {macro} )>; "
-        f"after #include {_ARM_HEADER}",
-        dt.location(prop),
-        code,
-    )
+def _deprecated(dt: Devicetree, node: Any, prop: Any, prop_name: str, text: str,
+                arch: str | None) -> DtWarning:
+    return DtWarning(f"{node.path}: {deprecation_message(prop_name, text, arch)}",
+                     dt.location(prop), DEPRECATED_CODE)
 
 
-def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning]) -> tuple[int, str, int | str, Any]:
+def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning],
+          arch: str | None) -> tuple[int, str, int | str, Any]:
     # -> (value, encoding, raw, property object)
     props = node.props
     if ATTR_PROP in props:
@@ -71,11 +75,8 @@ def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning]) -> tuple[int, st
         if kind == "string":
             text = dt.str_prop(node, ATTR_PROP) or ""
             if text in STRING_ATTRS:
-                value, macro = STRING_ATTRS[text]
-                warnings.append(_deprecated(
-                    dt, node, prop, f'{ATTR_PROP} = "{text}"', macro, "deprecated-string-attr"
-                ))
-                return value, "string", text, prop
+                warnings.append(_deprecated(dt, node, prop, ATTR_PROP, text, arch))
+                return string_attr(text, arch).value, "string", text, prop
             raise dt.error(
                 prop,
                 f"a string where a number belongs: {ATTR_PROP} = \"{text}\" (a number, "
@@ -96,9 +97,8 @@ def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning]) -> tuple[int, st
             f"{MPU_PROP} = \"{text}\" is not one of {', '.join(sorted(MPU_STRING_ATTRS))}",
             f"replace it with {ATTR_PROP} = <( DT_MEM_ARM(ATTR_MPU_...) )>;",
         )
-    value, macro = STRING_ATTRS[text]
-    warnings.append(_deprecated(dt, node, prop, MPU_PROP, macro, "deprecated-mpu-string"))
-    return value, "mpu-string", text, prop
+    warnings.append(_deprecated(dt, node, prop, MPU_PROP, text, arch))
+    return string_attr(text, arch).value, "mpu-string", text, prop
 
 
 def _record(
@@ -108,7 +108,7 @@ def _record(
     warnings: list[DtWarning],
     decoded: dict[int, AttrDecoding],
 ) -> RegionRecord:
-    value, encoding, raw, prop = _attr(dt, node, warnings)
+    value, encoding, raw, prop = _attr(dt, node, warnings, arch)
     decoding = decoded.get(value)
     if decoding is None:
         decoding = decoded[value] = decode_attr(value, arch)

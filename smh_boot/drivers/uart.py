@@ -44,6 +44,8 @@ class DmaUart(Driver):
 
     #: SMH attribute asked for when the node has no ``memory-region``.
     ring_attr = SmhAttr.NON_CACHEABLE
+    #: binds only to nodes with ``dmas`` (the boot stage lists the others as unbound)
+    requires_dmas = True
 
     def init(self, device: "Device") -> None:
         """Allocate the RX ring and the TX buffer and start reception."""

@@ -53,6 +53,13 @@ def _unit(heap: SysHeap, sz: int) -> int:
     return 8 * sz - heap.hdr
 
 
+def block_bytes(heap: SysHeap, ptr: int) -> int:
+    """Bytes the block at ``ptr`` takes from the heap as runtime stats count them: its
+    chunk(s), alignment gap included, less one chunk header (``chunksz_to_bytes``)."""
+    c = (ptr - heap.base - heap.hdr) >> 3
+    return _unit(heap, heap._SZ[c] >> 1)
+
+
 def walk_totals(heap: SysHeap) -> tuple[int, int]:
     """(free usable bytes of listed free chunks, usable bytes of used chunks but chunk 0)."""
     free = used = 0

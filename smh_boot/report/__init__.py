@@ -8,7 +8,7 @@ This package imports nothing from the devicetree or boot layers.
 from __future__ import annotations
 
 from .heap_report import Bucket, HeapReport, bucket_idx, heap_report, heap_report_for
-from .model import Allocation, Band, MapFinding, MemoryMap, memory_map
+from .model import Allocation, Band, MapFinding, MemoryMap, RefusedRegion, memory_map
 from .from_system import map_from_system
 from .render import FORMATS, as_map, format_for, render, write_map
 
@@ -20,6 +20,7 @@ __all__ = [
     "HeapReport",
     "MapFinding",
     "MemoryMap",
+    "RefusedRegion",
     "bucket_idx",
     "as_map",
     "format_for",

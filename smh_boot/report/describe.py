@@ -18,19 +18,27 @@ def band_traits(b: Band) -> str:
     parts = [b.kind, b.attr or "no attribute"]
     if b.dma:
         parts.append("DMA")
+    if b.kernel_ram:
+        parts.append("kernel RAM")
     return " · ".join(parts)
 
 
 def band_tip(b: Band, bits: int) -> str:
     """Multi-line hover text of a band."""
     lines = [
-        f"{b.name} ({b.kind})",
+        f"{b.name} ({b.kind})" + (f", node {b.node}" if b.node and b.node != b.name else ""),
         f"address: {span(b.addr, b.size, bits)}",
         f"size: {human_size(b.size)} ({b.size:#x})",
         f"attribute: {b.attr or 'none'}; DMA: {'yes' if b.dma else 'no'}",
     ]
     if b.attr_bits:
         lines.append(f"attr bits: {b.attr_bits}")
+    if b.kernel_ram:
+        lines.append("the kernel's RAM (chosen zephyr,sram)")
+    if b.refused:
+        lines.append(f"refused by the boot: {b.refused}")
+    if b.location:
+        lines.append(f"defined at: {b.location}")
     if b.parent:
         lines.append(f"inside: {b.parent}")
     if b.heap is not None:
@@ -72,3 +80,9 @@ def finding_line(f: MapFinding, bits: int) -> str:
     """One full line: title, rule and message."""
     rule = f" [{f.rule}]" if f.rule else ""
     return f"{finding_title(f, bits)}{rule}: {f.message}"
+
+
+def finding_where(f: MapFinding) -> str:
+    """``at /soc/memory@3003c000 · app.overlay:10:3`` (empty when neither is known)."""
+    parts = [p for p in (f.node, f.location) if p]
+    return ("at " + " · ".join(parts)) if parts else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-_UNITS = (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
+from ..units import human_size  # noqa: F401  (the one size formatter, re-exported)
 
 
 def hex_width(address_bits: int) -> int:
@@ -21,18 +21,6 @@ def hex_addr(addr: int, address_bits: int = 32) -> str:
             digits = digits[:-8]
         digits = "_".join(reversed(groups))
     return "0x" + digits
-
-
-def human_size(nbytes: int) -> str:
-    """``256 B``, ``64 KiB``, ``1.5 MiB``, ``4 GiB``: exact when the unit divides, else at most
-    two decimals (trailing zeros dropped)."""
-    for unit, scale in _UNITS:
-        if nbytes >= scale:
-            if nbytes % scale == 0:
-                return f"{nbytes // scale} {unit}"
-            text = f"{nbytes / scale:.2f}".rstrip("0").rstrip(".")
-            return f"{text} {unit}"
-    return f"{nbytes} B"
 
 
 def percent(ratio: float) -> str:

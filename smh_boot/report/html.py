@@ -11,6 +11,7 @@ import html as _html
 
 from .model import MemoryMap
 from .svg import render_svg
+from .svgkit import clean
 from .text import render_text
 
 # The namespace declarations are identifiers, not links, but an inline <svg> in HTML does not
@@ -58,7 +59,9 @@ def inline_svg(mm_svg: str) -> str:
 
 def render_html(mm: MemoryMap, *, heap_figures: bool = True) -> str:
     """The map as a standalone HTML page: the SVG with hover details, then the text tables."""
-    esc = _html.escape
+    def esc(text: str) -> str:
+        return _html.escape(clean(text))
+
     return "\n".join(
         [
             "<!DOCTYPE html>",

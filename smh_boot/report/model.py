@@ -10,7 +10,10 @@ user input) with a message that names the offending record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from ..units import with_hex
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
 BAND_KINDS = ("memory", "region", "reserved")
 #: ``Band.attr`` values (the shared multi-heap attributes); ``None`` = no SMH attribute.
 BAND_ATTRS = ("cacheable", "non-cacheable", "external")
+#: the ``format`` field of the map's JSON document
+MAP_FORMAT = "smh-boot-map/1"
 #: ``MapFinding.kind`` values the renderers draw specially; any other kind is listed only.
 DRAWN_FINDING_KINDS = ("overlap", "gap")
 
@@ -51,8 +56,9 @@ class Allocation:
         return self.addr + self.size
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"addr": self.addr, "size": self.size, "owner": self.owner, "region": self.region}
+        """JSON-ready form (integers, plus ``addr_hex``)."""
+        return with_hex({"addr": self.addr, "size": self.size, "owner": self.owner,
+                         "region": self.region}, "addr")
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,16 @@ class MapFinding:
 
     ``kind`` is ``"overlap"`` or ``"gap"`` (drawn over the address range) or any other word
     (listed under the map).  ``addr`` is ``None`` for findings without an address range.
-    ``rule`` is the validator's rule id."""
+    ``rule`` is the validator's rule id, ``node`` the devicetree path it is about and
+    ``location`` where in the sources (``file:line[:col]``), both None when unknown."""
 
     kind: str
     addr: int | None
     size: int
     message: str
     rule: str | None = None
+    node: str | None = None
+    location: str | None = None
 
     def __post_init__(self) -> None:
         if self.addr is not None:
@@ -79,14 +88,16 @@ class MapFinding:
         return None if self.addr is None else self.addr + self.size
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
+        """JSON-ready form (integers, plus ``addr_hex``)."""
+        return with_hex({
             "kind": self.kind,
             "addr": self.addr,
             "size": self.size,
             "message": self.message,
             "rule": self.rule,
-        }
+            "node": self.node,
+            "location": self.location,
+        }, "addr")
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,13 @@ class Band:
     ``attr`` is the SMH attribute (``"cacheable"``, ``"non-cacheable"``, ``"external"`` or
     ``None``); ``dma`` says whether DMA masters can reach it; ``attr_bits`` is the decoded
     ``zephyr,memory-attr`` text shown in tooltips and tables; ``heap`` the heap report of the
-    region (None when it holds no heap); ``parent`` the name of the enclosing band."""
+    region (None when it holds no heap); ``parent`` the name of the enclosing band.
+
+    ``name`` is what the map calls the band (the ``zephyr,memory-region`` name or the node's
+    label, e.g. ``OCRAM1``); ``node`` the devicetree node name shown beside it
+    (``ocram@20240000``) and ``location`` where it is defined (``file:line``).
+    ``kernel_ram`` marks the kernel's RAM (``chosen zephyr,sram``); ``refused`` is the reason
+    the boot refused to make the region a heap (None when it did not refuse it)."""
 
     name: str
     addr: int
@@ -107,6 +124,10 @@ class Band:
     attr_bits: str = ""
     heap: HeapReport | None = None
     parent: str | None = None
+    node: str | None = None
+    location: str | None = None
+    kernel_ram: bool = False
+    refused: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -124,8 +145,9 @@ class Band:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the heap report nested as its own dict)."""
-        return {
+        return with_hex({
             "name": self.name,
+            "node": self.node,
             "addr": self.addr,
             "size": self.size,
             "kind": self.kind,
@@ -133,13 +155,34 @@ class Band:
             "dma": self.dma,
             "attr_bits": self.attr_bits,
             "parent": self.parent,
+            "kernel_ram": self.kernel_ram,
+            "refused": self.refused,
+            "location": self.location,
             "heap": None if self.heap is None else self.heap.to_dict(),
-        }
+        }, "addr")
 
 
 def _band_key(b: Band) -> tuple[int, int, str]:
     # Low addresses first; at one address the bigger (enclosing) band first.
     return (b.addr, -b.size, b.name)
+
+
+@dataclass(frozen=True)
+class RefusedRegion:
+    """A heap region the boot refused (not added to the pool): drawn on the map apart, with
+    its reason, so a dropped region is never silent."""
+
+    name: str
+    path: str
+    addr: int
+    size: int
+    attr: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (integers, plus ``addr_hex``)."""
+        return with_hex({"name": self.name, "path": self.path, "addr": self.addr,
+                         "size": self.size, "attr": self.attr, "reason": self.reason}, "addr")
 
 
 @dataclass(frozen=True)
@@ -154,6 +197,8 @@ class MemoryMap:
     bands: tuple[Band, ...] = ()
     allocations: tuple[Allocation, ...] = ()
     findings: tuple[MapFinding, ...] = field(default=())
+    #: heap regions the boot refused, by address (each also drawn as its band, crossed out)
+    refused: tuple[RefusedRegion, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.address_bits, int) or not 1 <= self.address_bits <= 64:
@@ -166,6 +211,7 @@ class MemoryMap:
         object.__setattr__(self, "bands", bands)
         object.__setattr__(self, "allocations", allocs)
         object.__setattr__(self, "findings", findings)
+        object.__setattr__(self, "refused", tuple(sorted(self.refused, key=lambda r: (r.addr, r.name))))
         self._check_names()
 
     def _check_names(self) -> None:
@@ -206,7 +252,14 @@ class MemoryMap:
 
     def allocations_in(self, name: str) -> tuple[Allocation, ...]:
         """Live allocations of the band called ``name``, by address."""
-        return tuple(a for a in self.allocations if a.region == name)
+        return self._by_region.get(name, ())
+
+    @cached_property
+    def _by_region(self) -> dict[str, tuple[Allocation, ...]]:
+        groups: dict[str, list[Allocation]] = {}
+        for a in self.allocations:
+            groups.setdefault(a.region, []).append(a)
+        return {k: tuple(v) for k, v in groups.items()}
 
     def owners(self) -> tuple[str | None, ...]:
         """Every distinct allocation owner, sorted (``None`` last)."""
@@ -214,13 +267,15 @@ class MemoryMap:
         return tuple(sorted((o for o in found if o is not None))) + ((None,) if None in found else ())
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (for ``--json`` boot reports)."""
+        """JSON-ready form (``smh-boot map --format json``; schema :data:`MAP_FORMAT`)."""
         return {
+            "format": MAP_FORMAT,
             "title": self.title,
             "address_bits": self.address_bits,
             "bands": [b.to_dict() for b in self.bands],
             "allocations": [a.to_dict() for a in self.allocations],
             "findings": [f.to_dict() for f in self.findings],
+            "refused": [r.to_dict() for r in self.refused],
         }
 
 

@@ -35,6 +35,10 @@ GAP = "#f0a30a"
 TEXT = "#1f1f1f"
 MUTED = "#666666"
 AXIS = "#444444"
+REFUSED = "#3b3b3b"  #: dashed border of a region the boot refused
+REFUSED_HATCH = "#8a8a8a"  #: the cross over a refused band
+REFUSED_FILL = "#f8f8f8"
+KERNEL_RAM = "#2f3e4e"  #: badge of the kernel's RAM (chosen zephyr,sram)
 
 #: owner colours, assigned in sorted-owner order (no red: red means overlap)
 OWNER_COLOURS = (
@@ -60,3 +64,12 @@ def owner_colours(owners: tuple[str | None, ...]) -> dict[str | None, str]:
         out[owner] = OWNER_COLOURS[i % len(OWNER_COLOURS)]
     out[None] = UNOWNED
     return out
+
+
+def shade(colour: str, odd: bool) -> str:
+    """``colour`` for even neighbours, the same hue lightened by 45% for odd ones, so
+    adjacent allocations (even of one owner) never merge into one shape."""
+    if not odd:
+        return colour
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{int(c + (255 - c) * 0.45):02x}" for c in (r, g, b))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as _html
+import re
 
 import drawsvg as dw
 
@@ -51,7 +52,7 @@ def label(
         kw["text_anchor"] = anchor
     if cls:
         kw["class_"] = cls
-    return dw.Text(text, size, r1(x), r1(y), **kw)
+    return dw.Text(clean(text), size, r1(x), r1(y), **kw)
 
 
 def rect(x: float, y: float, w: float, h: float, **kw: object) -> dw.Rectangle:
@@ -72,11 +73,22 @@ def hatch(colour: str, background: str, *, cross: bool = False, step: int = 8) -
 def with_tip(group: dw.Group, tip: str) -> dw.Group:
     """Attach hover text as an SVG <title>: a native tooltip in viewers, and the text the HTML
     page shows (element text keeps its newlines; an attribute value would not)."""
-    group.append_title(tip)
+    group.append_title(clean(tip))
     return group
+
+
+#: characters XML 1.0 does not allow (C0 controls but tab, newline, CR; U+FFFE/FFFF), which a
+#: devicetree string such as a zephyr,memory-region name can carry ("A\x01B")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """``text`` with every character XML cannot hold replaced by U+FFFD, so a hostile name
+    never makes the document unreadable."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def attr(value: str) -> str:
     """An attribute value made safe: drawsvg writes attribute values as they are (it only
     escapes element text), and names and owners come from user devicetrees."""
-    return _html.escape(value, quote=True)
+    return _html.escape(clean(value), quote=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .describe import span
 from .fmt import hex_addr, human_size, percent
-from .model import MemoryMap
+from .model import Band, MemoryMap
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
@@ -37,11 +37,22 @@ def _bands(mm: MemoryMap) -> list[str]:
             b.attr or "-",
             "yes" if b.dma else "no",
             b.attr_bits or "-",
+            b.node or "-",
+            _note(b),
         ]
         for b in mm.bands
     ]
-    head = ["band", "kind", "start", "last", "size", "attr", "DMA", "attr bits"]
+    head = ["band", "kind", "start", "last", "size", "attr", "DMA", "attr bits", "node", "note"]
     return table(head, rows, right=(4,))
+
+
+def _note(b: Band) -> str:
+    notes = []
+    if b.kernel_ram:
+        notes.append("kernel RAM (zephyr,sram)")
+    if b.refused:
+        notes.append(f"refused: {b.refused}")
+    return "; ".join(notes) or "-"
 
 
 def _allocations(mm: MemoryMap) -> list[str]:
@@ -80,10 +91,10 @@ def _findings(mm: MemoryMap) -> list[str]:
     bits = mm.address_bits
     rows = [
         [str(n), f.kind, f.rule or "-", "-" if f.addr is None else span(f.addr, f.size, bits),
-         f.message]
+         f.message, " ".join(p for p in (f.node, f.location) if p) or "-"]
         for n, f in enumerate(mm.findings, 1)
     ]
-    return table(["#", "kind", "rule", "range", "message"], rows, right=(0,))
+    return table(["#", "kind", "rule", "range", "message", "at"], rows, right=(0,))
 
 
 def render_text(mm: MemoryMap) -> str:

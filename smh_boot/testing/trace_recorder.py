@@ -17,7 +17,13 @@ Translation rules (the golden format describes regions by placement, not address
   region is recorded as a free of the unknown tag ``foreign_0x...`` (replayed as
   ``free(NULL)``: the format has no way to name such an address);
 * an operation that raised (double free, corruption, bad alignment) is still recorded: the
-  trace then ends with the operation that fails, and ``terminated`` says how.
+  trace then ends with the operation that fails, and ``terminated`` says how;
+* every allocation op carries the block's ``owner`` (e.g. ``"eth0:tx-buf0"``) when the caller
+  gave one: an extra field the golden format's readers ignore, shown by ``smh-boot fit``;
+* :meth:`TraceRecorder.to_trace` writes the ``results`` the system really produced (``rc``,
+  ``region``, heap geometry, ``[region, offset]``, ``usable``, runtime ``stats``) and the
+  ``final_state``, so ``smh-boot replay --check`` compares a replay with what the system did
+  (``sd`` digests are not recorded: computing one per op would slow every recorded test).
 
 Only the pool is recorded; direct ``SysHeap`` use and ``mem_attr_heap`` are not SMH operations.
 """
@@ -40,6 +46,13 @@ def _attr_int(attr: Any) -> Any:
         return attr
 
 
+def _owned(op: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    owner = kwargs.get("owner")
+    if owner is not None:
+        op["owner"] = str(owner)
+    return op
+
+
 class TraceRecorder:
     """A recording proxy around a ``SharedMultiHeap``; use it as ``boot(pool_hook=TraceRecorder)``.
 
@@ -57,9 +70,14 @@ class TraceRecorder:
         self._regions: list[tuple[int, int] | None] = []  # index -> (base, size), None if failed
         self._tags: dict[int, str] = {}  # live block start -> tag
         self._next_tag = 0
-        # (op index, what, value): what is "ret" (a pointer or None), "region" or None.  Kept
-        # raw on the hot path; :attr:`returns` turns pointers into [region, offset] on demand.
-        self._rets: list[tuple[int, str | None, Any]] = []
+        # (op index, what, value, extra): what is "ret" (a pointer or None; extra = usable),
+        # "region" (extra = the PoolHeap) or None; stats after the op, when the pool keeps
+        # runtime stats.  Kept raw on the hot path; :attr:`returns` / :meth:`results` turn
+        # pointers into [region, offset] on demand.
+        self._rets: list[tuple[int, str | None, Any, Any]] = []
+        self._stats: dict[int, list[Any]] = {}
+        cfg = getattr(pool, "config", None)
+        self._with_stats = bool(getattr(cfg, "runtime_stats", False))
 
     # ------------------------------------------------------------------ proxying
     def __getattr__(self, name: str) -> Any:
@@ -78,12 +96,37 @@ class TraceRecorder:
         with self._lock:
             rets = list(self._rets)
         out = []
-        for i, what, value in rets:
+        for i, what, value, _extra in rets:
             r: dict[str, Any] = {"i": i}
             if what == "ret":
                 r["ret"] = self._where(value)
             elif what == "region":
                 r["region"] = value
+            out.append(r)
+        return out
+
+    def results(self) -> list[dict[str, Any]]:
+        """The golden ``results`` of the recorded ops, as the system produced them (no ``sd``)."""
+        with self._lock:
+            rets = list(self._rets)
+            stats = dict(self._stats)
+        out = []
+        for i, what, value, extra in rets:
+            r: dict[str, Any] = {"i": i}
+            if what == "ret":
+                r["ret"] = self._where(value)
+                if value is not None and extra is not None:
+                    r["usable"] = extra
+            elif what == "region":
+                r["rc"] = 0
+                r["region"] = value
+                heap = getattr(extra, "sys_heap", None)
+                if heap is not None:
+                    r["end_chunk"], r["big"], r["chunk0"] = heap.end_chunk, int(heap.big), heap.chunk0
+            elif self.ops[i]["op"] == "init_pool":
+                r["rc"] = 0
+            if i in stats:
+                r["stats"] = stats[i]
             out.append(r)
         return out
 
@@ -93,7 +136,7 @@ class TraceRecorder:
         with self._lock:
             self._begin({"op": "init_pool"})
             out = self._call(self._pool.pool_init, *args, **kwargs)
-            self._rets.append((len(self.ops) - 1, None, None))
+            self._done(None, None)
             return out
 
     def add(self, region: Any, user_data: Any = None, **kwargs: Any) -> Any:
@@ -105,7 +148,7 @@ class TraceRecorder:
             self._regions.append(None)  # a failed add still uses up an index (golden rule)
             out = self._call(self._pool.add, region, user_data, **kwargs)
             self._regions[-1] = (addr, size)
-            self._rets.append((len(self.ops) - 1, "region", len(self._regions) - 1))
+            self._done("region", len(self._regions) - 1, out)
             return out
 
     def alloc(self, attr: Any, size: int, **kwargs: Any) -> int | None:
@@ -113,7 +156,7 @@ class TraceRecorder:
         with self._lock:
             self._next_tag += 1
             tag = f"p{self._next_tag}"
-            self._begin({"op": "alloc", "attr": _attr_int(attr), "size": size, "tag": tag})
+            self._begin(_owned({"op": "alloc", "attr": _attr_int(attr), "size": size, "tag": tag}, kwargs))
             out = self._call(self._pool.alloc, attr, size, **kwargs)
             return self._allocated(out, tag)
 
@@ -122,8 +165,8 @@ class TraceRecorder:
         with self._lock:
             self._next_tag += 1
             tag = f"p{self._next_tag}"
-            self._begin({"op": "aligned_alloc", "attr": _attr_int(attr), "align": align,
-                         "size": size, "tag": tag})
+            self._begin(_owned({"op": "aligned_alloc", "attr": _attr_int(attr), "align": align,
+                                "size": size, "tag": tag}, kwargs))
             out = self._call(self._pool.aligned_alloc, attr, align, size, **kwargs)
             return self._allocated(out, tag)
 
@@ -138,8 +181,8 @@ class TraceRecorder:
                 # recorded as its block's tag (the block Zephyr resolves it to).
                 old_start = self._containing_start(ptr)
             old = None if old_start is None else self._tags.get(old_start)
-            self._begin({"op": "realloc", "attr": _attr_int(attr), "tag": old, "size": size,
-                         "newtag": new})
+            self._begin(_owned({"op": "realloc", "attr": _attr_int(attr), "tag": old, "size": size,
+                                "newtag": new}, kwargs))
             out = self._call(self._pool.realloc, attr, ptr, size, **kwargs)
             if out is not None:
                 if old_start is not None:
@@ -147,7 +190,7 @@ class TraceRecorder:
                 self._tags[out] = new
             elif size == 0 and old_start is not None and _attr_int(attr) < _MAX_ATTR:
                 self._tags.pop(old_start, None)  # realloc(p, 0) frees p
-            self._rets.append((len(self.ops) - 1, "ret", out))
+            self._done("ret", out, self._usable(out))
             return out
 
     def free(self, ptr: int | None, **kwargs: Any) -> Any:
@@ -174,17 +217,21 @@ class TraceRecorder:
             out = self._call(self._pool.free, ptr, **kwargs)
             if victim is not None:
                 tags.pop(victim, None)
-            self._rets.append((len(self.ops) - 1, None, None))
+            self._done(None, None)
             return out
 
     # ------------------------------------------------------------------ output
     def to_trace(self, name: str = "recorded", description: str = "",
                  generator: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The recorded history as a golden-format trace dict (``results`` are left to the
-        replay: it recomputes them, so they are not duplicated here)."""
+        """The recorded history as a golden-format trace dict, with the ``results`` the system
+        produced and (unless the run was terminated) the heaps' ``final_state``."""
+        results = self.results()
         with self._lock:
             ops = [dict(o) for o in self.ops]
             terminated = dict(self.terminated) if self.terminated else None
+            final_state = None
+            if terminated is None:
+                final_state = self._final_state()
         cfg = getattr(self._pool, "config", None) or HeapConfig()
         return {
             "format": FORMAT,
@@ -195,6 +242,8 @@ class TraceRecorder:
             "terminated": terminated,
             "n_ops": len(ops),
             "ops": ops,
+            "results": results,
+            "final_state": final_state,
         }
 
     # ------------------------------------------------------------------ internals
@@ -213,8 +262,42 @@ class TraceRecorder:
     def _allocated(self, out: int | None, tag: str) -> int | None:
         if out is not None:
             self._tags[out] = tag
-        self._rets.append((len(self.ops) - 1, "ret", out))
+        self._done("ret", out, self._usable(out))
         return out
+
+    def _done(self, what: str | None, value: Any, extra: Any = None) -> None:
+        i = len(self.ops) - 1
+        self._rets.append((i, what, value, extra))
+        if self._with_stats:
+            self._stats[i] = self._stats_now()
+
+    def _usable(self, ptr: int | None) -> int | None:
+        if ptr is None:
+            return None
+        heap_for = getattr(self._pool, "heap_for", None)
+        rec = heap_for(ptr) if heap_for is not None else None
+        return None if rec is None else rec.sys_heap.usable_size(ptr)
+
+    def _heaps_by_region(self) -> list[Any]:
+        """Region index -> the PoolHeap added for it (None for a failed add)."""
+        by_addr = {(h.region.addr, h.region.size): h for h in getattr(self._pool, "heaps", [])}
+        return [None if r is None else by_addr.get(r) for r in self._regions]
+
+    def _stats_now(self) -> list[Any]:
+        out: list[Any] = []
+        for h in self._heaps_by_region():
+            if h is None:
+                out.append(None)
+            else:
+                st = h.sys_heap.runtime_stats_get()
+                out.append([st.free_bytes, st.allocated_bytes, st.max_allocated_bytes])
+        return out
+
+    def _final_state(self) -> list[dict[str, Any]] | None:
+        try:
+            return [h.sys_heap.dump(k) for k, h in enumerate(self._heaps_by_region()) if h is not None]
+        except Exception:  # a heap a driver corrupted: no final state to compare with
+            return None
 
     def _terminate(self, e: Exception) -> None:
         outcome = getattr(e, "c_outcome", None)

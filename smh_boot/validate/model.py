@@ -90,13 +90,16 @@ class LayoutNode:
     @property
     def is_region(self) -> bool:
         """A memory region in the sense of the layout rules: a reserved-memory child, a
-        ``zephyr,memory-region`` node, or a node carrying ``zephyr,memory-attr``."""
-        return (
-            self.in_reserved_memory
-            or "zephyr,memory-region" in self.compatible
-            or self.region_name is not None
-            or self.attr is not None
-        )
+        ``zephyr,memory-region`` node (by compatible, see :attr:`is_linker_region`), or a node
+        carrying ``zephyr,memory-attr``."""
+        return self.in_reserved_memory or self.is_linker_region or self.attr is not None
+
+    @property
+    def is_linker_region(self) -> bool:
+        """Zephyr's linker makes a MEMORY region of this node: its compatible includes
+        ``zephyr,memory-region`` (a leftover ``zephyr,memory-region`` property on a node whose
+        compatible dropped it makes none)."""
+        return "zephyr,memory-region" in self.compatible
 
     @property
     def has_sw_alloc(self) -> bool:

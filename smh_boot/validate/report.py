@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from importlib import metadata
 from typing import Any
 
+from ..resources import display_name
 from .diagnostic import Diagnostic, format_location
 from .engine import count_by_severity
 from .rules import RULES
@@ -70,7 +71,7 @@ def to_json_dict(diags: Sequence[Diagnostic], inputs: Sequence[str] = ()) -> dic
     """The ``smh-boot-validate/1`` document as a dict."""
     return {
         "schema": JSON_SCHEMA,
-        "inputs": [str(p) for p in inputs],
+        "inputs": [display_name(p) for p in inputs],
         "summary": count_by_severity(list(diags)),
         "diagnostics": [
             {

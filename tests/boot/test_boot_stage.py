@@ -145,7 +145,7 @@ def test_json_report_schema():
     report = boot_report(smh_boot.boot())
     assert report["format"] == "smh-boot-report/1"
     assert set(report) == {"format", "board", "ready", "heap_core", "regions", "devices",
-                           "allocations", "diagnostics", "log"}
+                           "allocations", "refused", "unbound", "diagnostics", "log"}
     assert report["ready"] is True
     from smh_boot.heap.compiled import active_core
     assert report["heap_core"] == active_core()

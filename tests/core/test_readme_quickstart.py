@@ -2,6 +2,8 @@
 test command is the one .ci/run runs."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from smh_boot.cli import main
@@ -26,6 +28,12 @@ def test_quick_start_commands():
     cmds = re.search(r"```sh\n(.*?)```", quick, re.DOTALL).group(1).strip().splitlines()
     assert len(cmds) == 2
     assert cmds[0].endswith("smh-boot boot")
-    test_cmd = cmds[1].split("&&")[-1].strip()
+    assert cmds[1].split("&&")[-1].strip().startswith(".venv/bin/pytest")
+    # .ci/run runs exactly these two lines, read from the README by .ci/quickstart.py.
+    out = subprocess.run([sys.executable, str(ROOT / ".ci" / "quickstart.py"), str(ROOT / "README.md")],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == cmds
     ci = (ROOT / ".ci" / "run").read_text()
-    assert test_cmd.replace(".venv/bin/", "") in ci
+    assert ".ci/quickstart.py README.md" in ci
+    assert 'bash -euo pipefail -c "${quick[0]}"' in ci and 'bash -euo pipefail -c "${quick[1]}"' in ci
+    assert "git clone" in ci  # in a fresh clone, with the venv where the README puts it

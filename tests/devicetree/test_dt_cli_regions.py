@@ -50,7 +50,7 @@ def test_unmapped_and_disabled_and_warnings(capsys, write):
     captured = capsys.readouterr()
     assert "unmapped: /a@1000: policy arm-mpu cannot map attr 0x00400000 (ARM_MPU_FLASH)" in captured.out
     assert "disabled: /b@2000 (disabled), 0x2000+0x100" in captured.out
-    assert captured.err.startswith("b.dts:5:33: warning: /a@1000: zephyr,memory-region-mpu is deprecated")
+    assert captured.err.startswith('b.dts:5:33: warning: /a@1000: zephyr,memory-region-mpu = "FLASH" is a deprecated encoding')
 
 
 def test_empty_tree(capsys, write):

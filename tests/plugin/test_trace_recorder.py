@@ -169,3 +169,33 @@ def test_concurrent_callers_give_one_consistent_order():
     rets, out = _replayed_rets(rec.to_trace())
     assert rets == {r["i"]: r["ret"] for r in rec.returns if "ret" in r}
     assert not rec.blocks()
+
+
+@pytest.mark.parametrize("ptr_size,stats", [(4, False), (4, True), (8, False), (8, True)])
+def test_recorded_results_and_owners_pass_replay_check(ptr_size, stats, tmp_path, capsys):
+    """A recorded trace carries the results the system produced and the owners, so
+    `smh-boot replay --check` of a test's own trace passes (it used to exit 2: no results)."""
+    from smh_boot.cli import main
+
+    rec = _pool(ptr_size=ptr_size, stats=stats)
+    a = rec.alloc(C, 40, owner="uart0:rx")
+    b = rec.aligned_alloc(NC, 64, 100, owner="eth0:desc")
+    rec.realloc(C, a, 200, owner="uart0:rx")
+    rec.free(b)
+    rec.alloc(NC, 1 << 20)  # NULL
+    t = rec.to_trace("owned")
+    assert [o.get("owner") for o in t["ops"] if o["op"] != "add"] == [None, "uart0:rx", "eth0:desc", "uart0:rx", None, None]
+    res = {r["i"]: r for r in t["results"]}
+    assert res[1] == {"i": 1, "rc": 0, "region": 0, "end_chunk": res[1]["end_chunk"], "big": int(ptr_size == 8),
+                      "chunk0": res[1]["chunk0"], **({"stats": res[1]["stats"]} if stats else {})}
+    assert res[3]["ret"] == [0, a - 0x2000_0004] and res[3]["usable"] >= 40
+    assert res[7]["ret"] is None and "usable" not in res[7]
+    assert ("stats" in res[3]) == stats
+    assert t["final_state"] and len(t["final_state"]) == 2
+    path = tmp_path / "owned.json"
+    path.write_text(json.dumps(t))
+    assert main(["replay", "--check", str(path)]) == 0, capsys.readouterr().out
+    # A wrong recorded result is caught: the comparison is real.
+    t["results"][3]["ret"] = [0, 8]
+    path.write_text(json.dumps(t))
+    assert main(["replay", "--check", str(path)]) == 1

@@ -101,3 +101,26 @@ def test_a_system_renders_in_every_format():
     s = _system()
     assert "SRAM_NC" in render_svg(map_from_system(s))
     assert "eth0" in render(map_from_system(s), "text")
+
+
+def test_a_region_without_a_heap_is_marked_refused_with_the_boots_reason():
+    s = _system()
+    s.regions[1].error = "not mapped to an SMH attribute"
+    assert map_from_system(s).band("dma").refused is None  # no SMH attribute: not a heap
+    s.regions[1].attr = "CACHEABLE"
+    s.regions[1].error = "heap region too small"
+    mm = map_from_system(s)
+    assert mm.band("dma").refused == "heap region too small"
+    assert mm.band("SRAM_NC").refused is None
+    assert [(r.name, r.addr, r.reason) for r in mm.refused] == [
+        ("dma", 0x20004000, "heap region too small")]
+    assert mm.to_dict()["refused"][0]["addr_hex"] == "0x20004000"
+    s.regions[1].refused = "refused: overlaps heap X"  # a boot that names the field itself
+    assert map_from_system(s).band("dma").refused == "refused: overlaps heap X"
+
+
+def test_findings_keep_their_node_and_location():
+    s = _system()
+    s.diagnostics[1].location = NS(file="app.overlay", line=7, column=3)
+    warning = [f for f in map_from_system(s).findings if f.rule == "attr-missing"][0]
+    assert (warning.node, warning.location) == ("/soc/dma@20004000", "app.overlay:7:3")

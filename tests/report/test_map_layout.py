@@ -81,8 +81,47 @@ def test_hex_addr(addr, bits, text):
 
 @pytest.mark.parametrize(
     ("n", "text"),
-    [(0, "0 B"), (256, "256 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (4 << 30, "4 GiB"),
-     ((1 << 20) + 1, "1 MiB"), (1000, "1000 B"), (1100, "1.07 KiB")],
+    [(0, "0 B"), (256, "256 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (1280, "1.25 KiB"),
+     (4 << 30, "4 GiB"), ((1 << 20) + 1, "~1.00 MiB"), (1000, "1000 B"), (1100, "~1.07 KiB"),
+     ((1 << 20) - 1, "~1.00 MiB"), (1843200, "~1.76 MiB"), (-16, "-16 B")],
 )
-def test_human_size(n, text):
+def test_human_size_is_exact_or_says_it_is_rounded(n, text):
     assert human_size(n) == text
+
+
+def test_every_output_uses_the_one_size_formatter():
+    from smh_boot import board, units
+    from smh_boot.bootstage import bootlog
+    from smh_boot.report import fmt
+    from smh_boot.validate.rules import base
+
+    assert fmt.human_size is units.human_size and bootlog.human_size is units.human_size
+    assert base.human is units.human_size and board.human_size is units.human_size
+
+
+def test_merge_runs_keeps_every_block_and_byte_in_at_most_one_run_per_pixel():
+    from smh_boot.report import Allocation
+    from smh_boot.report.layout import merge_runs
+
+    allocs = [Allocation(0x1000 + 16 * k, 12, f"o{k % 3}", "r") for k in range(10_000)]
+    runs = merge_runs(allocs, lambda a: (a - 0x1000) / 160_000 * 100)  # 100 px for all
+    assert len(runs) <= 101
+    assert sum(r.count for r in runs) == 10_000 and sum(r.nbytes for r in runs) == 120_000
+    assert all(a.p1 <= b.p0 + 1.0 for a, b in zip(runs, runs[1:]))
+    assert runs[0].lo == 0x1000 and runs[-1].hi == allocs[-1].end
+    # a big block stays its own run, named by its owner
+    big = [Allocation(0x1000, 64_000, "fb", "r"), Allocation(0x11000, 8, "uart", "r")]
+    r = merge_runs(big, lambda a: (a - 0x1000) / 0x20000 * 100)
+    assert [(x.owner, x.count) for x in r] == [("fb", 1), ("uart", 1)]
+
+
+def test_detail_blocks_are_in_order_at_least_the_minimum_and_fit():
+    from smh_boot.report.layout import DETAIL_MIN_H, detail_blocks
+
+    boxes = detail_blocks([(1536, False), (64, True), (64, False), (1 << 20, True)], 200)
+    assert all(h >= DETAIL_MIN_H for _y, h in boxes)
+    assert all(a[0] + a[1] <= b[0] for a, b in zip(boxes, boxes[1:]))
+    assert boxes[-1][0] + boxes[-1][1] <= 200 + 0.2
+    assert boxes[1][0] - (boxes[0][0] + boxes[0][1]) >= 3.9  # free space before it: a gap
+    tight = detail_blocks([(8, False)] * 40, 100)  # cannot hold the minimum: shares the room
+    assert tight[-1][0] + tight[-1][1] <= 100.5

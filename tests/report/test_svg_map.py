@@ -155,9 +155,14 @@ def test_heap_figures_show_each_heap_with_its_histogram(h7_svg):
     heaps = [b for b in mm.bands if b.heap is not None]
     assert sorted(figs) == sorted(b.name for b in heaps)
     for b in heaps:
-        counts = {int(g.get("data-bucket")): int(g.get("data-count"))
-                  for g in with_class(figs[b.name], "bucket")}
-        assert counts == {k.index: k.count for k in b.heap.buckets}
+        rows = with_class(figs[b.name], "bucket")
+        counts = {int(g.get("data-bucket")): int(g.get("data-count")) for g in rows}
+        assert counts == {k.index: k.count for k in b.heap.buckets if k.count}
+        # bars measure bytes, not chunks: the longest bar is the bucket with the most bytes
+        widths = {int(g.get("data-bucket")): float(with_class(g, "bucket-bar")[0].get("width"))
+                  for g in rows}
+        most = max((k for k in b.heap.buckets if k.count), key=lambda k: k.usable_bytes)
+        assert widths[most.index] == max(widths.values())
         summary = " ".join(t.text for t in with_class(figs[b.name], "heap-summary"))
         assert f"largest free block {human_size(b.heap.largest_free)}" in summary
         assert len(with_class(figs[b.name], "heap-bar-alloc")) == len(mm.allocations_in(b.name))
@@ -203,5 +208,20 @@ def test_zero_size_band_and_allocation_stay_visible():
 def test_legend_explains_every_colour_and_mark(h7_svg):
     items = [t.text for t in with_class(parse(h7_svg), "legend-item")]
     assert items == ["cacheable", "non-cacheable", "external", "no SMH attribute", "reserved",
-                     "DMA-capable (dark left edge)", "free heap space",
-                     "allocation (colour = owner)", "overlap", "gap"]
+                     "refused by the boot (crossed out, reason in the label)",
+                     "kernel RAM (chosen zephyr,sram)", "DMA-capable (dark left edge)",
+                     "free heap space", "allocation (colour = owner; neighbours alternate shades)",
+                     "busy region: blocks enlarged beside the strip, in address order",
+                     "overlap", "gap"]
+
+
+def test_characters_xml_cannot_hold_are_replaced_not_passed_through():
+    # a devicetree string may carry "\x01": the map must still be a readable document
+    mm = MemoryMap("t\x03", 32, (Band("A\x01B", 0x1000, 0x1000, "region"),),
+                   (Allocation(0x1010, 16, "o\x02", "A\x01B"),),
+                   (MapFinding("overlap", 0x1000, 4, "m\x05", node="/a\x06", location="f:1"),))
+    root = parse(render_svg(mm))
+    assert band_group(root, "A\ufffdB").get("data-name") == "A\ufffdB"
+    from smh_boot.report import render
+
+    assert not any(c in render(mm, "html") for c in "\x01\x02\x03\x05\x06")

@@ -23,7 +23,7 @@ def test_bands_table_columns_line_up():
     text = render_text(stm32h7_map())
     head, rule, *rows = _section(text, "Bands")
     starts = _column_starts(rule)
-    assert len(starts) == 8
+    assert len(starts) == 10
     start_col = starts[2]
     assert head[start_col:].startswith("start")
     for row in rows:

@@ -148,7 +148,9 @@ DT_MEM_RISCV(x), DT_MEM_XTENSA(x) and DT_MEM_ARM64(x) all shift into the same fi
 rule fires when the value's architecture bits are not defined for the board's architecture
 but are for another one - e.g. DT_MEM_ARM(ATTR_MPU_RAM) (0x00100000) on an arm64 board, where
 it means nothing, or any architecture bits on x86/posix, which have no such header. The
-string encodings ("RAM", "RAM_NOCACHE", ...) are ARM MPU types and count as ARM bits.
+string encodings are read per architecture: "RAM" / "RAM_NOCACHE" become the generic
+CACHEABLE / NON_CACHEABLE bits off AArch32 (so they are never flagged), the other strings
+("FLASH", "IO", ...) are ARM MPU types and count as ARM bits.
 
 Why it matters: the overlay was written for another board. The architecture code that reads
 the field (ARM MPU, arm64 MMU) ignores or misreads it, and the shared-multi-heap policy of the
@@ -196,9 +198,14 @@ zephyr,memory-region-mpu property. Current Zephyr declares zephyr,memory-attr as
 bitmask; the string forms fail Zephyr's binding type check (or only produce a deprecation
 warning for zephyr,memory-region-mpu) and are ignored by the int-era mem_attr code.
 
-The message gives the replacement, e.g.
+The strings are read as upstream's string-era code read them: "RAM" is cacheable and
+"RAM_NOCACHE" non-cacheable on every architecture. The message gives the replacement for the
+board's architecture, one that attr-arch-mismatch accepts: on AArch32
     zephyr,memory-attr = <( DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE) )>;
-after #include <zephyr/dt-bindings/memory-attr/memory-attr-arm.h>.
+(#include <zephyr/dt-bindings/memory-attr/memory-attr-arm.h>), elsewhere (arm64 included)
+    zephyr,memory-attr = <( DT_MEM_NON_CACHEABLE )>;
+(#include <zephyr/dt-bindings/memory-attr/memory-attr.h>). Off AArch32 the other strings
+("FLASH", "IO", ...) are ARM MPU region types with no replacement and make no heap.
 """,
 )
 def check_deprecated(ctx: Context) -> Iterator[Finding]:
@@ -206,14 +213,12 @@ def check_deprecated(ctx: Context) -> Iterator[Finding]:
         if n.attr_encoding not in ("string", "mpu-string"):
             continue
         raw = n.attr_raw
-        entry = A.STRING_ATTRS.get(raw) if isinstance(raw, str) else None
-        repl = f"zephyr,memory-attr = <( {entry[1]} )>;" if entry else "zephyr,memory-attr = <( ... )>;"
         prop = "zephyr,memory-region-mpu" if n.attr_encoding == "mpu-string" else "zephyr,memory-attr"
-        yield Finding(
-            _where(n), n.path,
-            f"{prop} = \"{raw}\" is a deprecated encoding; write {repl} "
-            "(#include <zephyr/dt-bindings/memory-attr/memory-attr-arm.h>)",
-        )
+        if isinstance(raw, str) and raw in A.STRING_ATTRS:
+            message = A.deprecation_message(prop, raw, ctx.options.arch)
+        else:  # a hand-built layout
+            message = f"{prop} = \"{raw}\" is a deprecated encoding; write zephyr,memory-attr = <( ... )>;"
+        yield Finding(_where(n), n.path, message)
 
 
 @rule(

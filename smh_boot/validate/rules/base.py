@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ...units import human_size as human  # the one size formatter
 from ..diagnostic import Related
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,10 +92,3 @@ def hexrange(addr: int, size: int) -> str:
     return f"[{addr:#010x}-{addr + size - 1:#010x}]" if size else f"[{addr:#010x}, empty]"
 
 
-def human(size: int) -> str:
-    """``4 KiB`` / ``1.5 MiB`` / ``44 bytes``."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if size >= 1 << shift and size % (1 << (shift - 4)) == 0:
-            v = size / (1 << shift)
-            return f"{v:g} {unit}"
-    return f"{size} bytes"

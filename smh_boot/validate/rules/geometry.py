@@ -74,14 +74,20 @@ def check_overlap(ctx: Context) -> Iterator[Finding]:
 
 def _overlap_finding(ctx, nodes, spans, order, seen, i: int, j: int) -> Finding | None:
     a, b = nodes[i], nodes[j]
-    if a is b or is_ancestor(a.path, b.path) or is_ancestor(b.path, a.path):
+    if a is b:
         return None
     (sa, ea), (sb, eb) = spans[i], spans[j]
-    # A region wholly inside a node that describes memory is carved from it.
-    if sa <= sb and eb <= ea and _is_memory(ctx, a) and not _is_memory(ctx, b):
-        return None
-    if sb <= sa and ea <= eb and _is_memory(ctx, b) and not _is_memory(ctx, a):
-        return None
+    # Two heaps over the same bytes corrupt each other wherever they sit (nested, in
+    # /reserved-memory, inside a memory node): never a carve-out.
+    both_heaps = a.is_heap and b.is_heap
+    if not both_heaps:
+        if is_ancestor(a.path, b.path) or is_ancestor(b.path, a.path):
+            return None
+        # A region wholly inside a node that describes memory is carved from it.
+        if sa <= sb and eb <= ea and _is_memory(ctx, a) and not _is_memory(ctx, b):
+            return None
+        if sb <= sa and ea <= eb and _is_memory(ctx, b) and not _is_memory(ctx, a):
+            return None
     # Report at the node defined later in the devicetree, with a note at the other.
     first, second = (a, b) if order[a.path] <= order[b.path] else (b, a)
     key = (first.path, second.path)
@@ -90,12 +96,14 @@ def _overlap_finding(ctx, nodes, spans, order, seen, i: int, j: int) -> Finding 
     seen.add(key)
     lo, hi = max(sa, sb), min(ea, eb)
     fs, ss = (spans[i], spans[j]) if first is a else (spans[j], spans[i])
+    what = "heap region" if both_heaps else "region"
+    why = ": both are heaps, the boot adds only the first" if both_heaps else ""
     return Finding(
         _where(second),
         second.path,
-        f"region {hexrange(ss[0], ss[1] - ss[0])} overlaps {first.name} "
-        f"{hexrange(fs[0], fs[1] - fs[0])} on {hexrange(lo, hi - lo)} ({human(hi - lo)})",
-        (Related(_where(first), first.path, "the other region is defined here"),),
+        f"{what} {hexrange(ss[0], ss[1] - ss[0])} overlaps {first.name} "
+        f"{hexrange(fs[0], fs[1] - fs[0])} on {hexrange(lo, hi - lo)} ({human(hi - lo)}){why}",
+        (Related(_where(first), first.path, f"the other {what} is defined here"),),
     )
 
 
@@ -121,7 +129,7 @@ def _declares_memory(ctx: Context, n: LayoutNode) -> bool:
         return False  # carved out of memory by definition, whatever its compatible says
     if _is_memory(ctx, n):
         return True
-    if n.region_name is None and "zephyr,memory-region" not in n.compatible:
+    if not n.is_linker_region:
         return False
     parent = ctx.layout.get(n.parent)
     return not (parent is not None and _is_memory(ctx, parent))
@@ -300,16 +308,52 @@ Fix: make the unit address and the first reg address agree.
 )
 def check_unit_address(ctx: Context) -> Iterator[Finding]:
     for n in ctx.layout.nodes:
-        if not n.unit_addr or not n.regs or n.raw_first_addr is None:
-            continue
-        unit = _parse_unit_addr(n.unit_addr)
-        if unit is None or unit in (n.raw_first_addr, n.regs[0][0]):
-            continue
-        yield Finding(
-            _where(n),
-            n.path,
-            f"unit address {n.unit_addr} does not match the first reg address "
-            f"{n.raw_first_addr:#x}",
-            (Related(n.location, n.path, f"node name {n.name} is written here"),)
-            if n.reg_location is not None and n.location != n.reg_location else (),
-        )
+        if not n.is_heap:  # heaps: heap-unit-address-mismatch (an error)
+            f = _unit_mismatch(n, "")
+            if f is not None:
+                yield f
+
+
+def _unit_mismatch(n: LayoutNode, consequence: str) -> Finding | None:
+    if not n.unit_addr or not n.regs or n.raw_first_addr is None:
+        return None
+    unit = _parse_unit_addr(n.unit_addr)
+    if unit is None or unit in (n.raw_first_addr, n.regs[0][0]):
+        return None
+    hint = ""
+    if n.unit_addr.lower().lstrip("0") == str(n.raw_first_addr):
+        # memory@20180000 with reg = <20180000 ...>: the hex address typed without 0x
+        hint = f"; reg {n.raw_first_addr} is the unit address written in decimal: write 0x{n.unit_addr}"
+    return Finding(
+        _where(n),
+        n.path,
+        f"unit address {n.unit_addr} does not match the first reg address "
+        f"{n.raw_first_addr:#x}{consequence}{hint}",
+        (Related(n.location, n.path, f"node name {n.name} is written here"),)
+        if n.reg_location is not None and n.location != n.reg_location else (),
+    )
+
+
+@rule(
+    "heap-unit-address-mismatch",
+    "error",
+    "a heap region's unit address differs from its first reg address",
+    """
+A region that becomes a heap (the SMH policy maps it, or it has software allocation bits)
+has a unit address (memory@20180000) that is not the first address of its reg. The same
+mismatch on any other node is the warning unit-address-mismatch; on a heap it is an error.
+
+Why it matters: the heap is created at the reg address, and the reg address is the one that
+is usually wrong. A real upstream overlay wrote reg = <20180000 ...> (decimal) under
+memory@20180000: the heap lands at 0x0133ec20, in whatever lies there. A node that declares
+memory itself (mmio-sram, a zephyr,memory-region node) is not checked against any other
+memory, so nothing else catches it; the boot would format heap headers into foreign memory.
+
+Fix: make the reg address and the unit address agree (usually: add the missing 0x).
+""",
+)
+def check_heap_unit_address(ctx: Context) -> Iterator[Finding]:
+    for n in ctx.heaps:
+        f = _unit_mismatch(n, ": the heap would be created at the reg address")
+        if f is not None:
+            yield f

@@ -70,7 +70,7 @@ def check_dangling(ctx: Context) -> Iterator[Finding]:
 
 def _is_memory_region(node) -> bool:
     """A node a memory-region phandle may name."""
-    return bool(node.is_memory or node.in_reserved_memory or node.region_name is not None
+    return bool(node.is_memory or node.in_reserved_memory or node.is_linker_region
                 or node.attr is not None)
 
 

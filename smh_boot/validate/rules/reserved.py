@@ -101,8 +101,8 @@ Fix: give one of the regions a different name.
 def check_duplicate_region_name(ctx: Context) -> Iterator[Finding]:
     first: dict[str, object] = {}
     for n in ctx.layout.nodes:
-        if not n.okay or n.region_name is None:
-            continue
+        if not n.okay or n.region_name is None or not n.is_linker_region:
+            continue  # a leftover property makes no linker region: region-name-without-compatible
         token = linker_name(n.region_name)
         other = first.get(token)
         if other is None:
@@ -116,3 +116,35 @@ def check_duplicate_region_name(ctx: Context) -> Iterator[Finding]:
             f"{same}: the linker region {token} would be defined twice",
             (Related(other.region_name_location or other.location, other.path, f"\"{other.region_name}\" is first used here"),),
         )
+
+
+@rule(
+    "region-name-without-compatible",
+    "warning",
+    "a zephyr,memory-region property on a node whose compatible lacks zephyr,memory-region",
+    """
+The node sets the zephyr,memory-region property (a linker region name) but its compatible
+does not include "zephyr,memory-region", usually because an overlay replaced the compatible
+and left the property behind.
+
+Why it matters: Zephyr's linker makes MEMORY regions only of status-okay nodes whose
+compatible includes zephyr,memory-region (LINKER_DT_REGIONS walks that compatible), so no
+region and no __NAME_start/__NAME_end symbols exist: code or a linker snippet that places
+sections in NAME fails to link, or the author believes memory is reserved that is not. The
+validator follows Zephyr: such a node is not a region (no overlap, no duplicate-name findings
+come from it).
+
+Fix: add "zephyr,memory-region" to the compatible if the region is wanted, else delete the
+property.
+""",
+)
+def check_region_name_without_compatible(ctx: Context) -> Iterator[Finding]:
+    for n in ctx.layout.nodes:
+        if n.okay and n.region_name is not None and not n.is_linker_region:
+            yield Finding(
+                n.region_name_location or n.location,
+                n.path,
+                f"zephyr,memory-region = \"{n.region_name}\" has no effect: the compatible "
+                f"({', '.join(n.compatible) or 'none'}) does not include \"zephyr,memory-region\", "
+                "so Zephyr creates no linker region for this node",
+            )
