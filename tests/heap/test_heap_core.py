@@ -312,3 +312,48 @@ def test_readme_core_console_block():
                 e = e[: e.index("_core.") + len("_core.")]
                 g = g[: len(e)]
             assert g == e
+
+
+def _load_compiled_with(fake_core, monkeypatch):
+    """A private copy of smh_boot.heap.compiled that finds ``fake_core`` as its _core."""
+    import importlib.util
+
+    import smh_boot.heap as pkg
+
+    monkeypatch.setitem(sys.modules, "smh_boot.heap._core", fake_core)  # None: ImportError
+    if fake_core is None:
+        monkeypatch.delattr(pkg, "_core", raising=False)
+    else:
+        monkeypatch.setattr(pkg, "_core", fake_core, raising=False)
+    spec = importlib.util.spec_from_file_location("smh_boot.heap._compiled_probe", compiled.__file__)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_stale_build_is_refused(monkeypatch):
+    """An extension built from another revision (a different interface version) is not used."""
+    import types
+
+    fake = types.ModuleType("smh_boot.heap._core")
+    fake.ABI = compiled.CORE_ABI - 1
+    fake.__file__ = "/somewhere/_core.so"
+    probe = _load_compiled_with(fake, monkeypatch)
+    assert not probe.compiled_available()
+    assert "was built from another revision" in probe._IMPORT_ERROR
+    monkeypatch.setenv(compiled.CORE_ENV, "auto")
+    assert probe.active_core() == "python"
+    assert probe.core_status() == "python (the compiled core is not built)"
+
+
+def test_forcing_a_missing_compiled_core_is_an_error(monkeypatch):
+    probe = _load_compiled_with(None, monkeypatch)
+    monkeypatch.setenv(compiled.CORE_ENV, "c")
+    with pytest.raises(HeapError, match=r"SMH_BOOT_HEAP_CORE=c asks for the compiled heap core, but it is not built"):
+        probe.active_core()
+    assert probe.core_status().startswith("error: SMH_BOOT_HEAP_CORE=c asks")
+    with pytest.raises(HeapError, match="not built"):
+        with probe.use_core("c"):
+            pass
+    monkeypatch.setenv(compiled.CORE_ENV, "python")
+    assert probe.new_lock().__class__.__module__ == "_thread"
