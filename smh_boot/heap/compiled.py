@@ -45,6 +45,8 @@ try:
 except ImportError as e:  # built without a compiler, or the build failed
     _core = None
     _IMPORT_ERROR = str(e)
+    if "partially initialized module" in _IMPORT_ERROR:  # Python's words for "no such file"
+        _IMPORT_ERROR = f"no compiled extension _core in {os.path.dirname(__file__)}"
 
 _override: str | None = None
 

@@ -269,10 +269,10 @@ def test_use_core_rejects_unknown_names():
 
 def test_version_names_the_active_core():
     env = {"SMH_BOOT_HEAP_CORE": "python"}
-    out = subprocess.run([sys.executable, "-m", "smh_boot", "--version"], capture_output=True,
+    out = subprocess.run([sys.executable, "-I", "-m", "smh_boot", "--version"], capture_output=True,
                          text=True, env={**_base_env(), **env}, check=True).stdout
     assert "heap core: python (forced by SMH_BOOT_HEAP_CORE=python)" in out
-    out = subprocess.run([sys.executable, "-m", "smh_boot", "--version"], capture_output=True,
+    out = subprocess.run([sys.executable, "-I", "-m", "smh_boot", "--version"], capture_output=True,
                          text=True, env=_base_env(), check=True).stdout
     assert "heap core: c (compiled" in out
 
@@ -304,7 +304,7 @@ def test_readme_core_console_block():
             k, v = words.pop(0).split("=", 1)
             env[k] = v
         assert words[0] == "smh-boot"
-        got = subprocess.run([sys.executable, "-m", "smh_boot", *words[1:]], capture_output=True,
+        got = subprocess.run([sys.executable, "-I", "-m", "smh_boot", *words[1:]], capture_output=True,
                              text=True, env=env, check=True).stdout.splitlines()
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
