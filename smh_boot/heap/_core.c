@@ -35,7 +35,7 @@ typedef unsigned long long u64;
 typedef __int128 i128;
 
 /* Interface version: smh_boot.heap.compiled refuses a core built from another revision. */
-#define CORE_ABI 2
+#define CORE_ABI 4
 
 /* Arguments beyond this magnitude go to the reference (no int64 overflow anywhere below). */
 #define ARG_LIMIT (1LL << 60)
@@ -231,7 +231,8 @@ typedef struct {
     unsigned char *hbase;   /* struct z_heap (the 8-aligned heap base) inside buf */
     unsigned char *bkt;     /* the bucket array */
     unsigned char *st;      /* the runtime stats counters, or NULL */
-    int big, ps;
+    int big, ps, strict, moderate;
+    int raw_err;            /* the pending exception is a memoryview-style one: `wild` types it */
     i64 hdr, hdr7, end, c0min, m1, nb, loops, level;
     i64 addr, base, hb;     /* region address, heap base, data address of chunk 0 */
     i128 smask;
@@ -240,21 +241,34 @@ typedef struct {
     /* the reference closures (delegation targets) */
     PyObject *py_alloc, *py_aligned_alloc, *py_free, *py_realloc, *py_aligned_realloc,
         *py_usable_size;
+    /* the reference's error factories: corrupt(point, chunk, op), wild(op, exc, ptr, size, align) */
+    PyObject *corrupt, *wild;
 } HeapCore;
 
 static PyTypeObject HeapCore_Type;
 
+/* The errors the reference's memoryviews raise in a corrupted heap (then typed by `wild`). */
 static int
-oob(void)
+oob(HeapCore *h)
 {
     PyErr_SetString(PyExc_IndexError, "index out of bounds on dimension 1");
+    h->raw_err = 1;
     return 0;
 }
 
 static int
-badval(char fmt)
+badval(HeapCore *h, char fmt)
 {
     PyErr_Format(PyExc_ValueError, "memoryview: invalid value for format '%c'", fmt);
+    h->raw_err = 1;
+    return 0;
+}
+
+static int
+shift_error(HeapCore *h)
+{
+    PyErr_SetString(PyExc_ValueError, "negative shift count");
+    h->raw_err = 1;
     return 0;
 }
 
@@ -265,7 +279,7 @@ rd(HeapCore *h, int k, i64 c, i64 *out)
     if (c < 0)
         c += len;
     if ((u64)c >= (u64)len)
-        return oob();
+        return oob(h);
     if (h->big) {
         uint32_t v;
         memcpy(&v, h->hbase + 8 * c + 4 * k, 4);
@@ -285,15 +299,15 @@ wr(HeapCore *h, int k, i64 c, i64 v)
     if (c < 0)
         c += len;
     if ((u64)c >= (u64)len)
-        return oob();
+        return oob(h);
     if (h->big) {
         if ((u64)v > 0xFFFFFFFFull)
-            return badval('I');
+            return badval(h, 'I');
         uint32_t x = (uint32_t)v;
         memcpy(h->hbase + 8 * c + 4 * k, &x, 4);
     } else {
         if ((u64)v > 0xFFFFull)
-            return badval('H');
+            return badval(h, 'H');
         uint16_t x = (uint16_t)v;
         memcpy(h->hbase + 8 * c + 2 * k, &x, 2);
     }
@@ -312,7 +326,7 @@ static inline int
 wrz(HeapCore *h, i64 v)
 {
     if ((u64)v > 0xFFFFFFFFull)
-        return badval('I');
+        return badval(h, 'I');
     uint32_t x = (uint32_t)v;
     memcpy(h->hbase + 12, &x, 4);
     return 1;
@@ -324,7 +338,7 @@ rdb(HeapCore *h, i64 b, i64 *out)
     if (b < 0)
         b += h->nb;
     if ((u64)b >= (u64)h->nb)
-        return oob();
+        return oob(h);
     uint32_t v;
     memcpy(&v, h->bkt + 4 * b, 4);
     *out = v;
@@ -337,9 +351,9 @@ wrb(HeapCore *h, i64 b, i64 v)
     if (b < 0)
         b += h->nb;
     if ((u64)b >= (u64)h->nb)
-        return oob();
+        return oob(h);
     if ((u64)v > 0xFFFFFFFFull)
-        return badval('I');
+        return badval(h, 'I');
     uint32_t x = (uint32_t)v;
     memcpy(h->bkt + 4 * b, &x, 4);
     return 1;
@@ -363,12 +377,12 @@ wrs(HeapCore *h, int i, i128 v)
 {
     if (h->ps == 4) {
         if (v < 0 || v > (i128)0xFFFFFFFFull)
-            return badval('I');
+            return badval(h, 'I');
         uint32_t x = (uint32_t)v;
         memcpy(h->st + 4 * i, &x, 4);
     } else {
         if (v < 0 || v > (i128)UINT64_MAX)
-            return badval('Q');
+            return badval(h, 'Q');
         uint64_t x = (uint64_t)v;
         memcpy(h->st + 8 * i, &x, 8);
     }
@@ -382,11 +396,43 @@ bitlen(i64 x)
     return a ? 64 - __builtin_clzll(a) : 0;
 }
 
+/* `raise corrupt(point, c, op)`: the reference's STRICT integrity report. */
 static int
-shift_error(void)
+corrupt(HeapCore *h, const char *point, i64 c, const char *op)
 {
-    PyErr_SetString(PyExc_ValueError, "negative shift count");
+    PyObject *r = PyObject_CallFunction(h->corrupt, "sLs", point, c, op);
+    if (r) {
+        PyErr_SetObject((PyObject *)Py_TYPE(r), r);
+        Py_DECREF(r);
+    }
     return 0;
+}
+
+/* The reference wraps each public operation in
+ *     except (IndexError, ValueError, OverflowError, TypeError) as e:
+ *         raise _wild(heap, op, e, ptr, size, align) from None
+ * This does the same for the errors the core raised itself (a typed error passes). */
+static void
+type_raw_error(HeapCore *h, const char *op, i64 ptr, i64 size, i64 align)
+{
+    if (!h->raw_err || !PyErr_Occurred())
+        return;
+    h->raw_err = 0;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb && value)
+        PyException_SetTraceback(value, tb);
+    PyObject *r = PyObject_CallFunction(h->wild, "sOLLL", op, value ? value : Py_None, ptr, size,
+                                        align);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    if (r) {
+        PyException_SetCause(r, NULL); /* `from None` */
+        PyErr_SetObject((PyObject *)Py_TYPE(r), r);
+        Py_DECREF(r);
+    }
 }
 
 /* Statement macros: on a refused access the function jumps to its `fail` label with the
@@ -397,7 +443,31 @@ shift_error(void)
 #define WB(b, v) do { if (!wrb(h, (b), (v))) goto fail; } while (0)
 #define WZ(v) do { if (!wrz(h, (v))) goto fail; } while (0)
 #define WS(i, v) do { if (!wrs(h, (i), (v))) goto fail; } while (0)
-#define BIT(b) ({ i64 _b = (b); if (_b < 0) { shift_error(); goto fail; } (i64)1 << _b; })
+#define BIT(b) ({ i64 _b = (b); if (_b < 0) { shift_error(h); goto fail; } (i64)1 << _b; })
+/* Python's x >> b for 0 <= x < 2**32 */
+#define SHR(x, b) ({ i64 _b = (b); if (_b < 0) { shift_error(h); goto fail; } _b > 62 ? (i64)0 : (i64)((u64)(x) >> _b); })
+#define CORRUPT(point, c, op) do { corrupt(h, (point), (c), (op)); goto fail; } while (0)
+#define INHEAP(c) (h->c0min <= (c) && (c) < h->end)
+
+/* CHECK free-list-unlink (STRICT): may chunk c be taken off bucket bi?  1 no, 0 yes, -1 error. */
+static int
+unlink_bad(HeapCore *h, i64 c, i64 bi)
+{
+    if (!INHEAP(c))
+        return 1;
+    i64 s = R(F_SZ, c), sz = s >> 1;
+    if ((s & 1) || !sz || c + sz > h->end || R(F_L, c + sz) != sz)
+        return 1;
+    if (sz <= h->m1)
+        return 0;
+    i64 n = R(F_NX, c), p = R(F_PV, c);
+    if (!INHEAP(n) || !INHEAP(p) || R(F_PV, n) != c || R(F_NX, p) != c ||
+        bitlen(sz - h->m1) - 1 != bi || !RB(bi) || !(SHR(rdz(h), bi) & 1))
+        return 1;
+    return 0;
+fail:
+    return -1;
+}
 
 /* free_list_add(): undersized chunks of big heaps are never listed. */
 static int
@@ -409,6 +479,8 @@ fl_add(HeapCore *h, i64 c, i64 sz)
     i64 hh = RB(bi);
     if (hh) {
         i64 f = R(F_PV, hh);
+        if (h->strict && R(F_NX, f) != hh) /* CHECK free-list-add */
+            CORRUPT("free-list-add", hh, "free list add");
         W(F_PV, c, f);
         W(F_NX, c, hh);
         W(F_NX, f, c);
@@ -428,17 +500,27 @@ fail:
 
 /* free_list_remove(): the bucket head moves to c's successor, whatever c was. */
 static int
-fl_remove(HeapCore *h, i64 c, i64 sz)
+fl_remove(HeapCore *h, i64 c, i64 sz, const char *op)
 {
-    if (sz <= h->m1)
+    if (sz <= h->m1) {
+        /* undersized (never listed), or a size of 0: CHECK free-list-unlink */
+        if (h->strict && (!sz || (R(F_SZ, c) & 1) || R(F_L, c + sz) != sz))
+            CORRUPT("free-list-unlink", c, op);
         return 1;
+    }
     i64 bi = bitlen(sz - h->m1) - 1;
     i64 n = R(F_NX, c);
+    i64 p = R(F_PV, c);
+    if (h->strict) { /* CHECK free-list-unlink (every term is evaluated) */
+        i64 t0 = R(F_SZ, c), t1 = R(F_L, c + sz), t2 = R(F_PV, n), t3 = R(F_NX, p);
+        if (((t0 & 1) | (t1 ^ sz) | (t2 ^ c) | (t3 ^ c)) || c < h->c0min || n < h->c0min ||
+            p < h->c0min)
+            CORRUPT("free-list-unlink", c, op);
+    }
     if (n == c) {
         WZ(rdz(h) & ~BIT(bi));
         WB(bi, 0);
     } else {
-        i64 p = R(F_PV, c);
         WB(bi, n);
         W(F_NX, p, n);
         W(F_PV, n, p);
@@ -452,7 +534,7 @@ fail:
 
 /* alloc_chunk(): the chunk (off its list), 0 when none fits, -1 on error. */
 static i64
-alloc_chunk(HeapCore *h, i64 sz)
+alloc_chunk(HeapCore *h, i64 sz, const char *op)
 {
     i64 bi = bitlen(sz - h->m1) - 1;
     i64 c = RB(bi);
@@ -461,18 +543,8 @@ alloc_chunk(HeapCore *h, i64 sz)
         for (;;) {
             i64 csz = R(F_SZ, c) >> 1;
             if (csz >= sz) {
-                i64 n = R(F_NX, c);
-                if (n == c) {
-                    WZ(rdz(h) & ~BIT(bi));
-                    WB(bi, 0);
-                } else {
-                    i64 p = R(F_PV, c);
-                    WB(bi, n);
-                    W(F_NX, p, n);
-                    W(F_PV, n, p);
-                }
-                if (h->st)
-                    WS(0, rds(h, 0) - ((i128)csz * 8 - h->hdr));
+                if (!fl_remove(h, c, csz, op))
+                    goto fail;
                 return c;
             }
             c = R(F_NX, c);
@@ -482,25 +554,13 @@ alloc_chunk(HeapCore *h, i64 sz)
                 break;
         }
     }
-    u64 mask = (u64)rdz(h) >> (bi + 1);
+    i64 mask = SHR(rdz(h), bi + 1);
     if (!mask)
         return 0;
-    bi += bitlen((i64)(mask & -mask));
+    bi += bitlen(mask & -mask);
     c = RB(bi);
-    i64 n = R(F_NX, c);
-    if (n == c) {
-        WZ(rdz(h) & ~BIT(bi));
-        WB(bi, 0);
-    } else {
-        i64 p = R(F_PV, c);
-        WB(bi, n);
-        W(F_NX, p, n);
-        W(F_PV, n, p);
-    }
-    if (h->st) {
-        i128 s0 = rds(h, 0);
-        WS(0, s0 - ((i128)(R(F_SZ, c) >> 1) * 8 - h->hdr));
-    }
+    if (!fl_remove(h, c, R(F_SZ, c) >> 1, op))
+        goto fail;
     return c;
 fail:
     return -1;
@@ -508,13 +568,15 @@ fail:
 
 /* free_chunk(): merge with a free right neighbour first, then with a free left one. */
 static int
-free_chunk(HeapCore *h, i64 c, i64 sz)
+free_chunk(HeapCore *h, i64 c, i64 sz, const char *op)
 {
     i64 rc = c + sz;
     i64 rs = R(F_SZ, rc);
     if (!(rs & 1)) {
         rs >>= 1;
-        if (!fl_remove(h, rc, rs))
+        if (h->strict && (!rs || rc + rs > h->end))
+            CORRUPT("merge-neighbour", rc, op);
+        if (!fl_remove(h, rc, rs, op))
             goto fail;
         sz += rs;
         W(F_SZ, c, sz << 1);
@@ -524,7 +586,7 @@ free_chunk(HeapCore *h, i64 c, i64 sz)
     i64 ls = R(F_SZ, lc);
     if (!(ls & 1)) {
         ls >>= 1;
-        if (!fl_remove(h, lc, ls))
+        if (!fl_remove(h, lc, ls, op))
             goto fail;
         sz += ls;
         W(F_SZ, lc, sz << 1);
@@ -552,18 +614,19 @@ fail:
 
 /* sys_heap_alloc for 0 < nbytes < ARG_LIMIT: new reference (int or None), NULL on error. */
 static PyObject *
-core_alloc(HeapCore *h, i64 nbytes, PyObject *owner)
+alloc_body(HeapCore *h, i64 nbytes, PyObject *owner)
 {
     const i64 m1 = h->m1;
     i64 need = (nbytes + h->hdr7) >> 3;
     if (need > h->end)
         need = h->end;
     i64 bi = bitlen(need - m1) - 1;
-    i64 c = RB(bi), sz = 0;
+    i64 c = RB(bi), s = 0, sz = 0;
     if (c) {
         i64 first = c, i = h->loops;
         for (;;) {
-            sz = R(F_SZ, c) >> 1;
+            s = R(F_SZ, c);
+            sz = s >> 1;
             if (sz >= need)
                 break;
             c = R(F_NX, c);
@@ -576,19 +639,27 @@ core_alloc(HeapCore *h, i64 nbytes, PyObject *owner)
         }
     }
     if (!c) {
-        u64 mask = (u64)rdz(h) >> (bi + 1);
+        i64 mask = SHR(rdz(h), bi + 1);
         if (!mask)
             Py_RETURN_NONE;
-        bi += bitlen((i64)(mask & -mask));
+        bi += bitlen(mask & -mask);
         c = RB(bi);
-        sz = R(F_SZ, c) >> 1;
+        s = R(F_SZ, c);
+        sz = s >> 1;
     }
     i64 n = R(F_NX, c);
+    i64 p = R(F_PV, c);
+    if (h->strict) {
+        /* CHECK bucket-scan + free-list-unlink, written out (every term is evaluated) */
+        i64 t1 = R(F_L, c + sz), t2 = R(F_PV, n), t3 = R(F_NX, p);
+        if (((s & 1) | (t1 ^ sz) | (t2 ^ c) | (t3 ^ c)) || c < h->c0min || n < h->c0min ||
+            p < h->c0min)
+            CORRUPT("free-list-unlink", c, "alloc");
+    }
     if (n == c) {
         WZ(rdz(h) & ~BIT(bi));
         WB(bi, 0);
     } else {
-        i64 p = R(F_PV, c);
         WB(bi, n);
         W(F_NX, p, n);
         W(F_PV, n, p);
@@ -600,30 +671,57 @@ core_alloc(HeapCore *h, i64 nbytes, PyObject *owner)
         W(F_SZ, rc, rsz << 1);
         W(F_L, rc, need);
         W(F_L, rc + rsz, rsz);
-        if (!fl_add(h, rc, rsz))
-            goto fail;
+        if (rsz > m1) {
+            bi = bitlen(rsz - m1) - 1;
+            i64 hh = RB(bi);
+            if (hh) {
+                i64 f = R(F_PV, hh);
+                if (h->strict && R(F_NX, f) != hh) /* CHECK free-list-add */
+                    CORRUPT("free-list-add", hh, "alloc");
+                W(F_PV, rc, f);
+                W(F_NX, rc, hh);
+                W(F_NX, f, rc);
+                W(F_PV, hh, rc);
+            } else {
+                WZ(rdz(h) | BIT(bi));
+                WB(bi, rc);
+                W(F_PV, rc, rc);
+                W(F_NX, rc, rc);
+            }
+            if (h->st)
+                WS(0, rds(h, 0) + (i128)rsz * 8 - h->hdr);
+        }
         sz = need;
     }
     W(F_SZ, c, sz << 1 | 1);
     if (!add_stats_used(h, sz))
         goto fail;
-    PyObject *p = PyLong_FromLongLong(h->hb + (c << 3));
-    if (p && h->live && PyDict_SetItem(h->live, p, owner) < 0)
-        Py_CLEAR(p);
-    return p;
+    PyObject *res = PyLong_FromLongLong(h->hb + (c << 3));
+    if (res && h->live && PyDict_SetItem(h->live, res, owner) < 0)
+        Py_CLEAR(res);
+    return res;
 fail:
     return NULL;
+}
+
+static PyObject *
+core_alloc(HeapCore *h, i64 nbytes, PyObject *owner)
+{
+    PyObject *r = alloc_body(h, nbytes, owner);
+    if (!r)
+        type_raw_error(h, "alloc", 0, nbytes, 0);
+    return r;
 }
 
 /* sys_heap_aligned_alloc past the argument checks: align a power of two > hdr (rew 0) or the
  * higher part of a two-bit alignment (rew its lower bit); 0 < nbytes < ARG_LIMIT. */
 static PyObject *
-core_aligned_body(HeapCore *h, i64 align, i64 rew, i64 gap, i64 nbytes, PyObject *owner)
+aligned_body(HeapCore *h, i64 align, i64 rew, i64 gap, i64 nbytes, PyObject *owner)
 {
     i64 padded = (nbytes + align - gap + h->hdr7) >> 3;
     if (padded > h->end)
         padded = h->end;
-    i64 c0 = alloc_chunk(h, padded);
+    i64 c0 = alloc_chunk(h, padded, "aligned_alloc");
     if (c0 < 0)
         return NULL;
     if (!c0)
@@ -660,6 +758,15 @@ core_aligned_body(HeapCore *h, i64 align, i64 rew, i64 gap, i64 nbytes, PyObject
     return p;
 fail:
     return NULL;
+}
+
+static PyObject *
+core_aligned_body(HeapCore *h, i64 align, i64 rew, i64 gap, i64 nbytes, PyObject *owner)
+{
+    PyObject *r = aligned_body(h, align, rew, gap, nbytes, owner);
+    if (!r)
+        type_raw_error(h, "aligned_alloc", 0, nbytes, align);
+    return r;
 }
 
 /* ------------------------------------------------------------------ argument handling */
@@ -790,12 +897,12 @@ HeapCore_aligned_alloc(HeapCore *h, PyObject *const *args, size_t nargsf, PyObje
 }
 
 /* The hardening checks free() makes before it changes anything (the reference's condition,
- * term for term).  1 when the block passes. */
+ * term for term).  1 when the block passes, 0 when not, -1 on an error (then cleared). */
 static inline int
 free_checks_pass(HeapCore *h, i64 c)
 {
     i64 s, sz, rc, l, t;
-    if (!rd(h, F_SZ, c, &s))
+    if (!rd(h, F_SZ, c, &s) || !rd(h, F_L, c, &l))
         return -1;
     sz = s >> 1;
     rc = c + sz;
@@ -806,9 +913,7 @@ free_checks_pass(HeapCore *h, i64 c)
             return -1;
         if (t != sz)
             return 0;
-        if (h->level >= 2) {
-            if (!rd(h, F_L, c, &l))
-                return -1;
+        if (h->moderate) {
             if (l > c)
                 return 0;
             if (!rd(h, F_SZ, c - l, &t))
@@ -818,11 +923,100 @@ free_checks_pass(HeapCore *h, i64 c)
         }
         return 1;
     }
-    if (!sz || rc > h->end)
-        return 0;
-    if (!rd(h, F_L, c, &l))
-        return -1;
-    return l <= c;
+    return !(!sz || rc > h->end || l > c);
+}
+
+/* sys_heap_free past the checks (the live entry is gone; `owner` to put back). */
+static int
+free_body(HeapCore *h, PyObject *ptr_o, i64 c, PyObject *owner)
+{
+    const i64 m1 = h->m1, hdr = h->hdr;
+    i64 s = R(F_SZ, c), sz = s >> 1, rc = c + sz;
+    i64 lz = R(F_L, c);
+    i64 rs = R(F_SZ, rc);
+    if (!(rs & 1)) {
+        rs >>= 1;
+        if (rs > m1) {
+            i64 bi = bitlen(rs - m1) - 1;
+            i64 n = R(F_NX, rc), p = R(F_PV, rc);
+            if (h->strict) { /* CHECK merge-neighbour + free-list-unlink */
+                i64 t1 = R(F_L, rc + rs), t2 = R(F_PV, n), t3 = R(F_NX, p);
+                if (((t1 ^ rs) | (t2 ^ rc) | (t3 ^ rc)) || n < h->c0min || p < h->c0min) {
+                    if (PyDict_SetItem(h->live, ptr_o, owner) < 0)
+                        goto fail;
+                    CORRUPT("merge-neighbour", rc, "free");
+                }
+            }
+            if (n == rc) {
+                WZ(rdz(h) & ~BIT(bi));
+                WB(bi, 0);
+            } else {
+                WB(bi, n);
+                W(F_NX, p, n);
+                W(F_PV, n, p);
+            }
+            if (h->st)
+                WS(0, rds(h, 0) - ((i128)rs * 8 - hdr));
+        }
+        sz += rs;
+        W(F_L, c + sz, sz);
+    }
+    W(F_SZ, c, sz << 1);
+    i64 lc = c - lz;
+    i64 ls = R(F_SZ, lc);
+    if (!(ls & 1)) {
+        ls >>= 1;
+        if (ls > m1) {
+            i64 bi = bitlen(ls - m1) - 1;
+            i64 n = R(F_NX, lc), p = R(F_PV, lc);
+            if (h->strict) { /* CHECK free-list-unlink */
+                i64 t2 = R(F_PV, n), t3 = R(F_NX, p);
+                if (((t2 ^ lc) | (t3 ^ lc)) || n < h->c0min || p < h->c0min)
+                    CORRUPT("free-list-unlink", lc, "free");
+            }
+            if (n == lc) {
+                WZ(rdz(h) & ~BIT(bi));
+                WB(bi, 0);
+            } else {
+                WB(bi, n);
+                W(F_NX, p, n);
+                W(F_PV, n, p);
+            }
+            if (h->st)
+                WS(0, rds(h, 0) - ((i128)ls * 8 - hdr));
+        }
+        sz += ls;
+        W(F_SZ, lc, sz << 1);
+        W(F_L, lc + sz, sz);
+        c = lc;
+    }
+    if (h->st) {
+        i128 a = rds(h, 1) - ((i128)(s >> 1) * 8 - hdr);
+        WS(1, a >= 0 ? a : (a & h->smask));
+    }
+    if (sz > m1) {
+        i64 bi = bitlen(sz - m1) - 1;
+        i64 hh = RB(bi);
+        if (hh) {
+            i64 f = R(F_PV, hh);
+            if (h->strict && R(F_NX, f) != hh) /* CHECK free-list-add */
+                CORRUPT("free-list-add", hh, "free");
+            W(F_PV, c, f);
+            W(F_NX, c, hh);
+            W(F_NX, f, c);
+            W(F_PV, hh, c);
+        } else {
+            WZ(rdz(h) | BIT(bi));
+            WB(bi, c);
+            W(F_PV, c, c);
+            W(F_NX, c, c);
+        }
+        if (h->st)
+            WS(0, rds(h, 0) + (i128)sz * 8 - hdr);
+    }
+    return 0;
+fail:
+    return -1;
 }
 
 /* sys_heap_free: 0 (None) or -1.  Anything the reference would refuse goes to it. */
@@ -847,72 +1041,32 @@ heap_free_obj(HeapCore *h, PyObject *ptr_o)
     if (c < h->c0min || c >= h->end)
         goto slow;
     int ok = free_checks_pass(h, c);
-    if (ok < 0)
+    if (ok < 0) {
         PyErr_Clear();
+        h->raw_err = 0;
+    }
     if (ok <= 0)
         goto slow;
-    if (h->live && PyDict_DelItem(h->live, ptr_o) < 0)
-        return -1;
-    const i64 m1 = h->m1, hdr = h->hdr;
-    i64 s = R(F_SZ, c), sz = s >> 1, rc = c + sz;
-    if (h->st) {
-        i128 a = rds(h, 1) - ((i128)sz * 8 - hdr);
-        WS(1, a >= 0 ? a : (a & h->smask));
-    }
-    i64 rs = R(F_SZ, rc);
-    if (!(rs & 1)) {
-        rs >>= 1;
-        if (rs > m1) {
-            i64 bi = bitlen(rs - m1) - 1;
-            i64 n = R(F_NX, rc);
-            if (n == rc) {
-                WZ(rdz(h) & ~BIT(bi));
-                WB(bi, 0);
-            } else {
-                i64 p = R(F_PV, rc);
-                WB(bi, n);
-                W(F_NX, p, n);
-                W(F_PV, n, p);
-            }
-            if (h->st)
-                WS(0, rds(h, 0) - ((i128)rs * 8 - hdr));
-        }
-        sz += rs;
-        W(F_L, c + sz, sz);
-    }
-    W(F_SZ, c, sz << 1);
-    i64 lc = c - R(F_L, c);
-    i64 ls = R(F_SZ, lc);
-    if (!(ls & 1)) {
-        ls >>= 1;
-        if (ls > m1) {
-            i64 bi = bitlen(ls - m1) - 1;
-            i64 n = R(F_NX, lc);
-            if (n == lc) {
-                WZ(rdz(h) & ~BIT(bi));
-                WB(bi, 0);
-            } else {
-                i64 p = R(F_PV, lc);
-                WB(bi, n);
-                W(F_NX, p, n);
-                W(F_PV, n, p);
-            }
-            if (h->st)
-                WS(0, rds(h, 0) - ((i128)ls * 8 - hdr));
-        }
-        sz += ls;
-        W(F_SZ, lc, sz << 1);
-        W(F_L, lc + sz, sz);
-        c = lc;
-    }
-    return fl_add(h, c, sz) ? 0 : -1;
-fail:
-    return -1;
-slow: {
-        PyObject *r = PyObject_Vectorcall(h->py_free, &ptr_o, 1, NULL);
-        if (!r)
+    int r;
+    if (h->live) {
+        Py_INCREF(owner);
+        if (PyDict_DelItem(h->live, ptr_o) < 0) {
+            Py_DECREF(owner);
             return -1;
-        Py_DECREF(r);
+        }
+        r = free_body(h, ptr_o, c, owner);
+        Py_DECREF(owner);
+    } else {
+        r = free_body(h, ptr_o, c, Py_None);
+    }
+    if (r < 0)
+        type_raw_error(h, "free", ptr, 0, 0);
+    return r;
+slow: {
+        PyObject *res = PyObject_Vectorcall(h->py_free, &ptr_o, 1, NULL);
+        if (!res)
+            return -1;
+        Py_DECREF(res);
         return 0;
     }
 }
@@ -960,12 +1114,27 @@ inplace_realloc(HeapCore *h, i64 ptr, i64 nbytes)
     if (sz == need)
         return 1;
     if (sz > need) {
+        /* Shrink: split, keep the head used, free the tail (merging to the right). */
         i64 rc = c + need, rsz = sz - need;
+        if (h->strict) { /* CHECK merge-neighbour before the split is written */
+            i64 nc = c + sz, ns = R(F_SZ, nc);
+            if (!(ns & 1)) {
+                ns >>= 1;
+                int bad = !ns || nc + ns > h->end;
+                if (!bad) {
+                    bad = unlink_bad(h, nc, bitlen(ns - h->m1) - 1);
+                    if (bad < 0)
+                        goto fail;
+                }
+                if (bad)
+                    CORRUPT("merge-neighbour", nc, "realloc");
+            }
+        }
         W(F_SZ, c, need << 1 | 1);
         W(F_SZ, rc, rsz << 1);
         W(F_L, rc, need);
         W(F_L, rc + rsz, rsz);
-        if (!free_chunk(h, rc, rsz))
+        if (!free_chunk(h, rc, rsz, "realloc"))
             goto fail;
         if (h->st)
             WS(1, rds(h, 1) - (i128)rsz * 8);
@@ -976,17 +1145,20 @@ inplace_realloc(HeapCore *h, i64 ptr, i64 nbytes)
     if (rs & 1)
         return 0;
     i64 rsz = rs >> 1;
+    if (h->strict && (!rsz || rc + rsz > h->end))
+        CORRUPT("merge-neighbour", rc, "realloc");
     if (sz + rsz < need)
         return 0;
+    /* Grow into the free right neighbour, taking only what is needed. */
     i64 split = need - sz;
+    if (!fl_remove(h, rc, rsz, "realloc"))
+        goto fail;
     if (h->st) {
         i128 a = rds(h, 1) + (i128)split * 8;
         WS(1, a);
         if (a > rds(h, 2))
             WS(2, a);
     }
-    if (!fl_remove(h, rc, rsz))
-        goto fail;
     if (split < rsz) {
         i64 nc = rc + split, nsz = rsz - split;
         W(F_SZ, rc, split << 1);
@@ -1048,6 +1220,8 @@ copy_block(HeapCore *h, i64 o1, i64 o2, i64 n)
         ok = 1;
     Py_XDECREF(a1); Py_XDECREF(e1); Py_XDECREF(a2); Py_XDECREF(e2);
     Py_XDECREF(s1); Py_XDECREF(s2); Py_XDECREF(src); Py_XDECREF(b);
+    if (!ok && (PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_IndexError)))
+        h->raw_err = 1;
     return ok;
 }
 
@@ -1084,16 +1258,16 @@ heap_aligned_realloc_obj(HeapCore *h, PyObject *ptr_o, PyObject *align_o, PyObje
         if (owner == Py_None)
             owner = old;
     }
-    Py_INCREF(owner); /* a borrowed dict value must outlive the dict updates below */
     if (h->level >= 3) {
         int ok = realloc_checks_pass(h, c);
-        if (ok < 0)
+        if (ok < 0) {
             PyErr_Clear();
-        if (ok <= 0) {
-            Py_DECREF(owner);
-            goto slow;
+            h->raw_err = 0;
         }
+        if (ok <= 0)
+            goto slow;
     }
+    Py_INCREF(owner); /* a borrowed dict value must outlive the dict updates below */
     PyObject *res = NULL;
     if (!align || !(ptr & (align - 1))) {
         int r = inplace_realloc(h, ptr, nbytes);
@@ -1133,6 +1307,8 @@ heap_aligned_realloc_obj(HeapCore *h, PyObject *ptr_o, PyObject *align_o, PyObje
     res = p2;
 done:
     Py_DECREF(owner);
+    if (!res)
+        type_raw_error(h, "realloc", ptr, nbytes, align);
     return res;
 slow: {
         PyObject *v[4] = {ptr_o, align_o, nbytes_o, owner};
@@ -1176,8 +1352,8 @@ HeapCore_new(PyTypeObject *type, PyObject *args, PyObject *kw)
                           &nb, &boff, &stats_off_o, &ps, &loops, &level, &addr, &base, &live,
                           &PyTuple_Type, &ref))
         return NULL;
-    if (PyTuple_GET_SIZE(ref) != 6) {
-        PyErr_SetString(PyExc_TypeError, "HeapCore: reference must be a 6-tuple");
+    if (PyTuple_GET_SIZE(ref) != 8) {
+        PyErr_SetString(PyExc_TypeError, "HeapCore: reference must be an 8-tuple");
         return NULL;
     }
     if ((ps != 4 && ps != 8) || end <= 0 || chunk0 <= 0 || nb <= 0 || loops < 1 || base_off < 0 ||
@@ -1226,6 +1402,8 @@ HeapCore_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     h->nb = nb;
     h->loops = loops;
     h->level = level;
+    h->strict = level >= 4;
+    h->moderate = level >= 2;
     h->addr = addr;
     h->base = base;
     h->hb = base + hdr;
@@ -1236,9 +1414,9 @@ HeapCore_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     }
     Py_INCREF(raw);
     h->raw = raw;
-    PyObject **slots[6] = {&h->py_alloc, &h->py_aligned_alloc, &h->py_free, &h->py_realloc,
-                           &h->py_aligned_realloc, &h->py_usable_size};
-    for (int i = 0; i < 6; i++) {
+    PyObject **slots[8] = {&h->py_alloc, &h->py_aligned_alloc, &h->py_free, &h->py_realloc,
+                           &h->py_aligned_realloc, &h->py_usable_size, &h->corrupt, &h->wild};
+    for (int i = 0; i < 8; i++) {
         PyObject *f = PyTuple_GET_ITEM(ref, i);
         Py_INCREF(f);
         *slots[i] = f;
@@ -1257,6 +1435,8 @@ HeapCore_traverse(HeapCore *h, visitproc visit, void *arg)
     Py_VISIT(h->py_realloc);
     Py_VISIT(h->py_aligned_realloc);
     Py_VISIT(h->py_usable_size);
+    Py_VISIT(h->corrupt);
+    Py_VISIT(h->wild);
     return 0;
 }
 
@@ -1270,6 +1450,8 @@ HeapCore_clear(HeapCore *h)
     Py_CLEAR(h->py_realloc);
     Py_CLEAR(h->py_aligned_realloc);
     Py_CLEAR(h->py_usable_size);
+    Py_CLEAR(h->corrupt);
+    Py_CLEAR(h->wild);
     return 0;
 }
 
@@ -1372,8 +1554,8 @@ pool_alloc_common(PoolCore *pc, PyObject *const *args, size_t nargsf, PyObject *
     int npos = aligned ? 3 : 2;
     i64 attr, size;
     if (!bind_pool(args, PyVectorcall_NARGS(nargsf), kwnames, npos, a, &owner) ||
-        !small_int(a[0], &attr) || !small_int(a[npos - 1], &size))
-        DELEGATE(ref);
+        !small_int(a[0], &attr) || !small_int(a[npos - 1], &size) || size < 0)
+        DELEGATE(ref); /* the reference refuses or handles it (InvalidArgument, ...) */
     if (attr < 0 || attr >= pc->nattr)
         Py_RETURN_NONE;
     if (lock_enter(pc->lock) < 0)
@@ -1442,7 +1624,7 @@ PoolCore_realloc(PoolCore *pc, PyObject *const *args, size_t nargsf, PyObject *k
     PyObject *a[3], *owner, *r;
     i64 attr, size, ptr = 0;
     if (!bind_pool(args, PyVectorcall_NARGS(nargsf), kwnames, 3, a, &owner) ||
-        !small_int(a[0], &attr) || !small_int(a[2], &size) ||
+        !small_int(a[0], &attr) || !small_int(a[2], &size) || size < 0 ||
         (a[1] != Py_None && !small_int(a[1], &ptr)))
         DELEGATE(pc->py_realloc);
     if (attr < 0 || attr >= pc->nattr)

@@ -30,7 +30,7 @@ CORE_ENV = "SMH_BOOT_HEAP_CORE"
 CORE_CHOICES = ("auto", "python", "c")
 
 #: The interface version this Python code expects of ``_core`` (``CORE_ABI`` in _core.c).
-CORE_ABI = 2
+CORE_ABI = 4
 
 try:
     from . import _core  # type: ignore[attr-defined]
@@ -167,7 +167,8 @@ def attach_heap(heap: Any, reference: dict[str, Any]) -> None:
         heap.live,
         tuple(
             reference[k]
-            for k in ("alloc", "aligned_alloc", "free", "realloc", "aligned_realloc", "usable_size")
+            for k in ("alloc", "aligned_alloc", "free", "realloc", "aligned_realloc", "usable_size",
+                      "corrupt", "wild")
         ),
     )
     heap._core = core

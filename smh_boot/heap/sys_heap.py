@@ -686,6 +686,9 @@ class SysHeap:
         _compiled.attach_heap(self, {
             "alloc": alloc, "aligned_alloc": aligned_alloc, "free": free, "realloc": realloc,
             "aligned_realloc": aligned_realloc, "usable_size": usable_size,
+            # the error factories the compiled core raises through (the same reports)
+            "corrupt": corrupt,
+            "wild": lambda op, e, ptr=0, size=0, align=0: _wild(heap, op, e, ptr, size, align),
         })
 
     # ------------------------------------------------------------------ memory access
