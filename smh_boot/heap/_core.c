@@ -14,10 +14,13 @@
  *     alignment, an argument that is not a plain int, unusual keywords) makes the core call the
  *     reference closure itself with the original arguments, so the typed error, its message and
  *     its details come from one place.
+ *   - The STRICT integrity checks run at the same points with the same expressions; a failed
+ *     one raises the reference's own report (its `corrupt(point, chunk, op)` factory).
  *   - A header read or write that the reference's memoryviews would refuse in a corrupted heap
- *     (index out of the header area, a value that does not fit the field) raises the same
- *     IndexError / ValueError the memoryview raises, at the same point of the operation.  The
- *     core never touches memory outside the header area it was given.
+ *     (index out of the header area, a value that does not fit the field) stops the operation
+ *     at the same point with the same IndexError / ValueError, which is then typed by the
+ *     reference's `_wild` (op, exception, arguments), as each public operation of the reference
+ *     does.  The core never touches memory outside the header area it was given.
  *
  * HeapCore: one sys_heap.  PoolCore: the shared_multi_heap alloc / aligned_alloc / free
  * dispatch over HeapCores, taking the pool's Lock (a Lock type defined here, usable from
