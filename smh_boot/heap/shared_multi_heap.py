@@ -13,7 +13,6 @@ not fit returns None, as C returns NULL.
 from __future__ import annotations
 
 import bisect
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,6 +25,7 @@ from ..errors import (
     TooManyHeaps,
 )
 from ..memory.address_space import AddressSpace
+from . import compiled as _compiled
 from . import introspect as _introspect
 from .config import HeapConfig
 from .layout import geometry
@@ -68,7 +68,7 @@ class SharedMultiHeap:
         self.config = config
         self._private = memory is None
         self.memory = AddressSpace(32 if config.ptr_size == 4 else 64) if memory is None else memory
-        self.lock = threading.Lock()
+        self.lock = _compiled.new_lock()  # threading.Lock, or the compiled core's equivalent
         self._initialised = False
         self._mheap = MultiHeap(None)
         self._by_attr: list[list[SysHeap]] = [[] for _ in range(SMH_REG_ATTR_NUM)]
@@ -234,6 +234,8 @@ class SharedMultiHeap:
         self.aligned_alloc: Callable[..., int | None] = aligned_alloc
         self.free: Callable[[int | None], None] = free
         self.realloc: Callable[..., int | None] = realloc
+        # With the compiled core, the four operations run in C over the same heaps.
+        _compiled.attach_pool(self, self._by_attr, mheap, ready)
 
     def _foreign(self, ptr: int) -> InvalidFree:
         note = ""
