@@ -14,6 +14,7 @@ from ..heap.region import SmhAttr
 from ..memory import AddressSpace
 from .bootlog import BootLog
 from .device import Device, DeviceInitError
+from .dmas import dmas_controllers
 from .driver import DriverRegistry, default_registry
 from .levels import InitLevel
 from .system import HeapRegionInfo, System
@@ -515,11 +516,13 @@ def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[s
         for p in _DEP_PROPS:
             if p in node.props:
                 try:
-                    nodes = dt.phandle_targets(node, p)
+                    # dmas is a phandle-array (controller + cells): its controllers
+                    nodes = dmas_controllers(dt, node) if p == "dmas" else dt.phandle_targets(node, p)
                 except SmhError:
                     nodes = []
                 for t in nodes:
-                    deps.append(t.path)
+                    if t.path not in deps:
+                        deps.append(t.path)
                     if p.startswith("memory-region"):
                         targets.append(by_path.get(t.path, t.path))
         try:
