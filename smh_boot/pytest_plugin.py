@@ -32,7 +32,6 @@ safe under pytest-xdist: each worker process has its own devicetree cache.
 from __future__ import annotations
 
 import inspect
-import shutil
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -610,7 +609,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.CallInfo,
                     records: "list[BootRecord]") -> None:
-    from .testing.artifacts import failure_summary, safe_name, write_artifacts
+    from .testing.artifacts import artifact_folder, failure_summary, write_artifacts
 
     s = _settings(item.config)
     exc = call.excinfo.value if call.excinfo is not None else None
@@ -618,11 +617,11 @@ def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.Call
         # Bad input (board, devicetree, overlay, layout): the message names the file, line and
         # what to do; a traceback through the boot stage would only bury it.
         rep.longrepr = f"{type(exc).__name__}: {exc}"
-    folder = s.artifacts / safe_name(item.nodeid)
     longrepr = str(rep.longrepr) if rep.longrepr is not None else None
+    folder: Path | None = None
     try:
-        if rep.when != "teardown" or not folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)  # no stale files from an earlier run
+        # One folder per test id, emptied of an earlier run's files, never a symlink's target.
+        folder = artifact_folder(s.artifacts, item.nodeid, fresh=rep.when != "teardown")
         write_artifacts(folder, records, exc, item.nodeid, longrepr)
     except OSError as e:
         folder = None

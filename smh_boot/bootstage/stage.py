@@ -127,7 +127,10 @@ def boot(
     mem_attr_heap = None
     if _opt(b, "mem_attr", "heap", False):
         mem_attr_heap = MemAttrHeap(mem_attr, memory=memory, config=heap_cfg)
-        rc = _safe_call(mem_attr_heap.pool_init)
+        try:
+            rc = _safe_call(mem_attr_heap.pool_init)
+        except MemoryMapError as e:  # a SW-attributed region boot could not map (F6)
+            raise _unmapped_heap_region(dt, scan, memory, e) from e
         log.line(f"mem_attr_heap: pool_init -> {rc}, {len(mem_attr_heap.heaps)} heap(s)")
         for sys_heap, key in mem_attr_heap.heaps:
             log.line(f"mem_attr_heap: key {key:#07x} heap [{sys_heap.addr:#010x}-"
@@ -618,6 +621,27 @@ def _init_devices(system: System, devices: list[Device], log: BootLog) -> None:
                 dev.init_error = f"{type(e).__name__}: {e}" if not isinstance(e, DeviceInitError) else str(e)
         ready[dev.path] = dev.ready
         log.device(dev)
+
+
+def _unmapped_heap_region(dt: Any, scan: Any, memory: AddressSpace, err: Exception) -> SmhError:
+    # The MemoryMapError names an address; the user needs the node that put it there.
+    from ..attrs import DT_MEM_SW_ATTR_MASK
+    from ..errors import DevicetreeError
+
+    for rec in scan.regions:
+        if not (rec.attr or 0) & DT_MEM_SW_ATTR_MASK or not rec.size:
+            continue
+        if memory.find(rec.addr, rec.size) is None and rec.location is not None:
+            loc = rec.location
+            return DevicetreeError(
+                f"{rec.path}: mem_attr_heap cannot make a heap of [{rec.addr:#x}, "
+                f"{rec.addr + rec.size:#x}): the region could not be mapped ({err})",
+                file=loc.file, line=loc.line, column=loc.column,
+                hint="fix the region's reg (it must fit the address space and not overlap "
+                "another region), or drop its DT_MEM_SW_ALLOC_* attribute",
+            )
+    return DevicetreeError(str(err), file=str(dt.dts_path),
+                           hint="a region with DT_MEM_SW_ALLOC_* attributes could not be mapped")
 
 
 def _safe_call(fn) -> int:

@@ -92,12 +92,31 @@ def as_device(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def prop_int(device: "Device", name: str, default: int, *, minimum: int = 1) -> int:
+def prop_int(device: "Device", name: str, default: int, *, minimum: int = 1,
+             maximum: int | None = None) -> int:
     """An integer node property (first cell), ``default`` when absent; DeviceInitError when it
-    is below ``minimum`` or not a number."""
+    is below ``minimum``, above ``maximum`` or not a number.  The error names the file and
+    line of the property (a count from an unvetted devicetree must not make the driver ask
+    for gigabytes: issue 14 F9)."""
     value = device.prop(name, default)
     if isinstance(value, list):
         value = value[0] if value else default
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise DeviceInitError(f"property {name} = {value!r} must be an integer >= {minimum}")
+    bad = not isinstance(value, int) or isinstance(value, bool) or value < minimum
+    if not bad and maximum is not None and value > maximum:
+        raise DeviceInitError(f"property {name} = {value!r} is over the limit of {maximum}; real "
+                              f"hardware uses far fewer{_prop_where(device, name)}")
+    if bad:
+        raise DeviceInitError(f"property {name} = {value!r} must be an integer >= {minimum}"
+                              f"{_prop_where(device, name)}")
     return value
+
+
+def _prop_where(device: "Device", name: str) -> str:
+    # " (at file:line)" of a node property, when the devicetree knows it.
+    dt = getattr(getattr(device, "system", None), "devicetree", None)
+    try:
+        node = dt.get(device.path) if dt is not None else None
+        loc = dt.prop_location(node, name) if node is not None else None
+    except Exception:  # noqa: BLE001 - a location is a courtesy, never a new failure
+        loc = None
+    return f" (at {loc.file}:{loc.line})" if loc is not None and loc.line else ""

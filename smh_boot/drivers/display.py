@@ -51,8 +51,8 @@ class DisplayController(Driver):
     def init(self, device: "Device") -> None:
         """Allocate the framebuffer (it starts as memory holds it: zeros in the emulator)."""
         self.device = device
-        self.width = prop_int(device, "width", 320)
-        self.height = prop_int(device, "height", 240)
+        self.width = prop_int(device, "width", 320, maximum=8192)
+        self.height = prop_int(device, "height", 240, maximum=8192)
         self.pitch = self.width * BYTES_PER_PIXEL
         self.frame_size = self.pitch * self.height
         self.fb = device.region_alloc(self.fb_attr, self.frame_size, name="framebuffer", align=FB_ALIGN)

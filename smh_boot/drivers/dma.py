@@ -52,7 +52,7 @@ class MemToMemDma(Driver):
     def init(self, device: "Device") -> None:
         """Allocate the staging buffers."""
         self.device = device
-        self.staging = prop_int(device, "staging-size", 1024)
+        self.staging = prop_int(device, "staging-size", 1024, maximum=16 << 20)
         self.src, self.dst = self._alloc_staging()
         self.channel = dma_channel(device)
         self.transfers = 0

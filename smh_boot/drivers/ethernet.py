@@ -69,6 +69,10 @@ _PROFILES = {
 }
 
 
+#: Most descriptors per ring accepted from the devicetree (Zephyr's MAC drivers use 4-64).
+MAX_DESCRIPTORS = 1024
+
+
 @register_driver(*_PROFILES, level=InitLevel.POST_KERNEL, priority=80)
 class EthernetMac(Driver):
     """Ethernet MAC driver.  Attributes after init: ``tx_ring``/``rx_ring`` (descriptor ring
@@ -84,8 +88,8 @@ class EthernetMac(Driver):
         """Allocate rings and frame buffers, give every RX buffer to the MAC."""
         self.device = device
         self.profile = _PROFILES.get(device.compatible, STM32_ETH)
-        self.n_tx = prop_int(device, "tx-descriptors", 4)
-        self.n_rx = prop_int(device, "rx-descriptors", 4)
+        self.n_tx = prop_int(device, "tx-descriptors", 4, maximum=MAX_DESCRIPTORS)
+        self.n_rx = prop_int(device, "rx-descriptors", 4, maximum=MAX_DESCRIPTORS)
         self.channel = dma_channel(device)
         ds = self.profile.desc_size
         self.tx_ring = self._ring("tx-desc", self.n_tx * ds)

@@ -50,8 +50,8 @@ class DmaUart(Driver):
     def init(self, device: "Device") -> None:
         """Allocate the RX ring and the TX buffer and start reception."""
         self.device = device
-        self.ring_size = prop_int(device, "rx-ring-size", 256)
-        self.tx_size = prop_int(device, "tx-buffer-size", 128)
+        self.ring_size = prop_int(device, "rx-ring-size", 256, maximum=1 << 20)
+        self.tx_size = prop_int(device, "tx-buffer-size", 128, maximum=1 << 20)
         self.rx_ring = self._alloc("rx-ring", self.ring_size)
         self.tx_buf = self._alloc("tx-buffer", self.tx_size)
         self._check_buffers()
