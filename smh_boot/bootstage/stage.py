@@ -14,6 +14,7 @@ from ..heap.region import SmhAttr
 from ..memory import AddressSpace
 from .bootlog import BootLog
 from .device import Device, DeviceInitError
+from .dmas import dmas_controllers
 from .driver import DriverRegistry, default_registry
 from .levels import InitLevel
 from .system import HeapRegionInfo, System
@@ -499,36 +500,16 @@ def _unbound_line(unbound: list[dict[str, Any]]) -> str:
 
 def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[str] | None,
                     unbound: list[dict[str, Any]]) -> list[Device]:
-    by_path = {rec.path: rec for rec in [*scan.regions, *scan.disabled]}
     devices: list[Device] = []
     order: dict[str, int] = {}
-    for node in dt.nodes():
-        if not dt.status_okay(node):
-            continue
-        compats = dt.compatibles(node)
-        if not compats:
-            continue
+    for node, compats in _per_tree(dt, ("candidates",), lambda: _candidates(dt)):
         binding, why = _bind(registry, node, compats, allowed)
         if binding is None:
             unbound.append({"path": node.path, "name": node.name, "compatible": list(compats),
                             "kind": _node_kind(dt, node, compats), "reason": why})
             continue
-        targets = []
-        deps = []
-        for p in _DEP_PROPS:
-            if p in node.props:
-                try:
-                    nodes = dt.phandle_targets(node, p)
-                except SmhError:
-                    nodes = []
-                for t in nodes:
-                    deps.append(t.path)
-                    if p.startswith("memory-region"):
-                        targets.append(by_path.get(t.path, t.path))
-        try:
-            reg = dt.reg(node) if "reg" in node.props else []
-        except SmhError:
-            reg = []
+        props, reg, targets, deps = _per_tree(dt, ("node", node.path, id(scan)),
+                                              lambda: _node_facts(dt, node, scan))
         dev = Device(
             name=node.name,
             path=node.path,
@@ -536,16 +517,52 @@ def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[s
             compatible=binding.compatible,
             level=binding.level,
             priority=binding.priority,
-            props=dt.props(node),
-            reg=reg,
-            memory_regions=targets,
-            depends_on=deps,
+            props=dict(props),  # each device its own dict (the values are plain data)
+            reg=list(reg),
+            memory_regions=list(targets),
+            depends_on=list(deps),
             driver=None,
         )
         dev._binding = binding  # type: ignore[attr-defined]
         order[dev.path] = len(devices)
         devices.append(dev)
     return _sort_devices(devices, order)
+
+
+def _candidates(dt: Any) -> list[tuple[Any, list[str]]]:
+    """Status-okay nodes with a compatible, in devicetree order, with their compatibles."""
+    out = []
+    for node in dt.nodes():
+        if not dt.status_okay(node):
+            continue
+        compats = dt.compatibles(node)
+        if compats:
+            out.append((node, compats))
+    return out
+
+
+def _node_facts(dt: Any, node: Any, scan: Any) -> tuple[dict[str, Any], list[Any], list[Any], list[str]]:
+    """``(props, reg, memory-region targets, dependency paths)`` of a bound node."""
+    by_path = {rec.path: rec for rec in [*scan.regions, *scan.disabled]}
+    targets: list[Any] = []
+    deps: list[str] = []
+    for p in _DEP_PROPS:
+        if p in node.props:
+            try:
+                # dmas is a phandle-array (controller + cells): its controllers
+                nodes = dmas_controllers(dt, node) if p == "dmas" else dt.phandle_targets(node, p)
+            except SmhError:
+                nodes = []
+            for t in nodes:
+                if t.path not in deps:
+                    deps.append(t.path)
+                if p.startswith("memory-region"):
+                    targets.append(by_path.get(t.path, t.path))
+    try:
+        reg = dt.reg(node) if "reg" in node.props else []
+    except SmhError:
+        reg = []
+    return dt.props(node), reg, targets, deps
 
 
 def _sort_devices(devices: list[Device], order: dict[str, int]) -> list[Device]:
