@@ -22,6 +22,7 @@ from ..errors import (
     HeapCorruption,
     HeapError,
     InvalidAlignment,
+    InvalidArgument,
     InvalidFree,
     InvalidSize,
     MemoryMapError,
@@ -797,7 +798,7 @@ def _bad_size(nbytes: Any, op: str) -> Exception:
 
 
 def _not_int(what: str, value: Any, op: str) -> Exception:
-    cls = InvalidFree if what == "pointer" else InvalidSize
+    cls = InvalidArgument if what == "pointer" else InvalidSize
     return _c_error(
         cls,
         f"{op}: the {what} must be an int, not {type(value).__name__} {value!r}",
