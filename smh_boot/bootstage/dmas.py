@@ -377,8 +377,6 @@ class DmaChannel:
         t = self.engine.start(self.channel, device=self.device.name, src=src, dst=dst,
                               size=block.block_size, data=data,
                               requires_noncacheable=self._cfg.requires_noncacheable)
-        if t.result is not None and d is DmaDirection.MEMORY_TO_PERIPHERAL:
-            self.received += t.result
         self.transfer, self.block_index = t, index
         return t
 
@@ -418,6 +416,7 @@ class DmaChannel:
             raise DmaError(f"{self!r}: data is only for the next pass of a cyclic "
                            "peripheral-to-memory transfer")
         self.engine.complete(t)
+        self._sent(t)
         self.transfer = None
         if nxt >= len(self._blocks):
             if cfg.dma_callback is not None:
@@ -447,4 +446,11 @@ class DmaChannel:
         and drop the rest; no callback.  A no-op on an idle channel, as in Zephyr."""
         if self.transfer is not None:
             self.engine.abort(self.transfer)
+            self._sent(self.transfer)
         self.transfer = None
+
+    def _sent(self, t: DmaTransfer) -> None:
+        """Add what a finished (or stopped) memory-to-peripheral block read to :attr:`received`:
+        the engine reads a block progressively, by its completion."""
+        if t.result is not None and t.dst is None:
+            self.received += t.result
