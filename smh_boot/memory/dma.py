@@ -24,13 +24,21 @@ memory system's bus-master view, so it never sees the cache.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import SmhError
 from .records import DmaDirection, DmaTransfer
 
 if TYPE_CHECKING:
     from .system import MemorySystem
+
+
+#: ``write_check(addr, size, *, writer)``: raises to refuse a bus-master write.
+WriteCheck = Callable[..., None]
+
+
+def _writer(t: DmaTransfer) -> str:
+    return f"DMA channel {t.channel} of device {t.device} (transfer #{t.id})"
 
 
 class DmaError(SmhError, ValueError):
@@ -45,13 +53,18 @@ class DmaEngine:
 
     Attribute ``active``: channel -> transfer in flight."""
 
-    def __init__(self, memsys: MemorySystem, channels: int = 8):
+    def __init__(self, memsys: MemorySystem, channels: int = 8, *, write_check: WriteCheck | None = None):
         if channels < 1:
             raise DmaError(f"a DMA engine needs at least one channel, not {channels}")
         self.memsys = memsys
         self.channels = channels
         self.active: dict[int, DmaTransfer] = {}
         self._next_id = 1
+        #: Called as ``write_check(addr, size, writer=...)`` before a transfer writes memory
+        #: (at start for its whole destination, then before every piece :meth:`advance`
+        #: writes); it raises to refuse the write.  The boot stage installs the heap's
+        #: ``SharedMultiHeap.check_dma_write`` here (this layer knows nothing of heaps).
+        self.write_check = write_check
 
     def start(
         self,
@@ -79,6 +92,8 @@ class DmaEngine:
             requires_noncacheable=requires_noncacheable,
         )
         self._next_id += 1  # a refused transfer keeps its number, so histories stay unambiguous
+        if dst is not None and self.write_check is not None:
+            self.write_check(dst, size, writer=_writer(t))
         self.memsys._dma_started(t)
         if src is not None:
             t._took(b"")
@@ -126,6 +141,8 @@ class DmaEngine:
         elif transfer.data is not None:
             piece = transfer.data[done : done + n]
         if transfer.dst is not None:
+            if self.write_check is not None:  # the buffer may have been freed meanwhile
+                self.write_check(transfer.dst + transfer.written, n, writer=_writer(transfer))
             m._dma_write(transfer.dst + transfer.written, piece, dev, transfer)
             transfer.written += n
         return n
