@@ -380,6 +380,14 @@ class DmaChannel:
         self.transfer, self.block_index = t, index
         return t
 
+    def _took(self, t: DmaTransfer) -> None:
+        """Memory-to-peripheral: the bytes the peripheral read from memory (the memory model
+        reads them as the transfer progresses, so a CPU write in flight is seen) join
+        :attr:`received` when the block ends."""
+        if t.result is not None and self._cfg is not None \
+                and self._cfg.channel_direction is DmaDirection.MEMORY_TO_PERIPHERAL:
+            self.received += t.result
+
     def advance(self, nbytes: int) -> int:
         """The peripheral writes its next ``nbytes`` of the block in flight (see
         :meth:`DmaEngine.advance`); returns how many it wrote."""
@@ -416,7 +424,7 @@ class DmaChannel:
             raise DmaError(f"{self!r}: data is only for the next pass of a cyclic "
                            "peripheral-to-memory transfer")
         self.engine.complete(t)
-        self._sent(t)
+        self._took(t)
         self.transfer = None
         if nxt >= len(self._blocks):
             if cfg.dma_callback is not None:
@@ -446,11 +454,5 @@ class DmaChannel:
         and drop the rest; no callback.  A no-op on an idle channel, as in Zephyr."""
         if self.transfer is not None:
             self.engine.abort(self.transfer)
-            self._sent(self.transfer)
+            self._took(self.transfer)  # what the peripheral read before the abort
         self.transfer = None
-
-    def _sent(self, t: DmaTransfer) -> None:
-        """Add what a finished (or stopped) memory-to-peripheral block read to :attr:`received`:
-        the engine reads a block progressively, by its completion."""
-        if t.result is not None and t.dst is None:
-            self.received += t.result
