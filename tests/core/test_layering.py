@@ -10,17 +10,19 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "smh_boot"
 
 LAYER = {
-    "errors": 0, "errno": 0, "units": 0, "resources": 0, "attrs": 0, "__init__": 0, "__version__": 0,
+    "errors": 0, "errno": 0, "units": 0, "resources": 0, "attrs": 0, "limits": 0, "__init__": 0,
+    "__version__": 0,
     "__main__": 6,
     "memory": 1, "heap": 1,
     "devicetree": 2,
     "validate": 3,
-    "board": 4, "bootstage": 4,
+    "board": 4, "bootstage": 4, "zephyr": 4, "infer": 4, "resolve": 4,
     "drivers": 5,
-    "cli": 6, "pytest_plugin": 6, "testing": 6, "report": 6, "fuzz": 6, "planning": 6,
+    "cli": 6, "west_command": 6, "pytest_plugin": 6, "testing": 6, "report": 6, "fuzz": 6, "planning": 6,
 }
 #: same-layer pairs that must not import each other in this direction
-FORBIDDEN_SIDEWAYS = {("memory", "heap"), ("board", "bootstage")}
+FORBIDDEN_SIDEWAYS = {("memory", "heap"), ("board", "bootstage"), ("zephyr", "bootstage"),
+                      ("infer", "bootstage"), ("resolve", "bootstage")}
 
 
 def _unit(module: str) -> str | None:
