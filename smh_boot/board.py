@@ -20,6 +20,7 @@ Public API::
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -184,6 +185,14 @@ class Board:
     dts_path: Path
     overlay_paths: tuple[Path, ...] = ()
     include_dirs: tuple[Path, ...] = field(default=())
+    #: where the board came from: ``yaml`` (a board file), ``dts`` (a plain devicetree),
+    #: ``zephyr`` (a Zephyr tree and board target) or ``build`` (a Zephyr build directory)
+    origin: str = "yaml"
+    #: how each inferred value was found (``"arch from /cpus/cpu@0 compatible 'arm,cortex-m7'"``)
+    notes: tuple[str, ...] = ()
+    #: what smh-boot could not infer or had to choose (each names the flag to pass); the boot
+    #: logs them and the JSON report lists them
+    warnings: tuple[str, ...] = ()
 
     def policy_rules(self) -> list[dict[str, Any]] | None:
         """The SMH policy as ``MappingPolicy.from_rules`` input, or None for the arch default."""
@@ -206,6 +215,9 @@ class Board:
             "drivers": list(self.drivers),
             "description": self.description,
             "path": str(self.path),
+            "origin": self.origin,
+            "inferred": list(self.notes),
+            "warnings": list(self.warnings),
         }
 
 
@@ -254,18 +266,62 @@ def load_board(name_or_path: str | Path) -> Board:
     )
 
 
-def list_boards() -> list[Board]:
-    """Every shipped board, sorted by name; checks that exactly one is the default."""
+def list_boards(roots: list[Path] | None = None) -> list[Board]:
+    """Every shipped board, sorted by name (checks that exactly one is the default), then the
+    boards of the board roots (``roots``, default :func:`board_roots`), root by root."""
     boards = [_load_file(p) for p in _board_files()]
     for b in boards:
         _check_stem(b)
     _check_single_default(boards)
+    for root in board_roots() if roots is None else roots:
+        boards += [_load_file(p) for p in sorted(root.glob("*.yaml"))]
     return boards
+
+
+#: Environment variable with extra board folders (``os.pathsep``-separated), like BOARD_ROOT.
+BOARD_ROOT_ENV = "SMH_BOOT_BOARD_ROOT"
+
+
+def board_roots(extra: tuple[str, ...] | list[str] = ()) -> list[Path]:
+    """The board search path: ``--board-root`` folders, then ``$SMH_BOOT_BOARD_ROOT``'s; the
+    shipped boards come after them.  A folder that does not exist is an error."""
+    env = [e for e in os.environ.get(BOARD_ROOT_ENV, "").split(os.pathsep) if e]
+    out: list[Path] = []
+    for item, src in [*((x, "--board-root") for x in extra), *((x, f"${BOARD_ROOT_ENV}") for x in env)]:
+        p = Path(item)
+        if not p.is_dir():
+            raise BoardError(f"board root does not exist ({src})", str(item),
+                             hint="a board root is a folder of board YAML files (or a Zephyr "
+                             "BOARD_ROOT holding boards/<vendor>/<board>/board.yml)")
+        if p.resolve() not in out:
+            out.append(p.resolve())
+    return out
+
+
+def find_board_file(name_or_path: str | Path, roots: list[Path]) -> Board | None:
+    """A board file by path, or by name in the board roots, then among the shipped boards;
+    None when no board file has that name (it may be a Zephyr board target)."""
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or text.endswith((".yaml", ".yml")) or "\\" in text \
+            or ("/" in text and Path(text).exists()):
+        return load_board(name_or_path)
+    if not _NAME_RE.match(text):
+        return None
+    for root in roots:
+        f = root / f"{text}.yaml"
+        if f.is_file():
+            return _load_file(f)
+    shipped = boards_dir() / f"{text}.yaml"
+    if shipped.is_file():
+        board = _load_file(shipped)
+        _check_stem(board)
+        return board
+    return None
 
 
 def default_board() -> Board:
     """The shipped board marked ``default: true`` (exactly one must be)."""
-    boards = list_boards()
+    boards = list_boards(roots=[])
     return next(b for b in boards if b.default)
 
 
@@ -529,9 +585,15 @@ def _load_file(path: Path) -> Board:
 
 
 def _resolve(doc: _Doc, node: yaml.Node, key: str, rel: str, want_dir: bool) -> Path:
-    """A path as written: absolute, else relative to the dts/ folder, else to the YAML file."""
+    """A path as written: absolute, else relative to the board YAML's own folder first, then
+    (files only: a shipped devicetree or overlay such as ``boards/mps2_an521.dts``) to
+    smh-boot's ``dts/`` folder.  An include folder is never looked up in smh-boot's data (a
+    user's ``include_dirs: [include]`` must not silently become smh-boot's own
+    ``dts/include``, which is always on the path anyway) unless the board is a shipped one."""
     p = Path(rel)
-    candidates = [p] if p.is_absolute() else [resources.dts_dir() / p, doc.path.parent / p]
+    candidates = [p] if p.is_absolute() else [doc.path.parent / p]
+    if not p.is_absolute() and (not want_dir or _is_shipped(doc.path)):
+        candidates.append(resources.dts_dir() / p)
     for c in candidates:
         if (c.is_dir() if want_dir else c.is_file()):
             return c.resolve()
@@ -540,8 +602,16 @@ def _resolve(doc: _Doc, node: yaml.Node, key: str, rel: str, want_dir: bool) -> 
         node,
         key,
         f"{what} {rel!r} not found (looked in {', '.join(str(c) for c in candidates)})",
-        hint="paths are relative to the dts/ folder or to the board YAML file",
+        hint="relative paths are relative to the board YAML file's folder"
+        + ("" if want_dir else " (or to smh-boot's dts/ folder for a shipped file)"),
     )
+
+
+def _is_shipped(path: Path) -> bool:
+    try:
+        return path.resolve().parent == boards_dir().resolve()
+    except OSError:
+        return False
 
 
 def _devicetree(

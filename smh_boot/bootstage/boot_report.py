@@ -4,7 +4,10 @@ Schema ``smh-boot-report/1``::
 
     {
       "format": "smh-boot-report/1",
-      "board": {"name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "dts"},
+      "board": {"name", "vendor", "soc", "cpu", "arch", "isa", "ptr_size", "dts",
+                "origin",                  # yaml | dts | zephyr | build (smh_boot.resolve)
+                "inferred": [str],         # where each inferred value came from
+                "warnings": [str]},        # what had to be guessed (each names a flag)
       "ready": bool,                       # every device initialised
       "regions": [{"name", "path", "addr", "size", "attr", "dt_attr", "decoded",
                    "heap": null | {"index", "end_chunk", "big", "chunk0", "first_block_offset",
@@ -123,6 +126,9 @@ def boot_report(system: Any) -> dict[str, Any]:
             "isa": getattr(b, "isa", None),
             "ptr_size": b.ptr_size,
             "dts": display_name(getattr(b, "dts_path", "")),
+            "origin": getattr(b, "origin", None),
+            "inferred": list(getattr(b, "notes", ())),
+            "warnings": list(getattr(b, "warnings", ())),
         },
         "ready": system.ready,
         "regions": regions,

@@ -68,6 +68,12 @@ def boot(
         b = board
     log = BootLog()
     log.banner(b, overlays)
+    # A board resolved from a Zephyr tree, build or plain .dts says how each value was found
+    # and what could not be (smh_boot.resolve); board files have neither.
+    for note in getattr(b, "notes", ()):
+        log.line(f"inferred: {note}")
+    for w in getattr(b, "warnings", ()):
+        log.line(f"warning: {w}")
 
     dt = (dt_loader or load_devicetree)(
         b.dts_path,

@@ -1,4 +1,8 @@
-"""``smh-boot boot [BOARD]``: boot a board and print its boot log (or the JSON report)."""
+"""``smh-boot boot [TARGET]``: boot a board and print its boot log (or the JSON report).
+
+TARGET is a shipped board, a board YAML, a plain ``.dts``, or a Zephyr board target (with
+``--zephyr-base``); ``--build-dir`` boots what a Zephyr build produced (see
+:mod:`smh_boot.cli._target`)."""
 
 from __future__ import annotations
 
@@ -6,30 +10,43 @@ import json
 
 import click
 
+from ._target import resolve_target, target_options
+
 
 @click.command("boot")
 @click.argument("board", required=False)
 @click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
               help="Devicetree overlay applied after the board's own (repeatable).")
+@click.option("-I", "--include-dir", "include_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Include folder for #include in a .dts (repeatable).")
+@target_options
 @click.option("--no-drivers", is_flag=True, help="Do not bind simulated drivers.")
 @click.option("--strict/--no-strict", default=True, show_default=True,
-              help="Refuse to boot a layout with error-level findings.")
+              help="Refuse to boot a layout with error-level findings, or a target whose "
+              "architecture, pointer size or cache had to be guessed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON boot report instead of the log.")
 @click.option("--map", "map_file", type=click.Path(dir_okay=False),
               help="Also write the memory map (.svg, .html or .txt by extension).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the cache stress modes.")
 @click.option("--stress", is_flag=True, help="Turn the cache stress modes on.")
-def command(board, overlays, no_drivers, strict, as_json, map_file, seed, stress):
+def command(board, overlays, include_dirs, no_drivers, strict, as_json, map_file, seed, stress, **target):
     """Boot BOARD (default: the default board) and show regions, devices and buffers.
 
+    BOARD is a shipped board name, a board YAML, a .dts file, or a Zephyr board target
+    (BOARD[@REV][/SOC[/CPUCLUSTER[/VARIANT]]] with --zephyr-base or $ZEPHYR_BASE); or give
+    --build-dir DIR to boot a Zephyr build.
+
     Exit status: 0 every device ready and every heap region added, 1 a device failed or (with
-    --no-strict) a heap region was refused, 2 the board could not be loaded or the layout is
-    invalid under --strict."""
+    --no-strict) a heap region was refused, 2 the board could not be loaded, the layout is
+    invalid under --strict, or (under --strict) something had to be guessed."""
     from ..bootstage import boot
     from ..bootstage.boot_report import boot_report
 
-    system = boot(board, overlays=overlays, drivers=not no_drivers, strict=strict,
-                  seed=seed, stress=stress)
+    resolved = resolve_target(board, overlays, include_dirs, **target)
+    if strict:
+        resolved.check_strict()
+    system = boot(resolved.board, drivers=not no_drivers, strict=strict, seed=seed, stress=stress,
+                  dt_loader=resolved.dt_loader())
     if as_json:
         click.echo(json.dumps(boot_report(system), indent=2, sort_keys=False))
     else:

@@ -10,15 +10,8 @@ import json
 
 import click
 
-from ..devicetree import (
-    MappingPolicy,
-    RegionRecord,
-    RegionScan,
-    find_regions,
-    load_devicetree,
-)
-
-ARCHES = ("arm", "arm64", "riscv", "xtensa", "x86", "posix")
+from ..devicetree import MappingPolicy, RegionRecord, RegionScan, find_regions
+from ._target import print_warnings, resolve_target, target_options
 #: the ``format`` field of ``regions --json``; addresses follow smh-boot's JSON convention
 #: (integers, plus ``addr_hex``/``attr_hex`` strings: see :mod:`smh_boot.units`)
 FORMAT = "smh-boot-regions/1"
@@ -84,24 +77,39 @@ def render_json(scan: RegionScan, policy: MappingPolicy) -> str:
     return json.dumps(doc, indent=2)
 
 
+def _arch(board) -> str | None:
+    return None if board.arch == "unknown" else board.arch
+
+
 @click.command(name="regions")
-@click.argument("dts", type=click.Path(dir_okay=False))
+@click.argument("dts", required=False)
 @click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
               help="Overlay applied after DTS (repeatable, in order).")
 @click.option("-I", "include_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Extra include folder for #include (repeatable).")
-@click.option("--arch", type=click.Choice(ARCHES, case_sensitive=False), default=None,
-              help="Architecture: names the architecture bits and picks the SMH mapping.")
+@target_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def command(dts: str, overlays: tuple[str, ...], include_dirs: tuple[str, ...],
-            arch: str | None, as_json: bool) -> None:
-    """List the nodes of DTS carrying zephyr,memory-attr, with their SMH mapping."""
-    dt = load_devicetree(dts, overlays, include_dirs)
-    scan = find_regions(dt, arch.lower() if arch else None)
-    policy = MappingPolicy.default(scan.arch)
+def command(dts: str | None, overlays: tuple[str, ...], include_dirs: tuple[str, ...],
+            as_json: bool, **target) -> None:
+    """List the nodes of DTS carrying zephyr,memory-attr, with their SMH mapping.
+
+    DTS is a .dts file, a board, or a Zephyr board target (with --zephyr-base); or give
+    --build-dir DIR.  The architecture (which names the architecture bits and picks the SMH
+    mapping) is inferred from the devicetree, the build's .config or the board; --arch
+    overrides it."""
+    resolved = resolve_target(dts, overlays, include_dirs, default=False, **target)
+    dt = resolved.load_devicetree()
+    board = resolved.board
+    scan = find_regions(dt, _arch(board))
+    policy = (MappingPolicy.from_rules(board.policy_rules()) if board.smh_policy
+              else MappingPolicy.default(scan.arch))
     if as_json:
-        click.echo(render_json(scan, policy))
+        doc = json.loads(render_json(scan, policy))
+        doc["warnings"] = [{"code": "inference", "message": w, "location": str(board.path)}
+                           for w in resolved.warnings] + doc["warnings"]
+        click.echo(json.dumps(doc, indent=2))
         return
     click.echo(render_text(scan, policy))
     for w in scan.warnings:
         click.echo(str(w), err=True)
+    print_warnings(resolved)

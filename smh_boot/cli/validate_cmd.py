@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ._target import target_options
 
 _FORMATS = ("text", "json", "sarif")
 
@@ -42,36 +43,47 @@ def _shown(path) -> str:
         return str(path)
 
 
-def _board_inputs(name: str):
-    """(dts, overlays, include_dirs, option defaults) of a board definition."""
-    try:
-        from ..board import load_board
-    except ImportError as e:  # pragma: no cover - boards not part of this build
-        raise InputError("--board needs smh_boot.board, which is not available") from e
-    b = load_board(name)
-    defaults = {
-        "arch": b.arch,
-        "isa": b.isa,
+def _board_facts(b) -> dict:
+    """Validation defaults from a resolved board (arch "unknown" -> no arch rules)."""
+    return {
+        "arch": None if b.arch == "unknown" else b.arch,
+        "isa": None if b.isa == "unknown" else b.isa,
         "ptr_size": b.ptr_size,
         "runtime_stats": b.heap.runtime_stats,
         "heap_mode": b.heap.heap_mode,
         "policy_rules": b.policy_rules(),
     }
-    return (_shown(b.dts_path), tuple(map(_shown, b.overlay_paths)), tuple(map(_shown, b.include_dirs)),
-            defaults)
+
+
+def _with_inference(text: str, fmt: str, inference: list[tuple[str, str]]) -> str:
+    """The JSON/SARIF report with what the input resolver had to guess: ``"inference"``
+    (input, message) in the JSON report, tool execution notifications in SARIF."""
+    if not inference:
+        return text
+    import json
+
+    doc = json.loads(text)
+    if fmt == "json":
+        doc["inference"] = [{"input": i, "warning": w} for i, w in inference]
+    elif fmt == "sarif":
+        doc["runs"][0]["invocations"] = [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [
+                {"level": "warning", "message": {"text": w},
+                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": i}}}]}
+                for i, w in inference],
+        }]
+    return json.dumps(doc, indent=2) + "\n"
 
 
 @click.command("validate")
-@click.argument("dts", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("dts", nargs=-1)
 @click.option("--board", help="Validate a board definition (its devicetree, overlays and settings).")
 @click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
               help="Devicetree overlay applied after the .dts (repeatable).")
 @click.option("-I", "--include-dir", "include_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Include directory for #include / /include/ (repeatable).")
-@click.option("--arch", type=click.Choice(["arm", "arm64", "riscv", "xtensa", "x86", "posix"]),
-              help="Board architecture (enables the architecture rules).")
-@click.option("--isa", help="Instruction set, e.g. armv7e-m or armv8-m.main (chooses the MPU rule).")
-@click.option("--ptr-size", type=click.Choice(["4", "8"]), help="Pointer size in bytes [default: 4].")
+@target_options
 @click.option("--runtime-stats/--no-runtime-stats", default=None,
               help="CONFIG_SYS_HEAP_RUNTIME_STATS (changes the smallest heap) [default: off].")
 @click.option("--heap-mode", type=click.Choice(["auto", "small", "big"]),
@@ -87,9 +99,13 @@ def _board_inputs(name: str):
               help="Report RULE as error, warning, info or off (repeatable).")
 @click.option("--explain", "explain_rule", metavar="RULE", help="Explain RULE and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_stats, heap_mode, fmt, output,
-            werror, disabled, enabled, severities, explain_rule, list_rules):
+def command(dts, board, overlays, include_dirs, runtime_stats, heap_mode, fmt, output,
+            werror, disabled, enabled, severities, explain_rule, list_rules, **target):
     """Validate the memory layout of DTS (one or more devicetrees) or of --board NAME.
+
+    Each DTS may also be a board or a Zephyr board target (with --zephyr-base); --build-dir
+    validates a Zephyr build.  Architecture, ISA and pointer size are inferred (from /cpus, the
+    .config or the board) unless --arch/--isa/--ptr-size are given.
 
     Prints one line per finding, `file:line:col: severity: node: message [rule]`, with `note:`
     lines for the other place of two-node findings.  Exit status: 0 clean (warnings allowed),
@@ -106,50 +122,63 @@ def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_sta
         click.echo(report.explain(explain_rule), nl=False)
         return 0
 
-    inputs: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
-    defaults: dict = {}
+    from ..devicetree import MappingPolicy, load_devicetree
+    from ._target import resolve_target
+
+    resolved = []
     if board:
-        b_dts, b_ovl, b_inc, defaults = _board_inputs(board)
-        inputs.append((str(b_dts), (*map(str, b_ovl), *overlays), (*map(str, b_inc), *include_dirs)))
+        resolved.append(resolve_target(board, overlays, include_dirs, **target))
     for path in dts:
-        inputs.append((path, tuple(overlays), tuple(include_dirs)))
-    if not inputs:
-        raise click.UsageError("give a .dts file or --board NAME (or --explain/--list-rules)")
-
-    policy = None
-    if defaults.get("policy_rules"):
-        from ..devicetree import MappingPolicy
-
-        policy = MappingPolicy.from_rules(defaults["policy_rules"])
-    options = ValidationOptions(
-        arch=arch or defaults.get("arch"),
-        isa=isa or defaults.get("isa"),
-        ptr_size=int(ptr_size) if ptr_size else defaults.get("ptr_size", 4),
-        runtime_stats=runtime_stats if runtime_stats is not None else defaults.get("runtime_stats", False),
-        heap_mode=heap_mode or defaults.get("heap_mode", "auto"),
-        smh_policy=policy,
-        disabled=tuple(disabled),
-        enabled=tuple(enabled),
-        severities=_parse_severities(severities),
-        werror=werror,
-    )
-    options.check(RULES)
-
-    from ..devicetree import load_devicetree
+        resolved.append(resolve_target(path, overlays, include_dirs, **target))
+    if target.get("build_dir") and not dts and not board:
+        resolved.append(resolve_target(None, overlays, include_dirs, **target))
+    if not resolved:
+        raise click.UsageError("give a .dts file, a board, a board target, --build-dir or "
+                               "--board NAME (or --explain/--list-rules)")
     from ..resources import display_name
 
     diags = []
     files: list[str] = []
-    for path, ovl, inc in inputs:
-        dt = load_devicetree(path, overlays=ovl, include_dirs=inc)
+    shown_inputs: list[str] = []
+    inference: list[tuple[str, str]] = []
+    guesses = 0
+    for r in resolved:
+        b = r.board
+        facts = _board_facts(b)
+        policy = MappingPolicy.from_rules(facts["policy_rules"]) if facts["policy_rules"] else None
+        options = ValidationOptions(
+            arch=facts["arch"],
+            isa=facts["isa"],
+            ptr_size=facts["ptr_size"],
+            runtime_stats=runtime_stats if runtime_stats is not None else facts["runtime_stats"],
+            heap_mode=heap_mode or facts["heap_mode"],
+            smh_policy=policy,
+            disabled=tuple(disabled),
+            enabled=tuple(enabled),
+            severities=_parse_severities(severities),
+            werror=werror,
+        )
+        options.check(RULES)
+        if r.kind == "board":
+            # board files: paths as the user sees them (relative to the working directory)
+            d, ovl = _shown(b.dts_path), tuple(map(_shown, b.overlay_paths))
+            dt = load_devicetree(d, overlays=ovl, include_dirs=tuple(map(_shown, b.include_dirs)))
+        else:
+            dt = r.load_devicetree()
+            d, ovl = str(dt.dts_path), tuple(map(str, b.overlay_paths))
+        for w in r.warnings:
+            click.echo(f"warning: {w}", err=True)
+            inference.append((d, w))
+            guesses += 1
         diags.extend(validate_devicetree(dt, options=options))
-        files += [path, *ovl]
+        files += [d, *ovl]
+        shown_inputs.append(d)
 
     if fmt == "text":
         text = report.render_text(diags)
-        text += f"{', '.join(display_name(p) for p, _, _ in inputs)}: {report.summary_line(diags)}\n"
+        text += f"{', '.join(display_name(p) for p in shown_inputs)}: {report.summary_line(diags)}\n"
     else:
-        text = report.render(diags, fmt, files)
+        text = _with_inference(report.render(diags, fmt, files), fmt, inference)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:
@@ -160,4 +189,4 @@ def command(dts, board, overlays, include_dirs, arch, isa, ptr_size, runtime_sta
     else:
         click.echo(text, nl=False)
         sys.stdout.flush()
-    return 1 if count_by_severity(diags)["error"] else 0
+    return 1 if count_by_severity(diags)["error"] or (werror and guesses) else 0

@@ -15,12 +15,13 @@ LAYER = {
     "memory": 1, "heap": 1,
     "devicetree": 2,
     "validate": 3,
-    "board": 4, "bootstage": 4,
+    "board": 4, "bootstage": 4, "zephyr": 4, "infer": 4, "resolve": 4,
     "drivers": 5,
-    "cli": 6, "pytest_plugin": 6, "testing": 6, "report": 6, "fuzz": 6, "planning": 6,
+    "cli": 6, "west_command": 6, "pytest_plugin": 6, "testing": 6, "report": 6, "fuzz": 6, "planning": 6,
 }
 #: same-layer pairs that must not import each other in this direction
-FORBIDDEN_SIDEWAYS = {("memory", "heap"), ("board", "bootstage")}
+FORBIDDEN_SIDEWAYS = {("memory", "heap"), ("board", "bootstage"), ("zephyr", "bootstage"),
+                      ("infer", "bootstage"), ("resolve", "bootstage")}
 
 
 def _unit(module: str) -> str | None:
