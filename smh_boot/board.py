@@ -436,6 +436,9 @@ class _Doc:
         except yaml.YAMLError as e:  # e.g. an unknown tag such as `!foo`
             self.fail(node, "", f"cannot read this value: {getattr(e, 'problem', None) or e}",
                       hint="write plain YAML scalars, lists and mappings (no tags)")
+        except (ValueError, OverflowError):  # an integer over Python's 4300-digit cap
+            self.fail(node, "", "a number too long to read (more than 4300 digits)",
+                      hint="board values are sizes and counts: a few digits")
 
 
 def _kind(doc: _Doc, node: yaml.Node | None) -> str:
@@ -595,8 +598,13 @@ def _resolve(doc: _Doc, node: yaml.Node, key: str, rel: str, want_dir: bool) -> 
     if not p.is_absolute() and (not want_dir or _is_shipped(doc.path)):
         candidates.append(resources.dts_dir() / p)
     for c in candidates:
-        if (c.is_dir() if want_dir else c.is_file()):
-            return c.resolve()
+        try:
+            if (c.is_dir() if want_dir else c.is_file()):
+                return c.resolve()
+        except (OSError, ValueError) as e:  # a name the OS refuses (too long, a NUL)
+            doc.fail(node, key, f"cannot use the path {rel[:80]!r}{'...' if len(rel) > 80 else ''}: "
+                     f"{getattr(e, 'strerror', None) or e}",
+                     hint="each path component is at most 255 bytes, a whole path 4095")
     what = "directory" if want_dir else "file"
     doc.fail(
         node,
@@ -679,6 +687,13 @@ def _policy(doc: _Doc, node: yaml.Node | None) -> tuple[PolicyRule, ...] | None:
     return tuple(rules)
 
 
+#: Schema limits of ``cache:`` (README, "Robustness": the resource contract).
+MAX_CACHE_BYTES = 8 << 20
+MAX_CACHE_LINE = 1024
+MAX_CACHE_WAYS = 64
+MAX_CACHE_LINES = 1 << 17
+
+
 def _cache(doc: _Doc, node: yaml.Node | None) -> CacheConfig | None:
     if node is None or (isinstance(node, yaml.ScalarNode) and doc.value(node) is None):
         return None
@@ -691,6 +706,21 @@ def _cache(doc: _Doc, node: yaml.Node | None) -> CacheConfig | None:
         doc.fail(r.node("line_size"), "cache.line_size", f"{line} is not allowed; must be a power of two")
     ways = r.integer("ways", minimum=1)
     size = r.integer("size", minimum=1)
+    # Real data caches are at most a few MiB with lines of 16-256 bytes; the model keeps
+    # state per line, so a 256 MiB cache of 4-byte lines cost gigabytes (issue 14 F5).
+    if line > MAX_CACHE_LINE:
+        doc.fail(r.node("line_size"), "cache.line_size",
+                 f"{line} is not allowed; must be at most {MAX_CACHE_LINE} bytes")
+    if ways > MAX_CACHE_WAYS:
+        doc.fail(r.node("ways"), "cache.ways", f"{ways} is not allowed; must be at most {MAX_CACHE_WAYS}")
+    if size > MAX_CACHE_BYTES:
+        doc.fail(r.node("size"), "cache.size",
+                 f"{size} is not allowed; must be at most {MAX_CACHE_BYTES} ({MAX_CACHE_BYTES >> 20} MiB)",
+                 hint="give the data cache closest to the CPU (L1), as the board's TRM lists it")
+    if size // line > MAX_CACHE_LINES:
+        doc.fail(r.node("size"), "cache.size",
+                 f"{size} bytes of {line}-byte lines is {size // line} lines; at most "
+                 f"{MAX_CACHE_LINES} are modelled", hint="check line_size (real lines are 16-256 bytes)")
     sets, rem = divmod(size, line * ways)
     if rem or sets < 1 or sets & (sets - 1):
         doc.fail(r.node("size"), "cache.size",

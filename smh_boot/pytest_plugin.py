@@ -32,7 +32,7 @@ safe under pytest-xdist: each worker process has its own devicetree cache.
 from __future__ import annotations
 
 import inspect
-import shutil
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -68,6 +68,7 @@ class SmhSettings:
     _default: str | None = None
     _dt_cache: "DevicetreeCache | None" = None
     _boot_kwargs: dict[str, Any] | None = None
+    _board_files: dict[str, tuple[Any, tuple[int, int, int]]] = field(default_factory=dict, repr=False)
     _check: Any = field(default=None, repr=False)
 
     # Board lists are resolved on first use: a run that never asks for a board never loads one.
@@ -95,6 +96,23 @@ class SmhSettings:
                                           self.default_board())
         return self._boards
 
+    def load_board(self, name: str | Any) -> Any:
+        """``load_board(name)``, served from this process's cache while the board's YAML keeps
+        its inode, mtime and size (a board that is edited mid-run is loaded again)."""
+        from .board import load_board
+
+        key = str(name)
+        hit = self._board_files.get(key)
+        if hit is not None:
+            board, stamp = hit
+            if _stamp(getattr(board, "path", None)) == stamp:
+                return board
+        board = load_board(name)
+        stamp = _stamp(getattr(board, "path", None))
+        if stamp is not None:
+            self._board_files[key] = (board, stamp)
+        return board
+
     def dt_cache(self) -> "DevicetreeCache":
         """This process's devicetree cache."""
         if self._dt_cache is None:
@@ -113,6 +131,14 @@ class SmhSettings:
             params = inspect.signature(boot).parameters
             self._boot_kwargs = {"dt_loader": self.dt_cache().load} if "dt_loader" in params else {}
         return self._boot_kwargs
+
+
+def _stamp(path: Any) -> tuple[int, int, int] | None:
+    try:
+        st = Path(path).stat()
+    except (OSError, TypeError):
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 _SETTINGS = pytest.StashKey[SmhSettings]()
@@ -336,11 +362,10 @@ def smh_seed(request: pytest.FixtureRequest) -> int:
 def smh_board(request: pytest.FixtureRequest) -> Any:
     """The :class:`~smh_boot.board.Board` this test instance runs on (parametrised over the
     selected boards, or the boards of an ``smh_board`` marker)."""
-    from .board import load_board
-
-    name = getattr(request, "param", None) or _settings(request.config).selected_boards()[0]
+    s = _settings(request.config)
+    name = getattr(request, "param", None) or s.selected_boards()[0]
     try:
-        return load_board(name)
+        return s.load_board(name)
     except SmhError as e:  # a board YAML of the project's own that does not load
         pytest.fail(f"{type(e).__name__}: {e}", pytrace=False)
 
@@ -371,7 +396,8 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
     """Boot boards on demand: ``smh_boot_factory(board=None, overlays=None, drivers=True,
     *, seed=None, stress=None, strict=True, include_dirs=())``.
 
-    ``board``: name, YAML path or Board (None: the default board).  ``overlays``: None means
+    ``board``: name, YAML path or Board (None: the test's board: its ``smh_board`` parameter,
+    else the first board of its ``smh_board`` marker, else the first selected board).  ``overlays``: None means
     this test's overlays (options + markers); a sequence replaces them (relative paths start at
     the test file's folder).  ``seed``/``stress`` default to the test's.  Every system booted
     here is fresh, records its allocation trace, and appears in the failure report."""
@@ -380,6 +406,7 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
     records = node.stash.setdefault(_RECORDS, [])
     base = Path(node.path).parent
     test_stress = s.stress or node.get_closest_marker("smh_stress") is not None
+    test_board = _test_board(request, s)
 
     def factory(board: Any = None, overlays: Sequence[str | Path] | None = None,
                 drivers: Any = True, *, seed: int | None = None, stress: bool | None = None,
@@ -388,6 +415,8 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
         from .testing.artifacts import BootRecord
         from .testing.trace_recorder import TraceRecorder
 
+        if board is None:
+            board = test_board
         ovl = list(smh_overlays) if overlays is None else [_resolve(base, o) for o in overlays]
         rec = BootRecord(
             board=_board_name(board, s),
@@ -402,6 +431,8 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
             return rec.recorder
 
         try:
+            if isinstance(board, (str, Path)):
+                board = s.load_board(board)  # cached while its YAML is unchanged
             system = boot(board, overlays=ovl, drivers=drivers, strict=strict, seed=rec.seed,
                           stress=rec.stress, include_dirs=list(include_dirs), pool_hook=hook,
                           **s.boot_kwargs())
@@ -410,6 +441,10 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
             raise
         _ensure_checker(system)
         rec.system = system
+        if system.coherency_errors:
+            # A driver whose init() breaks the cache rules fails the test with the report
+            # (the boot itself went on: the failure report's boot log shows every device).
+            raise system.coherency_errors[0]
         return system
 
     return factory
@@ -447,6 +482,19 @@ def smh_dma(smh_system: Any) -> Any:
     return smh_system.dma
 
 
+def _test_board(request: pytest.FixtureRequest, s: SmhSettings) -> str:
+    """The board a test runs on: its ``smh_board`` parameter, else the first board of its
+    ``smh_board`` marker, else the first selected board."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and "smh_board" in callspec.params:
+        return str(callspec.params["smh_board"])
+    pin = request.node.get_closest_marker("smh_board")
+    if pin is not None and pin.args:
+        a = str(pin.args[0])
+        return str(_resolve(Path(request.node.path).parent, a)) if a.endswith((".yaml", ".yml")) else a
+    return s.selected_boards()[0]
+
+
 def _board_name(board: Any, s: SmhSettings) -> str:
     if board is None:
         return s.default_board()
@@ -468,6 +516,55 @@ def _ensure_checker(system: Any) -> None:
 
 
 # --------------------------------------------------------------------------- failure reports
+
+#: Frames in these folders are smh-boot's own machinery; a failing driver test does not show
+#: them (the shipped drivers stay visible: they are driver code like the user's).
+_PKG_DIR = str(Path(__file__).resolve().parent)
+_SHOWN_DIRS = (str(Path(_PKG_DIR) / "drivers"),)
+
+
+def _internal(code: types.CodeType) -> bool:
+    f = str(Path(code.co_filename).resolve()) if not code.co_filename.startswith("<") else ""
+    return f.startswith(_PKG_DIR) and not f.startswith(_SHOWN_DIRS)
+
+
+def _hide_internal_frames(exc: BaseException) -> None:
+    """Drop smh-boot's internal frames from ``exc``'s traceback, so pytest shows the test and
+    driver lines down to the call that failed, then the error (the coherency report)."""
+    kept = []
+    tb = exc.__traceback__
+    while tb is not None:
+        if not _internal(tb.tb_frame.f_code):
+            kept.append(tb)
+        tb = tb.tb_next
+    if not kept:
+        return
+    new = None
+    for t in reversed(kept):
+        new = types.TracebackType(new, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    exc.__traceback__ = new
+
+
+def _hiding(item: pytest.Item):
+    """Wrapper body for the runtest phases: smh-boot errors lose the internal frames
+    (not with ``--full-trace``)."""
+    try:
+        return (yield)
+    except SmhError as e:
+        if item.stash.get(_RECORDS, None) and not item.config.getoption("fulltrace", False):
+            _hide_internal_frames(e)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    return (yield from _hiding(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    return (yield from _hiding(item))
+
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -512,7 +609,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.CallInfo,
                     records: "list[BootRecord]") -> None:
-    from .testing.artifacts import failure_summary, safe_name, write_artifacts
+    from .testing.artifacts import artifact_folder, failure_summary, write_artifacts
 
     s = _settings(item.config)
     exc = call.excinfo.value if call.excinfo is not None else None
@@ -520,11 +617,11 @@ def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.Call
         # Bad input (board, devicetree, overlay, layout): the message names the file, line and
         # what to do; a traceback through the boot stage would only bury it.
         rep.longrepr = f"{type(exc).__name__}: {exc}"
-    folder = s.artifacts / safe_name(item.nodeid)
     longrepr = str(rep.longrepr) if rep.longrepr is not None else None
+    folder: Path | None = None
     try:
-        if rep.when != "teardown" or not folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)  # no stale files from an earlier run
+        # One folder per test id, emptied of an earlier run's files, never a symlink's target.
+        folder = artifact_folder(s.artifacts, item.nodeid, fresh=rep.when != "teardown")
         write_artifacts(folder, records, exc, item.nodeid, longrepr)
     except OSError as e:
         folder = None

@@ -6,7 +6,7 @@ from smh_boot.drivers import Driver, register_driver, InitLevel
 @register_driver("acme,sim-uart", level=InitLevel.POST_KERNEL, priority=50)
 class SimUart(Driver):
     def init(self, device):
-        self.rx = device.alloc("rx-ring", SmhAttr.NON_CACHEABLE, 256)
+        self.rx = device.alloc(SmhAttr.NON_CACHEABLE, 256, name="rx-ring")
 ```
 
 Registration is process-wide (like pytest plugins): the decorator records the class under each
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, ClassVar, Iterable
 
@@ -29,6 +30,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .device import Device
 
 ENTRY_POINT_GROUP = "smh_boot.drivers"
+
+
+class DriverReplacedWarning(UserWarning):
+    """A driver registration replaced another driver class for the same compatible."""
 
 
 class DriverLoadError(SmhError):
@@ -70,7 +75,8 @@ class DriverBinding:
 
 
 class DriverRegistry:
-    """Compatible -> driver class.  Later registrations of the same compatible win."""
+    """Compatible -> driver class.  A later registration of a compatible wins (with a
+    warning, see :meth:`register`)."""
 
     def __init__(self, bindings: Iterable[DriverBinding] = ()):
         self._by_compat: dict[str, DriverBinding] = {}
@@ -81,12 +87,30 @@ class DriverRegistry:
         """Register (or replace) the driver of ``binding.compatible``."""
         self._by_compat[binding.compatible] = binding
 
-    def register(self, cls: type[Driver], *, replace: bool = True) -> type[Driver]:
-        """Register a Driver subclass under each of its ``compatibles`` (keeping an existing
-        registration of a compatible when ``replace`` is False)."""
+    def register(self, cls: type[Driver], *, replace: bool | None = None,
+                 _stacklevel: int = 2) -> type[Driver]:
+        """Register a Driver subclass under each of its ``compatibles``.
+
+        ``replace=None`` (default): a compatible already bound to *another* class is rebound,
+        with a :class:`DriverReplacedWarning` naming both (re-registering the same class, as a
+        re-import does, is silent); ``replace=True``: rebind silently (a deliberate swap, e.g.
+        in a copy of the registry); ``replace=False``: keep the existing registration."""
+        replaced: dict[str, list[str]] = {}
         for compat in cls.compatibles:
-            if replace or compat not in self._by_compat:
-                self.add(DriverBinding(compat, cls, cls.level, cls.priority))
+            old = self._by_compat.get(compat)
+            if old is not None and replace is False:
+                continue
+            if old is not None and replace is None and _name(old.cls) != _name(cls):
+                replaced.setdefault(_name(old.cls), []).append(compat)
+            self.add(DriverBinding(compat, cls, cls.level, cls.priority))
+        for old_name, compats in replaced.items():
+            which = ", ".join(f"'{c}'" for c in compats)
+            warnings.warn(
+                f"driver {_name(cls)} replaces {old_name} for compatible {which}; register "
+                "it in a copy of the registry (default_registry().copy().register(cls, "
+                "replace=True)) to swap drivers for one boot only",
+                DriverReplacedWarning, stacklevel=_stacklevel,
+            )
         return cls
 
     def lookup(self, compatibles: Iterable[str]) -> DriverBinding | None:
@@ -140,7 +164,8 @@ def register_driver(
         cls.priority = int(priority)
         # While entry points load, a driver never replaces one the user registered earlier
         # for the same compatible: the user's choice wins whatever the import order.
-        return _REGISTRY.register(cls, replace=not _EP_LOADING.active)
+        return _REGISTRY.register(cls, replace=False if _EP_LOADING.active else None,
+                                  _stacklevel=3)
 
     return deco
 
@@ -167,6 +192,10 @@ def load_entry_point_drivers() -> None:
         finally:
             _EP_LOADING.active = False
         _EP_LOADED = True
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def default_registry() -> DriverRegistry:

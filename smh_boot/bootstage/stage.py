@@ -46,7 +46,9 @@ def boot(
     ``pool_hook(pool)`` is called with the SharedMultiHeap right after it is created, before
     ``pool_init()`` (e.g. to record an allocation trace); if it returns an object, that object
     is used as the pool from then on (a recording proxy).  The coherency checker raises
-    :class:`~smh_boot.errors.CoherencyError` on the first finding; ``collect_coherency=True``
+    :class:`~smh_boot.errors.CoherencyError` on the first finding (raised in a driver's
+    ``init()``, it marks that device not ready and is kept in ``system.coherency_errors``);
+    ``collect_coherency=True``
     collects the reports in ``system.memsys.checker.reports`` instead.  ``dt_loader`` replaces
     ``load_devicetree`` (same signature), e.g. a per-process cache keyed by file contents:
     boot and drivers only read the tree, so one loaded tree may serve many boots.
@@ -81,7 +83,7 @@ def boot(
         include_dirs=[*b.include_dirs, *map(Path, include_dirs)],
     )
     arch = b.arch
-    scan = find_regions(dt, arch=arch)
+    scan = _per_tree(dt, ("scan", arch), lambda: find_regions(dt, arch=arch))
     try:
         policy = MappingPolicy.from_rules(b.smh_policy) if b.smh_policy else MappingPolicy.default(arch)
     except ValueError as e:  # a Board built in code (YAML boards are checked on load)
@@ -89,7 +91,10 @@ def boot(
                          hint="each rule is {mask, value, attr}, with value inside mask") from e
 
     heap_cfg = _heap_config(b)
-    diagnostics = _validate(dt, b, policy, heap_cfg, scan)
+    diagnostics = list(_per_tree(
+        dt, ("validate", arch, b.ptr_size, heap_cfg.runtime_stats, heap_cfg.heap_mode, policy,
+             getattr(b, "isa", None), id(scan)),
+        lambda: _validate(dt, b, policy, heap_cfg, scan)))
     errors = [d for d in diagnostics if getattr(d, "severity", "") == "error"]
     if errors and strict:
         raise LayoutError(errors, f"{b.name}: memory layout has {len(errors)} error(s):")
@@ -121,7 +126,10 @@ def boot(
     mem_attr_heap = None
     if _opt(b, "mem_attr", "heap", False):
         mem_attr_heap = MemAttrHeap(mem_attr, memory=memory, config=heap_cfg)
-        rc = _safe_call(mem_attr_heap.pool_init)
+        try:
+            rc = _safe_call(mem_attr_heap.pool_init)
+        except MemoryMapError as e:  # a SW-attributed region boot could not map (F6)
+            raise _unmapped_heap_region(dt, scan, memory, e) from e
         log.line(f"mem_attr_heap: pool_init -> {rc}, {len(mem_attr_heap.heaps)} heap(s)")
         for sys_heap, key in mem_attr_heap.heaps:
             log.line(f"mem_attr_heap: key {key:#07x} heap [{sys_heap.addr:#010x}-"
@@ -175,6 +183,25 @@ def boot(
 # ------------------------------------------------------------------------- helpers
 
 
+def _per_tree(dt: Any, key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered on the devicetree object under ``key``.  Boot only reads the
+    tree, so a tree shared by many boots (the pytest plugin's cache) gives the same region scan
+    and validation for the same board options: a warm boot skips both."""
+    memo = getattr(dt, "_smh_boot_memo", None)
+    if memo is None:
+        try:
+            memo = dt._smh_boot_memo = {}
+        except AttributeError:  # a loader returning an object that takes no attributes
+            return compute()
+    try:
+        hash(key)
+    except TypeError:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def _opt(board: Any, section: str, key: str, default: Any) -> Any:
     """``board.<section>.<key>`` whether the section is a dataclass, a dict or missing."""
     sec = getattr(board, section, None)
@@ -214,6 +241,15 @@ def _validate(dt: Any, b: Any, policy: Any, cfg: HeapConfig, scan: Any) -> list[
 
 def _map_memories(memory: AddressSpace, dt: Any, scan: Any, log: BootLog) -> None:
     """Map every memory the devicetree describes, merging nested/overlapping ones into spans."""
+    for start, end, name in _per_tree(dt, ("memory-spans", id(scan)), lambda: _memory_spans(dt, scan)):
+        try:
+            memory.map(start, end - start, name)
+        except MemoryMapError as e:
+            log.line(f"warning: {e}")
+
+
+def _memory_spans(dt: Any, scan: Any) -> list[tuple[int, int, str]]:
+    """The merged ``(start, end, name)`` spans of every memory node and region."""
     spans: list[tuple[int, int, str]] = []
     for node in dt.memory_nodes():
         try:
@@ -234,11 +270,7 @@ def _map_memories(memory: AddressSpace, dt: Any, scan: Any, log: BootLog) -> Non
                 merged[-1][1] = end
             continue
         merged.append([start, end, name])
-    for start, end, name in merged:
-        try:
-            memory.map(start, end - start, name)
-        except MemoryMapError as e:
-            log.line(f"warning: {e}")
+    return [(start, end, name) for start, end, name in merged]
 
 
 def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog,
@@ -561,15 +593,44 @@ def _init_devices(system: System, devices: list[Device], log: BootLog) -> None:
                 drv = binding.cls()
                 drv.device = dev
                 dev.driver = drv
-                drv.init(dev)
+                with system.memsys.acting_as(dev.name):  # reports name the device at init too
+                    drv.init(dev)
                 dev.ready = True
-            except CoherencyError:
-                raise  # a cache-maintenance bug is a test failure, not a device state
+            except CoherencyError as e:
+                # Like any failed init, the device is not ready and the boot goes on (the other
+                # devices still come up); the error keeps its report for the pytest plugin,
+                # which fails the test with it, and the CLI, which exits 1.
+                dev.ready = False
+                dev.init_exception = e
+                dev.init_error = str(e).splitlines()[0]
+                dev.messages += [ln[2:] for ln in str(e).splitlines()[1:]]  # the report
             except Exception as e:  # noqa: BLE001 - any init failure marks the device not ready
                 dev.ready = False
+                dev.init_exception = e
                 dev.init_error = f"{type(e).__name__}: {e}" if not isinstance(e, DeviceInitError) else str(e)
         ready[dev.path] = dev.ready
         log.device(dev)
+
+
+def _unmapped_heap_region(dt: Any, scan: Any, memory: AddressSpace, err: Exception) -> SmhError:
+    # The MemoryMapError names an address; the user needs the node that put it there.
+    from ..attrs import DT_MEM_SW_ATTR_MASK
+    from ..errors import DevicetreeError
+
+    for rec in scan.regions:
+        if not (rec.attr or 0) & DT_MEM_SW_ATTR_MASK or not rec.size:
+            continue
+        if memory.find(rec.addr, rec.size) is None and rec.location is not None:
+            loc = rec.location
+            return DevicetreeError(
+                f"{rec.path}: mem_attr_heap cannot make a heap of [{rec.addr:#x}, "
+                f"{rec.addr + rec.size:#x}): the region could not be mapped ({err})",
+                file=loc.file, line=loc.line, column=loc.column,
+                hint="fix the region's reg (it must fit the address space and not overlap "
+                "another region), or drop its DT_MEM_SW_ALLOC_* attribute",
+            )
+    return DevicetreeError(str(err), file=str(dt.dts_path),
+                           hint="a region with DT_MEM_SW_ALLOC_* attributes could not be mapped")
 
 
 def _safe_call(fn) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .device import Device
+from .dmas import DEFAULT_CHANNELS, DmaController
 
 
 @dataclass
@@ -38,7 +39,8 @@ class System:
     ``zephyr,memory-attr`` region as :class:`HeapRegionInfo`, devicetree order), ``pool`` (the
     initialised SharedMultiHeap), ``mem_attr`` (MemAttr table), ``mem_attr_heap`` (MemAttrHeap or
     None), ``memory`` (AddressSpace), ``memsys`` (MemorySystem: CPU view, DMA view, cache),
-    ``cache`` (DataCache or None), ``dma`` (DmaEngine), ``devices`` (by node name, path and
+    ``cache`` (DataCache or None), ``dma`` (the default DmaEngine; :meth:`dma_controller` gives
+    the engine of a DMA controller node), ``devices`` (by node name, path and
     label), ``log`` (boot log lines), ``diagnostics`` (validator findings), ``seed``.
     """
 
@@ -60,6 +62,7 @@ class System:
     #: the same nodes as dicts: path, name, compatible, kind (device/memory/cpu/bus/board), reason
     unbound_nodes: list[dict] = field(default_factory=list)
     booted: bool = False  #: set once boot() has finished
+    _dma_controllers: dict[str, DmaController] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._index: dict[str, Device] = {}
@@ -69,6 +72,10 @@ class System:
         heaps = sorted((r for r in self.regions if r.heap_index is not None), key=lambda r: r.addr)
         self._heap_bases = [r.addr for r in heaps]
         self._heap_regions = heaps
+
+    def __repr__(self) -> str:  # short: pytest prints it beside every failing test's arguments
+        name = getattr(self.board, "name", self.board)
+        return f"<System {name} seed {self.seed}: {len(self.device_list)} device(s)>"
 
     # ------------------------------------------------------------------ lookups
     @property
@@ -97,6 +104,31 @@ class System:
         if i >= 0 and addr < self._heap_regions[i].end:
             return self._heap_regions[i].name
         return None
+
+    def dma_controller(self, path: str) -> DmaController:
+        """The engine of the DMA controller node at ``path`` (created on first use, with the
+        node's ``dma-channels``, else 8 channels)."""
+        eng = self._dma_controllers.get(path)
+        if eng is None:
+            node = self.devicetree.get(path)
+            n = self.devicetree.int_prop(node, "dma-channels", None) if node is not None else None
+            eng = DmaController(self.memsys, n or DEFAULT_CHANNELS, path, self.dma)
+            # Whatever the boot stage installed on the default engine (the heap's check of
+            # DMA writes into free blocks) guards every controller's transfers too.
+            for hook in ("write_check",):
+                if hasattr(self.dma, hook):
+                    setattr(eng, hook, getattr(self.dma, hook))
+            self._dma_controllers[path] = eng
+        return eng
+
+    @property
+    def coherency_errors(self) -> list[Any]:
+        """The CoherencyErrors devices' ``init()`` raised, in init order (their devices are
+        not ready; each error's ``.report`` is the full coherency report)."""
+        from ..errors import CoherencyError
+
+        return [d.init_exception for d in self.device_list
+                if isinstance(d.init_exception, CoherencyError)]
 
     @property
     def ready(self) -> bool:

@@ -16,10 +16,13 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from ._target import target_options
 
 
-def _side(spec: str | None, overlays: tuple[str, ...], label: str) -> tuple[dict[str, Any], Any, str]:
-    """(boot report, system or None, label) of one side."""
+def _side(spec: str | None, overlays: tuple[str, ...], label: str,
+          target: dict[str, Any]) -> tuple[dict[str, Any], Any, str]:
+    """(boot report, system or None, label) of one side: a saved report, or anything `boot`
+    takes (a board name or YAML, a .dts, a Zephyr build directory, a board target)."""
     if spec and spec.endswith(".json") and Path(spec).is_file():
         if overlays:
             raise InputError(f"--overlay-{label} cannot apply to a saved report", file=spec,
@@ -35,8 +38,11 @@ def _side(spec: str | None, overlays: tuple[str, ...], label: str) -> tuple[dict
         return check_report(doc, spec), None, spec
     from ..bootstage import boot
     from ..bootstage.boot_report import boot_report
+    from ._target import print_warnings, resolve_target
 
-    system = boot(spec, overlays=overlays, strict=False)
+    resolved = resolve_target(spec, overlays, **target)
+    print_warnings(resolved)
+    system = boot(resolved.board, strict=False, dt_loader=resolved.dt_loader())
     name = getattr(system.board, "name", spec or "default board")
     shown = name + "".join(f" + {o}" for o in overlays)
     return boot_report(system), system, shown
@@ -65,15 +71,27 @@ def _side_by_side(sys_a: Any, sys_b: Any, label_a: str, label_b: str, changes: l
               help="Overlay for side A (repeatable).")
 @click.option("--overlay-b", "overlays_b", multiple=True, type=click.Path(dir_okay=False),
               help="Overlay for side B (repeatable).")
+@target_options
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 @click.option("--map", "map_file", type=click.Path(dir_okay=False),
               help="Write both memory maps side by side (HTML) with the differences listed.")
-def command(a, b, overlays_a, overlays_b, as_json, map_file):
-    """Compare boot A with boot B (default: A again, e.g. with --overlay-b)."""
+def command(a, b, overlays_a, overlays_b, as_json, map_file, **target):
+    """Compare boot A with boot B (default: A again, e.g. with --overlay-b).
+
+    Each side is a saved `smh-boot boot --json` report, or anything `boot` takes: a shipped
+    board, a board YAML, a .dts, a Zephyr build directory, a Zephyr board target.  The
+    --zephyr-base, --board-root, --module and override options apply to both sides;
+    --build-dir stands for A when A is not given."""
     from ..planning.diff import diff_reports, render_text
 
-    rep_a, sys_a, label_a = _side(a, tuple(overlays_a), "a")
-    rep_b, sys_b, label_b = _side(b if b is not None else a, tuple(overlays_b), "b")
+    build_dir = target.pop("build_dir", None)
+    if build_dir and a is None:
+        a = build_dir
+    elif build_dir:
+        raise InputError("--build-dir names side A, but A is given too",
+                         hint="name both sides as arguments: smh-boot diff BUILD_A BUILD_B")
+    rep_a, sys_a, label_a = _side(a, tuple(overlays_a), "a", target)
+    rep_b, sys_b, label_b = _side(b if b is not None else a, tuple(overlays_b), "b", target)
     changes = diff_reports(rep_a, rep_b)
     if as_json:
         click.echo(json.dumps({"format": "smh-boot-diff/1", "a": label_a, "b": label_b,

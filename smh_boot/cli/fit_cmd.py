@@ -20,6 +20,7 @@ import tempfile
 import click
 
 from ..errors import InputError
+from ._target import print_warnings, resolve_target, target_options
 
 _SIZE = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s*([kKmMgG]?)(i?[bB])?\s*$")
 
@@ -113,6 +114,9 @@ def render_text(board_name: str, report) -> str:
 @click.argument("board", required=False)
 @click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
               help="Devicetree overlay applied after the board's own (repeatable).")
+@click.option("-I", "--include-dir", "include_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Include folder for #include in a .dts (repeatable).")
+@target_options
 @click.option("--trace", "traces", multiple=True, type=click.Path(),
               help="Golden-format trace, folder of traces or index.json (repeatable). "
                    "Default: the board's own boot, recorded.")
@@ -127,8 +131,12 @@ def render_text(board_name: str, report) -> str:
 @click.option("--svg", "svg", type=click.Path(dir_okay=False),
               help="Write the usage-over-time picture (SVG).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report.")
-def command(board, overlays, traces, pytest_sel, margin, resizes, no_search, emit, svg, as_json):
-    """Size BOARD's heap regions (default: the default board) for a workload, byte-exactly."""
+def command(board, overlays, include_dirs, traces, pytest_sel, margin, resizes, no_search, emit, svg,
+            as_json, **target):
+    """Size BOARD's heap regions (default: the default board) for a workload, byte-exactly.
+
+    BOARD is anything `boot` takes: a shipped board, a board YAML, a .dts, a Zephyr board
+    target (with --zephyr-base), or --build-dir DIR."""
     from ..bootstage import boot
     from ..planning import board_side, fit, load_workloads
 
@@ -140,12 +148,19 @@ def command(board, overlays, traces, pytest_sel, margin, resizes, no_search, emi
             raise InputError(f"--resize {item!r}: expected NAME=SIZE", hint="e.g. --resize SRAM1=64K")
         resize[name] = parse_size(size, f"--resize {name}")
 
-    system, doc = board_side.record_boot(boot, board, overlays=tuple(overlays), strict=False)
+    resolved = resolve_target(board, overlays, include_dirs, **target)
+    print_warnings(resolved)
+    system, doc = board_side.record_boot(boot, resolved.board, strict=False,
+                                         dt_loader=resolved.dt_loader())
     regions = board_side.plan_regions(system)
     if pytest_sel:
+        if resolved.kind != "board":
+            raise InputError("--pytest records on a board the pytest plugin can boot by name",
+                             hint="pass a shipped board or a board YAML, or record with "
+                                  "`pytest --smh-record DIR` and use --trace DIR/<board>")
         tmp = tempfile.mkdtemp(prefix="smh-fit-")
         _record_pytest(pytest_sel, board, tmp)
-        traces = (*traces, tmp)
+        traces = (*traces, os.path.join(tmp, resolved.board.name))
     if traces:
         workloads = load_workloads(list(traces), regions)
     else:

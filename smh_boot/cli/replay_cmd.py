@@ -13,8 +13,13 @@ import click
               help="Compare every result and the final state with the recorded ones.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print JSON: the replayed golden document (or, with --check, a report).")
+@click.option("--digests", type=click.Choice(["recorded", "all", "none"]), default="recorded",
+              show_default=True,
+              help="After which ops to compute the 'sd' heap digest: where the trace records "
+              "one, after every op (to record a golden file; costs ops x live blocks), or never.")
 @click.pass_context
-def command(ctx: click.Context, traces: tuple[str, ...], check: bool, as_json: bool) -> None:
+def command(ctx: click.Context, traces: tuple[str, ...], check: bool, as_json: bool,
+            digests: str) -> None:
     """Replay each TRACE (a zephyr-shared-multi-heap-golden/1 file) through the emulated
     shared multi-heap, under the configuration the trace names, and print the results.
 
@@ -30,7 +35,7 @@ def command(ctx: click.Context, traces: tuple[str, ...], check: bool, as_json: b
     traces = tuple(p for p in traces if p not in skipped)
     for path in traces:
         trace = load_trace(path)
-        replayed = replay(trace)
+        replayed = replay(trace, digests=digests)
         if not check:
             if as_json:
                 click.echo(json.dumps(replayed, indent=1))

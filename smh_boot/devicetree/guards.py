@@ -21,8 +21,10 @@ delimiters, so each byte is looked at a bounded number of times): about 30 ms fo
 from __future__ import annotations
 
 import functools
+import os
 import re
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from ..errors import DevicetreeError
@@ -43,6 +45,17 @@ MAX_NODE_DEPTH = 128
 
 #: Deepest chain of ``/include/`` files (cpp stops ``#include`` at the same depth).
 MAX_INCLUDE_DEPTH = 200
+
+#: Folders whose files are never read as devicetree input (``#include``, ``/include/``,
+#: ``/incbin/``, the board and overlay files): their "files" are devices (``/dev/zero`` never
+#: ends) or kernel views of the running process (``/proc/self/environ`` holds its secrets).
+FORBIDDEN_ROOTS = ("/proc", "/sys", "/dev")
+
+#: Most files the ``#include`` pre-scan reads before cpp runs (a bound on its own cost).
+MAX_SCANNED_INCLUDES = 10_000
+
+#: Bytes of a property value shown in a diagnostic (the rest is summarised by its size).
+MAX_SHOWN_VALUE = 32
 
 Where = Callable[[int], tuple[str, int, int]]
 """Maps an offset in the checked text to (file, line, column) of the original source."""
@@ -216,3 +229,128 @@ def _too_long(what: str, offset: int, where: Where, limit: int, hint: str) -> De
         column=col,
         hint=hint,
     )
+
+
+# ---------------------------------------------------------------------- include targets
+
+
+def forbidden_file(path: str) -> str | None:
+    """Why ``path`` (an existing name) must not be read as devicetree input, or None.
+
+    Refused: anything under :data:`FORBIDDEN_ROOTS` (after following symlinks) and anything
+    that is not a regular file (a FIFO blocks, a device never ends, a directory is no text)."""
+    try:
+        named = os.path.abspath(path)
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        named = real = path
+    for root in FORBIDDEN_ROOTS:
+        if real == root or real.startswith(root + "/") or named.startswith(root + "/"):
+            under = named == root or named.startswith(root + "/")
+            shown = "" if under else f" (it resolves to '{real}')"
+            return (f"is under {root}{shown}: files of {', '.join(FORBIDDEN_ROOTS)} are never "
+                    "read as devicetree input")
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None  # missing: the reader reports that in its own words
+    if not stat.S_ISREG(st.st_mode):
+        return f"is not a regular file ({_file_kind(st.st_mode)})"
+    return None
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
+_HINT_FORBIDDEN = ("include only devicetree sources and headers that are plain files in your "
+                   "tree; binary data for /incbin/ must be a plain file too")
+
+# '#include "x"' / '#include <x>' (and #include_next), as cpp reads them at line starts.
+_CPP_INCLUDE_RE = re.compile(
+    rb'^[ \t]*#[ \t]*include(?:_next)?[ \t]*(?:"([^"\n]*)"|<([^>\n]*)>)', re.M)
+
+
+def check_include_targets(files: Sequence[str], include_dirs: Sequence[str]) -> None:
+    """Refuse, before cpp runs, an ``#include`` whose target :func:`forbidden_file` refuses,
+    with a DevicetreeError at the ``#include`` line.
+
+    cpp reads whatever it is told to: ``#include "/dev/zero"`` grows it until the machine
+    runs out of memory, ``/proc/self/environ`` pastes the environment into the output.  The
+    scan follows literal ``#include`` names from ``files`` through every header it finds,
+    searching like cpp (the including file's folder for ``"x"``, then ``include_dirs``),
+    without evaluating ``#if``.  A name built by a macro is not followed: cpp's memory, time
+    and output limits bound what it can do."""
+    seen: set[str] = set()
+    todo = list(files)
+    scanned = 0
+    while todo and scanned < MAX_SCANNED_INCLUDES:
+        cur = todo.pop()
+        real = os.path.realpath(cur)
+        if real in seen:
+            continue
+        seen.add(real)
+        scanned += 1
+        try:
+            if forbidden_file(cur) is not None or os.path.getsize(cur) > MAX_SOURCE_BYTES:
+                continue  # reported where it is included / by the size checks
+            with open(cur, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue  # cpp reports what it cannot read
+        if b"include" not in data:
+            continue
+        for m in _CPP_INCLUDE_RE.finditer(data):
+            quoted = m.group(1) is not None
+            raw = m.group(1) if quoted else m.group(2)
+            try:
+                name = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # the UTF-8 check of the input reports it
+            if not name:
+                continue
+            folders = ([os.path.dirname(cur)] if quoted else []) + list(include_dirs)
+            cands = [name] if os.path.isabs(name) else [os.path.join(d, name) for d in folders]
+            for cand in cands:
+                why = forbidden_file(cand)
+                if why is None and not os.path.lexists(cand):
+                    continue
+                if why is not None:
+                    line, col = line_col(data, m.start(1) if quoted else m.start(2))
+                    raise DevicetreeError(
+                        f"#include target '{name}' {why}", file=cur, line=line,
+                        column=col - 1, hint=_HINT_FORBIDDEN)
+                todo.append(cand)
+                break
+
+
+def forbidden_error(filename: str, why: str, file: str, line: int | None, column: int | None,
+                    what: str = "/include/") -> DevicetreeError:
+    """The located error for a refused ``/include/`` or ``/incbin/`` target."""
+    return DevicetreeError(f"{what} target '{filename}' {why}", file=file, line=line,
+                           column=column, hint=_HINT_FORBIDDEN)
+
+
+def short_value(value: bytes | bytearray | str, limit: int = MAX_SHOWN_VALUE) -> str:
+    """A property value for a diagnostic: at most ``limit`` bytes (or characters) of it, then
+    its total size.  Diagnostics end up in public CI logs: a value read with /incbin/ from a
+    file of secrets must not come out whole."""
+    if len(value) <= limit:
+        return value if isinstance(value, str) else bytes(value).hex(" ")
+    head = value[:limit]
+    shown = head if isinstance(head, str) else bytes(head).hex(" ")
+    unit = "characters" if isinstance(value, str) else "bytes"
+    return f"{shown} ... ({len(value)} {unit} in all)"
+
+
+def short_text(text: str, limit: int = 120) -> str:
+    """``text`` (e.g. a property printed as DTS) cut to ``limit`` characters with a note of
+    its full length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} ... ({len(text)} characters in all)"

@@ -16,10 +16,10 @@ from typing import Any
 
 from devicetree import dtlib
 
-from ..errors import DevicetreeError
+from ..errors import DevicetreeError, SmhError
 from .cells import DEFAULT_ADDRESS_CELLS, DEFAULT_SIZE_CELLS, split_entries, translate
 from .diagnose import SYNTHETIC_FILES, translate_parse_error, translate_post_parse_error
-from .guards import check_size, check_text, decode_utf8, not_utf8
+from .guards import check_size, check_text, decode_utf8, forbidden_file, not_utf8, short_text
 from .model import Reg, SourceLocation
 from .preprocess import display_path, preprocess
 from .parser import LocatingDT
@@ -28,19 +28,28 @@ from .walk import preorder
 
 def _check_inputs(dts: str, overlays: Sequence[str], include_dirs: Sequence[str]) -> None:
     for f in (dts, *overlays):
+        bad = _bad_name(f)
+        if bad:
+            raise DevicetreeError(bad, file=f[:300], hint="check the path")
         if Path(f).is_dir():
             raise DevicetreeError(
                 "is a directory; a devicetree file (.dts or .overlay) was expected", file=f,
                 hint="name the file inside it",
             )
+        why = forbidden_file(f)
+        if why is not None:
+            raise DevicetreeError(f"the devicetree input {why}", file=f,
+                                  hint="name a .dts or overlay file that is a plain file")
         if not Path(f).is_file():
             raise DevicetreeError(
                 "no such devicetree file", file=f, hint="check the path (and the current directory)"
             )
     for d in include_dirs:
-        if not Path(d).is_dir():
+        bad = _bad_name(d)
+        if bad or not Path(d).is_dir():
             raise DevicetreeError(
-                "include directory does not exist", file=d, hint="check the -I/include_dirs path"
+                bad or "include directory does not exist", file=d[:300],
+                hint="check the -I/include_dirs path"
             )
     # Each input must be UTF-8 text of a sane size before cpp runs, so the message names
     # the right file (cpp would echo binary back, and the parser blamed the board file).
@@ -51,6 +60,20 @@ def _check_inputs(dts: str, overlays: Sequence[str], include_dirs: Sequence[str]
         except OSError as e:
             raise DevicetreeError(f"cannot read the file: {e.strerror or e}", file=f,
                                   hint="check its permissions") from e
+
+
+def _bad_name(path: str) -> str | None:
+    # A name the OS refuses before looking (stat raises instead of saying "absent").
+    if "\0" in path:
+        return "the path contains a NUL character"
+    parts = path.split(os.sep)
+    longest = max(parts, key=len)
+    if len(longest.encode("utf-8", "surrogateescape")) > 255:
+        return (f"a path component is {len(longest)} characters long; file systems allow "
+                "at most 255 bytes")
+    if len(path.encode("utf-8", "surrogateescape")) >= 4096:
+        return f"the path is {len(path)} characters long; the system allows at most 4095 bytes"
+    return None
 
 
 def load_devicetree(
@@ -92,8 +115,8 @@ def load_preprocessed(
     dt = LocatingDT.__new__(LocatingDT)
     try:
         dt.__init__(pre_s, include_dirs)  # type: ignore[misc]
-    except DevicetreeError:
-        raise  # raised by the shim, already located
+    except SmhError:
+        raise  # raised by the shim, already located (or a bad SMH_BOOT_* limit)
     except dtlib.DTError as e:
         raise _translate(str(e), dt, pre_s, inputs) from e
     except OSError as e:  # a missing or unreadable /include/d file
@@ -232,7 +255,8 @@ class Devicetree:
     def _typed(self, prop: Any, kinds: tuple[Any, ...], wanted: str, hint: str) -> None:
         # One check for every typed accessor: wrong type -> located DevicetreeError.
         if prop.type not in kinds:
-            raise self.error(prop, f"'{prop.name}' must be {wanted}; not: {str(prop).strip()}", hint)
+            raise self.error(prop, f"'{prop.name}' must be {wanted}; not: {short_text(str(prop).strip())}",
+                             hint)
 
     def int_prop(self, node: Any, name: str, default: int | None = None) -> int | None:
         """Property ``name`` as one 32-bit number (``<n>``), ``default`` when absent;

@@ -23,25 +23,36 @@ from typing import Any
 from devicetree import dtlib
 
 from ..errors import DevicetreeError
+from .. import limits
 from .guards import (
     MAX_INCLUDE_DEPTH,
     MAX_NODE_DEPTH,
     MAX_SOURCE_BYTES,
     check_text,
     decode_utf8,
+    forbidden_error,
+    forbidden_file,
     line_col,
     mib,
 )
 from .preprocess import display_path
-from .sources import LOC_ATTR
+from .sources import LOC_ATTR, unescape_marker
 
 _PROPNODENAME = dtlib._T.PROPNODENAME  # private; pinned dtlib 0.0.2
+#: Value markers that only say what type a stretch of bytes is (nothing to patch in).
+_PLAIN_MARKERS = frozenset({dtlib._MarkerType.UINT8, dtlib._MarkerType.UINT16,
+                            dtlib._MarkerType.UINT32, dtlib._MarkerType.UINT64,
+                            dtlib._MarkerType.STRING})
 
 
 class LocatingDT(dtlib.DT):
     """dtlib.DT that records where nodes and properties were last defined (see module doc)."""
 
     def __init__(self, filename: str, include_path: Sequence[str] = ()):
+        self._smh_fn = filename
+        self._smh_fn0 = filename  # dtlib's own first assignment, kept as it is
+        #: /incbin/ bytes still allowed in this load (one budget for all of them)
+        self._smh_incbin_left = int(limits.INCBIN_MB.value()) << 20
         self._smh_stack: list[Any] = []
         self._smh_depth0 = 0  # depth of self._smh_stack[0] (an '&label {' can start deep)
         self._smh_pending: tuple[Any, str, tuple[str, int, int]] | None = None
@@ -51,6 +62,21 @@ class LocatingDT(dtlib.DT):
             (_file_id(filename), filename)
         ]
         super().__init__(filename, include_path)
+        self._smh_parsed = True
+
+    # dtlib sets ``filename`` from each line marker as the marker spells it, with C escapes
+    # (cpp writes a file a"b\\c as "a\\"b\\\\c"): every location then named a file that
+    # does not exist, and a relative /include/ or /incbin/ was looked for in the wrong folder.
+    # The setter unescapes; our own file entry and exit write the real name directly.
+    @property
+    def filename(self) -> str:  # type: ignore[override]
+        return self._smh_fn
+
+    @filename.setter
+    def filename(self, value: str) -> None:
+        # Raw: dtlib's first assignment (the file given) and anything after the parse.
+        raw = value is self._smh_fn0 or self.__dict__.get("_smh_parsed", False)
+        self._smh_fn = value if raw else unescape_marker(value)
 
     def _smh_here(self) -> tuple[str, int, int]:
         # Same column arithmetic as dtlib's own parse errors (1-based, tab = 1).
@@ -142,15 +168,93 @@ class LocatingDT(dtlib.DT):
             self.filename, self._lineno, self._file_contents, self._tok_end_i))
         self._smh_files.append((ident, opened))
         self._file_contents = text
-        self.filename = opened
+        self._smh_fn = opened
         self._lineno = 1
         self._tok_end_i = 0
 
     def _leave_file(self) -> None:
-        super()._leave_file()
+        (self._smh_fn, self._lineno, self._file_contents,
+         self._tok_end_i) = self._filestack.pop()
         self._smh_files.pop()
 
-    def _open(self, filename: str, mode: str = "r", **kwargs: Any) -> Any:
+    # /incbin/: dtlib grows the value with ``bytes +=`` per item (quadratic in the number of
+    # /incbin/s of one property) and reads any file as often as it is named (a 63 MB file
+    # named in 100 properties cost 6.2 GB).  Here one budget covers every /incbin/ of the
+    # load, checked before reading, and the value is a bytearray while it is assembled.
+    def _parse_assignment(self, prop: Any) -> None:
+        try:
+            super()._parse_assignment(prop)
+        finally:
+            if isinstance(prop.value, bytearray):
+                prop.value = bytes(prop.value)
+
+    def _fixup_props(self) -> None:
+        # dtlib rebuilds every value after the parse, appending the bytes between markers
+        # with ``bytes +=`` (quadratic in the number of markers): a property of 2,000
+        # /incbin/s of 64 KiB never finished.  Values whose markers only give types (no
+        # reference or label to patch in) come out of that rebuild unchanged, so they skip
+        # it: their markers are set aside and put back (prop.type reads them).
+        stash = []
+        for node in self.node_iter():
+            for prop in node.props.values():
+                marks = prop._markers
+                if len(marks) > 16 and all(m[1] in _PLAIN_MARKERS for m in marks):
+                    stash.append((prop, marks))
+                    prop._markers = []
+        try:
+            super()._fixup_props()
+        finally:
+            for prop, marks in stash:
+                prop._markers = marks
+
+    def _parse_incbin(self, prop: Any) -> None:
+        here = self._smh_here()
+        prop._add_marker(dtlib._MarkerType.UINT8)
+        self._expect_token("(")
+        tok = self._next_token()
+        if tok.id != dtlib._T.STRING:
+            self._parse_error("expected quoted filename")
+        try:  # a string literal like any other (dtc unescapes it; dtlib 0.0.2 did not)
+            filename = self._unescape(tok.val.encode("utf-8")).decode("utf-8")
+        except UnicodeDecodeError:
+            self._parse_error("filename is not valid UTF-8")
+        tok = self._next_token()
+        offset = size = None
+        if tok.val == ",":
+            offset = self._eval_prim()
+            self._expect_token(",")
+            size = self._eval_prim()
+            self._expect_token(")")
+            if offset < 0 or size < 0:
+                self._parse_error("/incbin/ offset and size must not be negative")
+        elif tok.val != ")":
+            self._parse_error("expected ',' or ')'")
+        with self._open(filename, "rb", what="/incbin/", here=here) as f:
+            total = os.fstat(f.fileno()).st_size
+            start = min(offset or 0, total)
+            want = total - start if size is None else min(size, total - start)
+            if want > self._smh_incbin_left:
+                used = (int(limits.INCBIN_MB.value()) << 20) - self._smh_incbin_left
+                raise DevicetreeError(
+                    f"/incbin/ of '{filename}' adds {mib(want)} to the {mib(used)} already "
+                    f"read; all /incbin/ data of one devicetree is limited to "
+                    f"{mib(used + self._smh_incbin_left)}",
+                    file=display_path(here[0]), line=here[1], column=here[2],
+                    hint="include less binary data (or a slice: /incbin/(\"f\", offset, size)); "
+                    f"if it is real, raise ${limits.INCBIN_MB.env} (MiB)",
+                )
+            try:
+                f.seek(start)
+                data = f.read(want)
+            except OSError as e:
+                self._parse_error(f"could not read '{filename}': {e.strerror or e}")
+        self._smh_incbin_left -= len(data)
+        if not isinstance(prop.value, bytearray):
+            prop.value = bytearray(prop.value)
+        prop.value += data
+
+    def _open(self, filename: str, mode: str = "r", what: str = "/include/",
+              here: tuple[str, int, int] | None = None, **kwargs: Any) -> Any:
         # The file behind /include/ and /incbin/, searched like dtlib does (the including
         # file's folder, then the include path), but only ever a regular file of sane
         # size: dtlib would read '-' from stdin, block on a FIFO and read /dev/zero for ever.
@@ -164,6 +268,10 @@ class LocatingDT(dtlib.DT):
                 continue
             except OSError as e:
                 self._parse_error(f"cannot read '{filename}': {e.strerror}")
+            why = forbidden_file(path)
+            if why is not None:
+                loc = here or self._smh_here()
+                raise forbidden_error(filename, why, display_path(loc[0]), loc[1], loc[2], what)
             if not stat.S_ISREG(st.st_mode):
                 self._parse_error(f"'{filename}' is not a regular file")
             if st.st_size > MAX_SOURCE_BYTES:

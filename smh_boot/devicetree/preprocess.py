@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import limits
 from ..errors import DevicetreeError
 from ..resources import display_name, dts_dir
 
@@ -33,7 +35,7 @@ EMPTY_INPUT = os.devnull
 
 # "file:line:col: fatal error: text" / "file:line: error: text" (GCC diagnostics)
 _DIAG_RE = re.compile(
-    r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? (?:fatal )?error: (?P<msg>.*)$",
+    r"^(?P<file>[^\n]+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?:fatal )?error: (?P<msg>.*)$",
     re.MULTILINE,
 )
 _MISSING_RE = re.compile(r"^(?P<name>.+): No such file or directory$")
@@ -94,18 +96,26 @@ def preprocess(
     """Preprocess ``dts`` + ``overlays`` into ``output``; DevicetreeError on any cpp error."""
     exe = find_cpp(cpp, for_file=dts)
     cmd = cpp_command(exe, dts, overlays, include_dirs, output)
+    from . import guards
+
+    # Device files and /proc, /sys, /dev are refused at the #include line before cpp reads
+    # them; the search path is the one on cpp's command line.
+    guards.check_include_targets([dts, *overlays], _search_dirs(cmd))
+    timeout = limits.CPP_TIMEOUT.value()
+    memory = int(limits.CPP_MEMORY_MB.value()) << 20
     try:
         # Bytes, not text: cpp echoes bad input back in its messages, and those bytes
-        # need not be UTF-8.  Its own session, so a runaway cpp is killed with all it started.
+        # need not be UTF-8.  Its own session, so a runaway cpp is killed with all it started;
+        # an address-space limit, so a file that never ends cannot eat the machine's memory.
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=lambda: _limit_memory(memory))
     except OSError as e:  # e.g. the file exists but is not executable
         raise DevicetreeError(
             f"cannot run the C preprocessor '{exe}': {e.strerror or e}",
             file=dts,
             hint=f"install cpp (apt-get install cpp) or point {CPP_ENV} at a working one",
         ) from e
-    stderr, why = _wait_bounded(proc, output)
+    stderr, why = _wait_bounded(proc, output, timeout)
     if why is not None:
         raise DevicetreeError(
             why,
@@ -115,15 +125,43 @@ def preprocess(
             f"${CPP_TIMEOUT_ENV} seconds (default {DEFAULT_CPP_TIMEOUT:g})",
         )
     if proc.returncode != 0:
-        raise cpp_error(stderr.decode("utf-8", errors="replace"), dts)
+        text = stderr.decode("utf-8", errors="replace")
+        if _OOM_RE.search(text):
+            raise DevicetreeError(
+                f"the C preprocessor ran out of memory (its limit is {memory >> 20} MiB)",
+                file=dts,
+                hint="an #include built by a macro may name a file that never ends, or the "
+                f"input is huge; raise ${limits.CPP_MEMORY_MB.env} only for real input",
+            )
+        raise cpp_error(text, dts)
 
 
 #: Environment variable overriding the preprocessor's time limit (seconds).
-CPP_TIMEOUT_ENV = "SMH_BOOT_CPP_TIMEOUT"
-DEFAULT_CPP_TIMEOUT = 30.0
+CPP_TIMEOUT_ENV = limits.CPP_TIMEOUT.env
+DEFAULT_CPP_TIMEOUT = limits.CPP_TIMEOUT.default
+
+_OOM_RE = re.compile(r"out of memory|virtual memory exhausted|cannot allocate memory", re.I)
 
 
-def _wait_bounded(proc: subprocess.Popen, output: str) -> tuple[bytes, str | None]:
+def _limit_memory(nbytes: int) -> None:
+    # In the child between fork and exec (no imports here: another thread may hold the
+    # import lock at fork time): cap cpp's (and cc1's) address space.
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        nbytes = min(nbytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (nbytes, hard))
+
+
+def _search_dirs(cmd: Sequence[str]) -> list[str]:
+    # The folders cpp searches, in its order, read back from its command line.
+    out = []
+    for flag, value in zip(cmd, cmd[1:]):
+        if flag in ("-isystem", "-I", "-iquote", "-idirafter"):
+            out.append(value)
+    return out
+
+
+def _wait_bounded(proc: subprocess.Popen, output: str, limit: float) -> tuple[bytes, str | None]:
     """Wait for cpp within the time limit and while its output stays under the source size
     limit; returns (stderr, None) or (b"", why it was stopped)."""
     import signal
@@ -131,19 +169,13 @@ def _wait_bounded(proc: subprocess.Popen, output: str) -> tuple[bytes, str | Non
 
     from . import guards
 
-    try:
-        limit = float(os.environ.get(CPP_TIMEOUT_ENV, DEFAULT_CPP_TIMEOUT))
-    except ValueError:
-        limit = DEFAULT_CPP_TIMEOUT
     chunks: list[bytes] = []
     reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)
     reader.start()
     why = None
     waited = 0.0
     while proc.poll() is None:
-        try:
-            proc.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
+        if not _wait_exit(proc, 0.05):
             waited += 0.05
         try:
             size = os.path.getsize(output)
@@ -164,6 +196,29 @@ def _wait_bounded(proc: subprocess.Popen, output: str) -> tuple[bytes, str | Non
             break
     reader.join(timeout=5)
     return (b"".join(chunks), why)
+
+
+def _wait_exit(proc: subprocess.Popen, seconds: float) -> bool:
+    """Block until ``proc`` exits or ``seconds`` pass; True when it exited.
+
+    On Linux a pidfd wakes the wait the moment cpp exits, where ``Popen.wait(timeout)`` polls
+    with growing sleeps (up to 50 ms late, ~4 ms for a 12 ms cpp run); elsewhere it is that
+    timed wait."""
+    import select
+
+    try:
+        fd = os.pidfd_open(proc.pid)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):  # not Linux, or the child is already reaped
+        try:
+            proc.wait(timeout=seconds)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        select.select([fd], [], [], seconds)
+    finally:
+        os.close(fd)
+    return proc.poll() is not None
 
 
 def cpp_error(stderr: str, dts: str) -> DevicetreeError:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..attrs import MPU_STRING_ATTRS, STRING_ATTRS, AttrDecoding, decode_attr, deprecation_message, string_attr
 from ..errors import DevicetreeError
+from .guards import short_text
 from .load import Devicetree
 from .model import DtWarning, RegionRecord, RegionScan
 
@@ -86,7 +87,7 @@ def _attr(dt: Devicetree, node: Any, warnings: list[DtWarning],
             )
         raise dt.error(
             prop,
-            f"{ATTR_PROP} must be one 32-bit number, not: {str(prop).strip()}",
+            f"{ATTR_PROP} must be one 32-bit number, not: {short_text(str(prop).strip())}",
             f"write {ATTR_PROP} = <( DT_MEM_... )>; (one cell)",
         )
     prop = props[MPU_PROP]

@@ -21,6 +21,22 @@ _MARKER_RE = re.compile(r'^#\s*(?:line\s+)?(\d+)\s+"((?:[^"\\]|\\.)*)"')
 _MARKER_LINE_RE = re.compile(r'^#\s*(?:line\s+)?(\d+)\s+"((?:[^"\\]|\\.)*)".*$', re.M)
 
 
+def unescape_marker(name: str) -> str:
+    """A file name as a line marker spells it (GCC escapes ``"`` and ``\\`` with a
+    backslash, and a newline as ``\\n``) back to the real name."""
+    if "\\" not in name:
+        return name
+    return _MARKER_ESC_RE.sub(_unescape_one, name)
+
+
+_MARKER_ESC_RE = re.compile(r"\\(.)", re.S)
+
+
+def _unescape_one(m: re.Match[str]) -> str:
+    esc = m.group(1)
+    return "\n" if esc == "n" else esc
+
+
 def location_of(obj: object) -> SourceLocation | None:
     """The recorded SourceLocation of a dtlib node or property, or None."""
     loc = getattr(obj, LOC_ATTR, None)
@@ -37,7 +53,7 @@ def pre_location(text: str, offset: int, default_file: str) -> tuple[str, int, i
     file, line, base = default_file, 1, 0
     for m in _MARKER_LINE_RE.finditer(text, 0, offset):
         # The marker names the line that follows it.
-        file, line, base = m[2], int(m[1]), m.end() + 1
+        file, line, base = unescape_marker(m[2]), int(m[1]), m.end() + 1
     line += text.count("\n", base, offset)
     col = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return display_path(file), line, col
@@ -75,7 +91,7 @@ class SourceText:
         for text in self._pre.splitlines():
             m = _MARKER_RE.match(text)
             if m:
-                cur_file, cur_line = m[2], int(m[1])
+                cur_file, cur_line = unescape_marker(m[2]), int(m[1])
                 continue
             if cur_file == file and cur_line == n:
                 return text

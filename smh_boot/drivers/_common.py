@@ -16,9 +16,10 @@ Three rules real drivers follow (and whose absence is what the coherency checker
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from ..bootstage.device import Buffer, DeviceInitError
+from ..bootstage.device import WORD, Buffer, DeviceInitError, round_up  # noqa: F401 - WORD, round_up: old home
 from ..errors import SmhError
 from ..heap.region import SmhAttr
 
@@ -27,20 +28,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Alignment used when the board has no data cache: a word, enough for every DMA engine here.
-WORD = 4
-
-
 class DriverError(SmhError, ValueError):
     """An operation the simulated hardware refuses (frame too long, ring in a bad state,
     pattern larger than the framebuffer...): a misuse by the caller, not a device failure."""
 
     errno_name = "EINVAL"
-
-
-def round_up(n: int, align: int) -> int:
-    """``n`` rounded up to a multiple of ``align`` (``align`` >= 1)."""
-    return -(-n // align) * align
 
 
 def cache_line(device: "Device") -> int:
@@ -49,63 +41,28 @@ def cache_line(device: "Device") -> int:
 
 
 def dma_alloc(device: "Device", name: str, attr: SmhAttr | str, size: int, *, align: int = 0) -> Buffer:
-    """A buffer ``device`` may use for DMA: aligned to ``max(align, cache line)`` and padded to a
-    whole number of cache lines, so no other allocation shares a line with it.
-
-    The returned :class:`Buffer` has the padded size; raises DeviceInitError when it does not fit."""
-    line = cache_line(device) or WORD
-    return device.alloc(name, attr, round_up(size, line), align=max(align, line))
-
-
-def region_target(device: "Device", index: int = 0) -> Any | None:
-    """The boot stage's HeapRegionInfo for the device's ``memory-region`` target number
-    ``index``, or None when the node has no such phandle.
-
-    Raises DeviceInitError when the target is not an SMH heap (no ``zephyr,memory-attr``, or
-    an attribute that maps to no SMH attribute), naming the node and what to do."""
-    if index >= len(device.memory_regions):
-        return None
-    target = device.memory_regions[index]
-    path = getattr(target, "path", target)
-    for info in device.system.regions:
-        if info.path == path:
-            if info.attr is None or info.heap_index is None:
-                raise DeviceInitError(
-                    f"memory-region {info.name} is not an SMH heap ({info.error or 'unmapped'}); "
-                    "give it a zephyr,memory-attr that maps to CACHEABLE, NON_CACHEABLE or EXTERNAL"
-                )
-            return info
-    raise DeviceInitError(
-        f"memory-region target {path} has no zephyr,memory-attr; point memory-region at a "
-        "zephyr,memory-region node that carries one"
-    )
+    """Deprecated: ``device.dma_alloc(attr, size, name=...)`` (or ``dma_aligned_alloc(attr,
+    align, size, name=...)``), Zephyr's argument order."""
+    warnings.warn("dma_alloc(device, name, attr, size, align=) is deprecated: use "
+                  "device.dma_alloc(attr, size, name=...) or device.dma_aligned_alloc(attr, "
+                  "align, size, name=...)", DeprecationWarning, stacklevel=2)
+    return device.dma_aligned_alloc(attr, align, size, name=name)
 
 
 def region_alloc(
     device: "Device", name: str, default_attr: SmhAttr, size: int, *, align: int = 0, index: int = 0
 ) -> Buffer:
-    """A DMA buffer (see :func:`dma_alloc`) from the SMH attribute of the device's
-    ``memory-region`` target ``index`` when it has one, else from ``default_attr``.
-
-    The SMH API has no way to name a heap (``shared_multi_heap_alloc`` takes an attribute), so
-    the block may come from an earlier heap of the same attribute: the boot log then says so
-    under the device, which is harmless in the model (same attribute, same cache behaviour)
-    and tells a board author which region to move first."""
-    info = region_target(device, index)
-    attr = SmhAttr[info.attr] if info is not None else default_attr
-    buf = dma_alloc(device, name, attr, size, align=align)
-    if info is not None and not (info.addr <= buf.addr and buf.end <= info.end):
-        device.log(
-            f"note: '{name}' came from {buf.region}, not memory-region {info.name} "
-            f"(the pool gives the first {attr.name} heap that fits)"
-        )
-    return buf
+    """Deprecated: ``device.region_alloc(default_attr, size, name=..., align=, index=)``."""
+    warnings.warn("region_alloc(device, name, attr, size) is deprecated: use "
+                  "device.region_alloc(attr, size, name=...)", DeprecationWarning, stacklevel=2)
+    return device.region_alloc(default_attr, size, name=name, align=align, index=index)
 
 
-def require_noncacheable(device: "Device", buf: Buffer) -> None:
+def refuse_cacheable(device: "Device", buf: Buffer) -> None:
     """DeviceInitError when the CPU reaches ``buf`` through the data cache: a driver whose
     hardware cannot live with the cache refuses such a buffer at init, as Zephyr's async UART
-    drivers refuse one with ``-EFAULT``.  Without a data cache every buffer is fine."""
+    drivers refuse one with ``-EFAULT``.  Without a data cache every buffer is fine.  (At run
+    time the same requirement is ``memsys.require_noncacheable``, a coherency finding.)"""
     if device.memsys.any_cacheable(buf.addr, buf.size):
         raise DeviceInitError(
             f"'{buf.name}' at {buf.addr:#x} ({buf.attr} in {buf.region}) is cacheable; this "
@@ -127,6 +84,7 @@ def as_device(method: F) -> F:
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # a failure points at the driver's line, not at this wrapper
         dev = self.device
         with dev.memsys.acting_as(dev.name):
             return method(self, *args, **kwargs)
@@ -134,12 +92,31 @@ def as_device(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def prop_int(device: "Device", name: str, default: int, *, minimum: int = 1) -> int:
+def prop_int(device: "Device", name: str, default: int, *, minimum: int = 1,
+             maximum: int | None = None) -> int:
     """An integer node property (first cell), ``default`` when absent; DeviceInitError when it
-    is below ``minimum`` or not a number."""
+    is below ``minimum``, above ``maximum`` or not a number.  The error names the file and
+    line of the property (a count from an unvetted devicetree must not make the driver ask
+    for gigabytes: issue 14 F9)."""
     value = device.prop(name, default)
     if isinstance(value, list):
         value = value[0] if value else default
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise DeviceInitError(f"property {name} = {value!r} must be an integer >= {minimum}")
+    bad = not isinstance(value, int) or isinstance(value, bool) or value < minimum
+    if not bad and maximum is not None and value > maximum:
+        raise DeviceInitError(f"property {name} = {value!r} is over the limit of {maximum}; real "
+                              f"hardware uses far fewer{_prop_where(device, name)}")
+    if bad:
+        raise DeviceInitError(f"property {name} = {value!r} must be an integer >= {minimum}"
+                              f"{_prop_where(device, name)}")
     return value
+
+
+def _prop_where(device: "Device", name: str) -> str:
+    # " (at file:line)" of a node property, when the devicetree knows it.
+    dt = getattr(getattr(device, "system", None), "devicetree", None)
+    try:
+        node = dt.get(device.path) if dt is not None else None
+        loc = dt.prop_location(node, name) if node is not None else None
+    except Exception:  # noqa: BLE001 - a location is a courtesy, never a new failure
+        loc = None
+    return f" (at {loc.file}:{loc.line})" if loc is not None and loc.line else ""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_channel, prop_int, region_alloc
+from ._common import DriverError, as_device, dma_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Device
@@ -51,11 +51,11 @@ class DisplayController(Driver):
     def init(self, device: "Device") -> None:
         """Allocate the framebuffer (it starts as memory holds it: zeros in the emulator)."""
         self.device = device
-        self.width = prop_int(device, "width", 320)
-        self.height = prop_int(device, "height", 240)
+        self.width = prop_int(device, "width", 320, maximum=8192)
+        self.height = prop_int(device, "height", 240, maximum=8192)
         self.pitch = self.width * BYTES_PER_PIXEL
         self.frame_size = self.pitch * self.height
-        self.fb = region_alloc(device, "framebuffer", self.fb_attr, self.frame_size, align=FB_ALIGN)
+        self.fb = device.region_alloc(self.fb_attr, self.frame_size, name="framebuffer", align=FB_ALIGN)
         self.channel = dma_channel(device)
         self.damage: tuple[int, int] | None = None
         self.frames = 0
@@ -111,4 +111,4 @@ class DisplayController(Driver):
         """Write the drawn range back to memory, where the controller reads it."""
         if self.damage is not None:
             lo, hi = self.damage
-            self.device.cache.sys_cache_data_flush_range(self.fb.addr + lo, hi - lo)
+            self.device.memsys.sys_cache_data_flush_range(self.fb.addr + lo, hi - lo)

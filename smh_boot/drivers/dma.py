@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_channel, prop_int, region_alloc
+from ._common import DriverError, as_device, dma_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -52,7 +52,7 @@ class MemToMemDma(Driver):
     def init(self, device: "Device") -> None:
         """Allocate the staging buffers."""
         self.device = device
-        self.staging = prop_int(device, "staging-size", 1024)
+        self.staging = prop_int(device, "staging-size", 1024, maximum=16 << 20)
         self.src, self.dst = self._alloc_staging()
         self.channel = dma_channel(device)
         self.transfers = 0
@@ -62,8 +62,8 @@ class MemToMemDma(Driver):
         """Source and destination buffers, line-aligned and padded (see ``dma_alloc``)."""
         dev = self.device
         return (
-            region_alloc(dev, "src", self.staging_attr, self.staging),
-            region_alloc(dev, "dst", self.staging_attr, self.staging),
+            dev.region_alloc(self.staging_attr, self.staging, name="src"),
+            dev.region_alloc(self.staging_attr, self.staging, name="dst"),
         )
 
     @as_device
@@ -90,7 +90,7 @@ class MemToMemDma(Driver):
         self._before_dma(len(piece))
 
     def _before_dma(self, n: int) -> None:
-        cache = self.device.cache
+        cache = self.device.memsys
         cache.sys_cache_data_flush_range(self.src.addr, n)
         cache.sys_cache_data_invd_range(self.dst.addr, n)
 
@@ -101,7 +101,7 @@ class MemToMemDma(Driver):
         return self.device.cpu.read(self.dst.addr, n)
 
     def _after_dma(self, n: int) -> None:
-        self.device.cache.sys_cache_data_invd_range(self.dst.addr, n)
+        self.device.memsys.sys_cache_data_invd_range(self.dst.addr, n)
 
     def _copy_piece(self, piece: bytes) -> bytes:
         self._load(piece)

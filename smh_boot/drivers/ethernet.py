@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_alloc, dma_channel, prop_int, region_alloc
+from ._common import DriverError, as_device, dma_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -69,6 +69,10 @@ _PROFILES = {
 }
 
 
+#: Most descriptors per ring accepted from the devicetree (Zephyr's MAC drivers use 4-64).
+MAX_DESCRIPTORS = 1024
+
+
 @register_driver(*_PROFILES, level=InitLevel.POST_KERNEL, priority=80)
 class EthernetMac(Driver):
     """Ethernet MAC driver.  Attributes after init: ``tx_ring``/``rx_ring`` (descriptor ring
@@ -84,8 +88,8 @@ class EthernetMac(Driver):
         """Allocate rings and frame buffers, give every RX buffer to the MAC."""
         self.device = device
         self.profile = _PROFILES.get(device.compatible, STM32_ETH)
-        self.n_tx = prop_int(device, "tx-descriptors", 4)
-        self.n_rx = prop_int(device, "rx-descriptors", 4)
+        self.n_tx = prop_int(device, "tx-descriptors", 4, maximum=MAX_DESCRIPTORS)
+        self.n_rx = prop_int(device, "rx-descriptors", 4, maximum=MAX_DESCRIPTORS)
         self.channel = dma_channel(device)
         ds = self.profile.desc_size
         self.tx_ring = self._ring("tx-desc", self.n_tx * ds)
@@ -106,10 +110,10 @@ class EthernetMac(Driver):
         )
 
     def _ring(self, name: str, size: int) -> "Buffer":
-        return region_alloc(self.device, name, self.ring_attr, size, align=self.profile.desc_align)
+        return self.device.region_alloc(self.ring_attr, size, name=name, align=self.profile.desc_align)
 
     def _frame_buffer(self, name: str) -> "Buffer":
-        return dma_alloc(self.device, name, self.frame_attr, self.profile.buf_size, align=self.profile.buf_align)
+        return self.device.dma_aligned_alloc(self.frame_attr, self.profile.buf_align, self.profile.buf_size, name=name)
 
     # ------------------------------------------------------------------ descriptors (CPU side)
     def _desc_addr(self, ring: "Buffer", i: int) -> int:
@@ -139,7 +143,7 @@ class EthernetMac(Driver):
 
     def _before_rx_dma(self, buf: "Buffer") -> None:
         """No dirty or stale line of an RX buffer may stay cached while the MAC fills it."""
-        self.device.cache.sys_cache_data_invd_range(buf.addr, buf.size)
+        self.device.memsys.sys_cache_data_invd_range(buf.addr, buf.size)
 
     # ------------------------------------------------------------------ MAC (hardware side)
     def _fetch(self, ring: "Buffer", i: int) -> tuple[int, int, int]:
@@ -213,7 +217,7 @@ class EthernetMac(Driver):
 
     def _before_tx_dma(self, buf: "Buffer", length: int) -> None:
         """The CPU's frame must be in memory before the MAC reads it."""
-        self.device.cache.sys_cache_data_flush_range(buf.addr, length)
+        self.device.memsys.sys_cache_data_flush_range(buf.addr, length)
 
     @as_device
     def receive_frame(self, frame: bytes) -> bytes:
@@ -237,4 +241,4 @@ class EthernetMac(Driver):
 
     def _after_rx_dma(self, buf: "Buffer", length: int) -> None:
         """Drop lines the core may have filled while the frame arrived, before reading it."""
-        self.device.cache.sys_cache_data_invd_range(buf.addr, length)
+        self.device.memsys.sys_cache_data_invd_range(buf.addr, length)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, region_alloc
+from ._common import DriverError, as_device
 from .display import FB_ALIGN, DisplayController
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,7 +35,7 @@ class Esp32LcdCam(DisplayController):
     def init(self, device: "Device") -> None:
         """Allocate the framebuffer and the capture buffer from external memory."""
         super().init(device)
-        self.capture_buf = region_alloc(device, "capture", self.fb_attr, self.frame_size, align=FB_ALIGN)
+        self.capture_buf = device.region_alloc(self.fb_attr, self.frame_size, name="capture", align=FB_ALIGN)
         self.captures = 0
         with device.memsys.acting_as(device.name):
             self._before_capture()
@@ -57,9 +57,9 @@ class Esp32LcdCam(DisplayController):
 
     def _after_capture(self, length: int) -> None:
         """Drop lines the core may have filled while the camera wrote."""
-        self.device.cache.sys_cache_data_invd_range(self.capture_buf.addr, length)
+        self.device.memsys.sys_cache_data_invd_range(self.capture_buf.addr, length)
 
     def _before_capture(self) -> None:
         """At init: nothing of the capture buffer may stay cached while the camera writes.
         (The CPU only reads it afterwards, so it never holds dirty lines of it again.)"""
-        self.device.cache.sys_cache_data_invd_range(self.capture_buf.addr, self.capture_buf.size)
+        self.device.memsys.sys_cache_data_invd_range(self.capture_buf.addr, self.capture_buf.size)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_channel, prop_int, region_alloc, require_noncacheable
+from ._common import DriverError, as_device, dma_channel, prop_int, refuse_cacheable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -50,8 +50,8 @@ class DmaUart(Driver):
     def init(self, device: "Device") -> None:
         """Allocate the RX ring and the TX buffer and start reception."""
         self.device = device
-        self.ring_size = prop_int(device, "rx-ring-size", 256)
-        self.tx_size = prop_int(device, "tx-buffer-size", 128)
+        self.ring_size = prop_int(device, "rx-ring-size", 256, maximum=1 << 20)
+        self.tx_size = prop_int(device, "tx-buffer-size", 128, maximum=1 << 20)
         self.rx_ring = self._alloc("rx-ring", self.ring_size)
         self.tx_buf = self._alloc("tx-buffer", self.tx_size)
         self._check_buffers()
@@ -63,12 +63,12 @@ class DmaUart(Driver):
         device.log(f"rx ring {self.ring_size} B, tx buffer {self.tx_size} B, dma channel {self.channel}")
 
     def _alloc(self, name: str, size: int) -> "Buffer":
-        return region_alloc(self.device, name, self.ring_attr, size)
+        return self.device.region_alloc(self.ring_attr, size, name=name)
 
     def _check_buffers(self) -> None:
         """Refuse cacheable buffers up front (the DMA writes the ring while the CPU reads it)."""
-        require_noncacheable(self.device, self.rx_ring)
-        require_noncacheable(self.device, self.tx_buf)
+        refuse_cacheable(self.device, self.rx_ring)
+        refuse_cacheable(self.device, self.tx_buf)
 
     # ------------------------------------------------------------------ reception
     @as_device

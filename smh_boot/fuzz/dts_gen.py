@@ -57,11 +57,29 @@ class DtsCase:
     arch: str | None = "arm"
     ptr_size: int = 4
     notes: list[str] = field(default_factory=list)
+    #: hostile families (:mod:`.hostile`): binary files (name -> (size, fill byte)),
+    #: symlinks (name -> target), FIFOs and folders to create beside the sources
+    blobs: dict[str, tuple[int, int]] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    fifos: list[str] = field(default_factory=list)
+    dirs: list[str] = field(default_factory=list)
 
     def write(self, folder: Path) -> tuple[Path, list[Path]]:
         """Write every file into ``folder``; returns (board path, overlay paths)."""
+        import os
+
         for name, text in self.files.items():
             (folder / name).write_text(text, encoding="utf-8", errors="surrogateescape")
+        for name, (size, fill) in self.blobs.items():
+            (folder / name).write_bytes(bytes([fill]) * size)
+        for name, target in self.links.items():
+            if not os.path.lexists(folder / name):
+                os.symlink(target, folder / name)
+        for name in self.fifos:
+            if not os.path.lexists(folder / name):
+                os.mkfifo(folder / name)
+        for name in self.dirs:
+            (folder / name).mkdir(exist_ok=True)
         return folder / self.dts, [folder / o for o in self.overlays]
 
     def all_text(self) -> str:
@@ -316,14 +334,17 @@ class _Gen:
 
 
 def generate_devicetree(
-    rng: Any, *, max_nodes: int = 12, mutations: bool = True, clean: bool | None = None
+    rng: Any, *, max_nodes: int = 12, mutations: bool = True, clean: bool | None = None,
+    hostile: float = 0.0,
 ) -> DtsCase:
     """A random devicetree case (board source, maybe includes and overlays).
 
     With ``mutations`` some cases also get a few token-level edits (:func:`.mutate.mutate`),
     so the parser's error paths see near-valid input, not only the generator's grammar.
     ``clean`` forces mistakes to be rare (True) or frequent (False); by default half the
-    cases are each."""
+    cases are each.  ``hostile`` is the share of cases that also get one family of
+    :mod:`.hostile` (device files as include targets, /incbin/ amplification, huge integers,
+    odd path characters)."""
     from .mutate import mutate
 
     g = _Gen(rng, max_nodes, clean)
@@ -354,4 +375,8 @@ def generate_devicetree(
         name = r.choice(sorted(files))
         files[name] = mutate(r, files[name], r.randint(1, 3))
         case.notes.append(f"mutated {name}")
+    if hostile and r.random() < hostile:
+        from .hostile import hostile_devicetree
+
+        hostile_devicetree(r, case)
     return case

@@ -6,8 +6,10 @@ inside it when they give one.  Anything else is a failure:
 
 * ``"crash"``: another exception type escaped (the user would see a traceback);
 * ``"hang"``: the input ran past its time limit;
-* ``"unlocated"``: an input error without a file, with a line outside the file, or without
-  a message.
+* ``"unlocated"``: an input error without a file, with a line outside the file (or in a
+  file that does not exist), or without a message;
+* ``"leak"``: a message that prints a long stretch of a value (more than
+  :data:`MAX_HEX_RUN` hex bytes in a row).
 
 The time limit uses ``SIGALRM`` (main thread only; elsewhere it is not enforced) and raises a
 ``BaseException`` so that no ``except Exception`` in the code under test can swallow it.
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import re
 import signal
 import threading
 import time
@@ -29,7 +33,12 @@ from typing import Any
 from ..errors import InputError, SmhError
 
 #: Outcome kinds that are failures of smh-boot.
-FAILURES = ("crash", "hang", "unlocated")
+FAILURES = ("crash", "hang", "unlocated", "leak")
+
+#: A message with a run of more hex bytes than this is a ``"leak"``: diagnostics go to public
+#: CI logs and show only a short prefix of a value (32 bytes).
+MAX_HEX_RUN = 48
+_HEX_RUN_RE = re.compile(r"(?:\b[0-9a-fA-F]{2}\s){%d}" % (MAX_HEX_RUN + 1))
 
 
 class InputTimeout(BaseException):
@@ -96,6 +105,18 @@ def _line_count(path: str | None, known: dict[str, int]) -> int | None:
     return n
 
 
+def leaks(message: str) -> bool:
+    """True when ``message`` prints a long run of hex bytes (see FAILURES)."""
+    return _HEX_RUN_RE.search(message) is not None
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
 def classify(err: SmhError, step: str, known_lines: dict[str, int] | None = None) -> Outcome:
     """An SmhError as an Outcome: ``"error"``, or ``"unlocated"`` when an input error lacks
     a file or message or points past the end of its file."""
@@ -103,12 +124,20 @@ def classify(err: SmhError, step: str, known_lines: dict[str, int] | None = None
     out = Outcome("error", step, type(err).__name__, msg)
     if not msg.strip() or "Traceback (most recent call last)" in msg:
         out.kind = "unlocated"
+    elif leaks(msg):
+        out.kind = "leak"
+        out.message = msg[:500] + f"... ({len(msg)} characters)"
     if isinstance(err, InputError):
         if not err.file or not err.message:
             out.kind = "unlocated"
         elif err.line is not None:
             n = _line_count(err.file, known_lines or {})
-            if err.line < 1 or (n is not None and err.line > n):
+            if n is None and not _exists(err.file):
+                # A line in a file that is not there: a name mangled on the way (escaped
+                # line markers used to do this with '"' and '\' in paths).
+                out.kind = "unlocated"
+                out.message += f"\n(the error names line {err.line} of {err.file!r}, which does not exist)"
+            elif err.line < 1 or (n is not None and err.line > n):
                 out.kind = "unlocated"
                 out.message += f"\n(line {err.line} is outside {err.file}, which has {n} line(s))"
     return out
@@ -235,6 +264,47 @@ def run_cli(args: Sequence[str], *, timeout: float = 20.0) -> tuple[Outcome, str
             o.kind, o.message = "error", msg
             if not msg.strip() or "Traceback" in msg:
                 o.kind = "unlocated"
+            elif leaks(msg):
+                o.kind, o.message = "leak", msg[:500]
         else:
             o.kind, o.message = "crash", f"main returned {code!r}; stderr: {msg[-500:]}"
     return o, out.getvalue(), err.getvalue()
+
+
+def run_artifacts(ids: Sequence[str], root: Path, *, plant_symlink: bool = False,
+                  timeout: float = 10.0) -> Outcome:
+    """The pytest plugin's artifact writer on distinct test ids: each must get a folder of
+    its own (no two ids share one, none deletes another's files) and nothing may be written
+    through a symlink planted where a folder or file is expected (``plant_symlink``).  A
+    breach is a ``"crash"`` outcome (the property failed); an OSError from the file system
+    (a name it cannot hold) is one too, since the writer must handle any id."""
+    from ..testing.artifacts import OWNER_FILE, artifact_folder, safe_name, write_artifacts
+
+    victim = root / "victim"
+    problems: list[str] = []
+
+    def check() -> None:
+        victim.mkdir(parents=True, exist_ok=True)
+        (victim / "failure.txt").write_text("precious\n")
+        art = root / "art"
+        art.mkdir(exist_ok=True)
+        if plant_symlink:
+            os.symlink(victim, art / safe_name(ids[0]))
+        folders = []
+        for nodeid in ids:
+            folder = artifact_folder(art, nodeid)
+            write_artifacts(folder, [], None, nodeid)
+            folders.append(folder)
+        if len({f.resolve() for f in folders}) != len(folders):
+            problems.append(f"ids {list(ids)!r} share a folder: {[f.name for f in folders]}")
+        for nodeid, folder in zip(ids, folders):
+            text = (folder / OWNER_FILE).read_text(encoding="utf-8", errors="surrogateescape")
+            if not text.startswith(f"test: {nodeid}\n"):
+                problems.append(f"{folder.name}/{OWNER_FILE} is not {nodeid!r}'s any more")
+        if (victim / "failure.txt").read_text() != "precious\n" or len(list(victim.iterdir())) != 1:
+            problems.append("a file was written through the planted symlink")
+
+    out = guarded([("artifacts", check)], timeout)
+    if out.kind == "ok" and problems:
+        out = Outcome("crash", "artifacts", "ArtifactCollision", "; ".join(problems), "", out.seconds)
+    return out

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from ..errors import (
     HeapError,
+    InvalidArgument,
     InvalidAttribute,
     InvalidFree,
     MemoryMapError,
@@ -147,6 +148,14 @@ class SharedMultiHeap:
         bisect_right = bisect.bisect_right
         ready = self._initialised
 
+        def bad_argument(**args: Any) -> InvalidArgument:
+            # Issue 14 F12: every failure an SmhError (formatting free(1.5)'s pointer as
+            # hex used to crash while building the message).
+            bad = ", ".join(f"{k}={v!r}" for k, v in args.items()
+                            if not isinstance(v, int) or (k in ("size", "align") and v < 0))
+            return InvalidArgument(f"invalid argument(s): {bad or args}: sizes, alignments and "
+                                   "attributes are non-negative integers, pointers integers or None")
+
         def not_ready() -> HeapError:
             e = HeapError(
                 "the pool is not initialised: call pool_init() before allocating "
@@ -156,6 +165,8 @@ class SharedMultiHeap:
             return e
 
         def alloc(attr: int, size: int, *, owner: Any = None) -> int | None:
+            if not isinstance(size, int) or size < 0 or not isinstance(attr, int):
+                raise bad_argument(attr=attr, size=size)
             if not 0 <= attr < nattr:
                 return None
             acquire()
@@ -173,6 +184,9 @@ class SharedMultiHeap:
                 release()
 
         def aligned_alloc(attr: int, align: int, size: int, *, owner: Any = None) -> int | None:
+            if (not isinstance(size, int) or size < 0 or not isinstance(attr, int)
+                    or not isinstance(align, int)):
+                raise bad_argument(attr=attr, align=align, size=size)
             if not 0 <= attr < nattr:
                 return None
             acquire()
@@ -192,6 +206,8 @@ class SharedMultiHeap:
         def free(ptr: int | None) -> None:
             if ptr is None:
                 return
+            if not isinstance(ptr, int):
+                raise bad_argument(ptr=ptr)
             acquire()
             try:
                 i = bisect_right(bases, ptr) - 1
@@ -202,6 +218,9 @@ class SharedMultiHeap:
                 release()
 
         def realloc(attr: int, ptr: int | None, size: int, *, owner: Any = None) -> int | None:
+            if (not isinstance(size, int) or size < 0 or not isinstance(attr, int)
+                    or (ptr is not None and not isinstance(ptr, int))):
+                raise bad_argument(attr=attr, ptr=ptr, size=size)
             if not 0 <= attr < nattr:
                 return None
             acquire()

@@ -342,8 +342,14 @@ class MemorySystem:
 
     def require_noncacheable(self, addr: int, size: int, *, device: str | None = None) -> bool:
         """Declare that a device needs ``[addr, addr+size)`` non-cacheable (descriptor rings
-        the device polls, for example); returns True when it is.  With a checker, a
-        cacheable buffer is a ``CACHEABLE_BUFFER_FOR_DMA`` report."""
+        the device polls, for example).
+
+        Returns True when no byte of the range is cacheable.  Otherwise it is a
+        ``CACHEABLE_BUFFER_FOR_DMA`` finding: with a raising checker (every boot's, every
+        test's) it raises :class:`~smh_boot.memory.coherency.CoherencyViolation`; with a
+        collecting checker (``raise_errors=False``) the report is collected and it returns
+        False; without a checker it returns False.  (A driver refusing such a buffer at
+        ``init()`` raises ``DeviceInitError`` itself, after ``any_cacheable(addr, size)``.)"""
         ok = not self.any_cacheable(addr, size)
         if not ok and self.checker is not None:
             self.checker.cacheable_for_dma(addr, size, device or self.actor, None)

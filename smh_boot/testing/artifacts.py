@@ -41,14 +41,94 @@ class BootRecord:
 
 
 def safe_name(text: str, limit: int = 120) -> str:
-    """A file-system-safe folder name for a test node id (deterministic, readable)."""
+    """A file-system-safe folder name for a test node id: readable, deterministic and
+    distinct for distinct ids.
+
+    The path separators of a plain id (``/`` and ``::``) become ``_``, as users know the
+    folders (``tests_test_x.py_test_rx[board-seed3]``).  Any other character a file name
+    cannot carry safely (``/`` or a space in a parameter, ``\\``, a NUL, ``..``) is replaced
+    too, and then a short hash of the whole id is appended, so ``test[a/b]`` and ``test[a b]``
+    never share a folder (issue 14 F11); so is an id cut at ``limit``."""
     name = re.sub(r"[^A-Za-z0-9_.\-\[\]]+", "_", text).strip("_.") or "test"
-    if len(name) > limit:
+    if len(name) > limit or (name != "test" and not _plain(text, name)):
         import hashlib
 
-        digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
         name = f"{name[:limit - 11]}-{digest}"
     return name
+
+
+def _plain(text: str, name: str) -> bool:
+    # True when ``name`` is ``text`` with only its path separators replaced (one '_' each):
+    # then the id can be read back from the name, so distinct plain ids get distinct names.
+    head, bracket, param = text.partition("[")
+    if "/" in param or "::" in param or "[" in param[:-1]:
+        return False
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+(?:(?:/|::)[A-Za-z0-9_.\-]+)*", head):
+        return False
+    if re.search(r"(?:^|/)\.\.?(?:/|$)", head):
+        return False
+    return name == head.replace("::", "_").replace("/", "_") + bracket + param
+
+
+#: The file in each artifact folder whose first line (``test: <node id>``) says which test
+#: the folder belongs to.
+OWNER_FILE = "failure.txt"
+
+
+def artifact_folder(root: Path, nodeid: str, fresh: bool = True) -> Path:
+    """The folder for ``nodeid``'s artifacts under ``root``, emptied (unless ``fresh`` is
+    False: a teardown failure adds to what the call wrote) and ready to write.
+
+    Never shared: a folder another test id already owns (its :data:`OWNER_FILE` names
+    another id) is left alone and this id gets a hashed name of its own.  Never written
+    through a symlink: a symlink where the folder should be is removed (not its target) and
+    a real folder made."""
+    import hashlib
+
+    name = safe_name(nodeid)
+    folder = root / name
+    owner = _owner(folder)
+    if owner is not None and owner != nodeid:
+        digest = hashlib.sha1(nodeid.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        folder = root / f"{name[:109]}-{digest}"
+    root.mkdir(parents=True, exist_ok=True)
+    if folder.is_symlink():
+        folder.unlink()  # the link, not what it points at
+    elif folder.is_dir():
+        if not fresh and owner == nodeid:
+            return folder
+        import shutil
+
+        shutil.rmtree(folder)  # stale files of this test's earlier run
+    elif folder.exists():
+        folder.unlink()
+    folder.mkdir()
+    return folder
+
+
+def _owner(folder: Path) -> str | None:
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return None
+        with open(folder / OWNER_FILE, encoding="utf-8", errors="surrogateescape") as f:
+            first = f.readline().rstrip("\n")
+    except OSError:
+        return None
+    return first[len("test: "):] if first.startswith("test: ") else None
+
+
+def _safe_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` without following a symlink planted there (it is replaced
+    by a plain file; its target is never touched)."""
+    import os
+
+    if path.is_symlink():
+        path.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def error_chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -99,6 +179,8 @@ def write_artifacts(folder: Path, records: list[BootRecord], exc: BaseException 
     summary and the error.  Returns the paths written.  A file that cannot be produced (e.g.
     a report of a half-booted system) is replaced by a ``.error.txt`` saying why, so one
     problem never hides the others."""
+    if folder.is_symlink():
+        folder.unlink()  # never write into whatever a planted link points at
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for i, rec in enumerate(records):
@@ -125,7 +207,7 @@ def write_artifacts(folder: Path, records: list[BootRecord], exc: BaseException 
     if longrepr:
         text += ["", longrepr]
     path = folder / "failure.txt"
-    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    _safe_write(path, "\n".join(text) + "\n")
     written.append(path)
     return written
 
@@ -178,7 +260,7 @@ def _write(path: Path, make: Any, rec: BootRecord, written: list[Path]) -> None:
     except Exception as e:  # noqa: BLE001 - an artifact that cannot be built must not hide the rest
         path = path.with_name(path.name + ".error.txt")
         text = f"could not produce {path.name[:-10]}: {type(e).__name__}: {e}\n"
-    path.write_text(text, encoding="utf-8")
+    _safe_write(path, text)
     rec.files.append(path)
     written.append(path)
 

@@ -38,6 +38,9 @@ class DevicetreeCache:
         self._extra_dirs = tuple(Path(d) for d in extra_dirs)
         self._trees: dict[str, Any] = {}
         self._digests: dict[tuple[str, int, int, int], bytes] = {}
+        #: (folder, deep) -> (stamps of every folder walked, the source files found)
+        self._listings: dict[tuple[str, bool], tuple[list[tuple[str, int, int]], list[tuple[bytes, str]]]] = {}
+        self._realpaths: dict[str, str] = {}
         self._lock = threading.Lock()
         self.hits = 0  #: loads served from the cache
         self.misses = 0  #: loads that ran the loader
@@ -74,46 +77,72 @@ class DevicetreeCache:
     ) -> str:
         """The content key (hex SHA-256) of one set of inputs."""
         h = hashlib.sha256()
-        inputs = [Path(dts), *map(Path, overlays)]
+        real = self._real
+        inputs = [real(dts), *map(real, overlays)]
         for f in inputs:
-            h.update(b"input\0" + str(f.resolve()).encode() + b"\0" + self._digest(f))
+            h.update(b"input\0" + f.encode() + b"\0" + self._digest(f))
         # The inputs' own folders are scanned flat (a user's overlay may sit in a big project
         # folder); include directories are header trees and are scanned recursively.
-        dirs = [*((f.resolve().parent, False) for f in inputs),
-                *((Path(d), True) for d in (*include_dirs, *self._extra_dirs))]
-        seen: set[tuple[Path, bool]] = set()
+        dirs = [*((os.path.dirname(f), False) for f in inputs),
+                *((real(d), True) for d in (*include_dirs, *self._extra_dirs))]
+        seen: set[tuple[str, bool]] = set()
         for d, deep in dirs:
-            d = d.resolve()
             if (d, deep) in seen:
                 continue
             seen.add((d, deep))
-            h.update(b"dir\0" + str(d).encode() + b"\0")
-            for f in _source_files(d, deep):
-                h.update(str(f.relative_to(d)).encode() + b"\0" + self._digest(f))
+            h.update(b"dir\0" + d.encode() + b"\0")
+            for rel, f in self._sources(d, deep):
+                h.update(rel + b"\0" + self._digest(f))
         for k in sorted(kwargs):
             h.update(f"opt\0{k}={kwargs[k]!r}\0".encode())
         return h.hexdigest()
+
+    def _real(self, p: str | os.PathLike[str]) -> str:
+        """``os.path.realpath`` of ``p``, memoised per process (path strings, not Path
+        objects: a warm key is a few dozen ``stat`` calls and nothing else)."""
+        key = os.fspath(p)
+        r = self._realpaths.get(key)
+        if r is None:
+            r = self._realpaths[key] = os.path.realpath(key)
+        return r
 
     def clear(self) -> None:
         """Forget every cached tree."""
         with self._lock:
             self._trees.clear()
             self._digests.clear()
+            self._listings.clear()
+            self._realpaths.clear()
 
     def __len__(self) -> int:
         return len(self._trees)
 
-    def _digest(self, f: Path) -> bytes:
+    def _sources(self, d: str, deep: bool) -> list[tuple[bytes, str]]:
+        """:func:`_source_files`, walked again only when a folder it walked changed (a file
+        added, removed or renamed changes its folder's mtime): a warm key costs one ``stat``
+        per folder and per file, not a directory listing."""
+        with self._lock:
+            memo = self._listings.get((d, deep))
+        if memo is not None and all((_dir_stamp(p) or (0, 0)) == (ino, mt) for p, ino, mt in memo[0]):
+            return memo[1]
+        dirs, found = _walk_sources(Path(d), deep)
+        files = [(os.path.relpath(f, d).encode(), str(f)) for f in found]
+        with self._lock:
+            self._listings[(d, deep)] = (dirs, files)
+        return files
+
+    def _digest(self, f: str) -> bytes:
         try:
-            st = f.stat()
+            st = os.stat(f)
         except OSError:
             return b"missing"  # the loader reports the missing file properly
-        memo = (str(f), st.st_ino, st.st_mtime_ns, st.st_size)  # a replaced file has a new inode
+        memo = (f, st.st_ino, st.st_mtime_ns, st.st_size)  # a replaced file has a new inode
         with self._lock:
             d = self._digests.get(memo)
         if d is None:
             try:
-                d = hashlib.sha256(f.read_bytes()).digest()
+                with open(f, "rb") as fh:
+                    d = hashlib.sha256(fh.read()).digest()
             except OSError:
                 d = b"unreadable"
             with self._lock:
@@ -124,17 +153,33 @@ class DevicetreeCache:
 def _source_files(d: Path, deep: bool) -> list[Path]:
     """Devicetree sources and headers in ``d`` (recursive when ``deep``; sorted for a stable
     key)."""
+    return _walk_sources(d, deep)[1]
+
+
+def _dir_stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
+def _walk_sources(d: Path, deep: bool) -> tuple[list[tuple[str, int, int]], list[Path]]:
+    """``(stamps of the folders walked, source files)``; a missing folder is stamped as
+    missing, so creating it later is noticed."""
     if not d.is_dir():
-        return []
+        return [(str(d), *(_dir_stamp(str(d)) or (0, 0)))], []
+    stamps: list[tuple[str, int, int]] = []
     out = []
     for root, dirs, files in os.walk(d):
+        stamps.append((root, *(_dir_stamp(root) or (0, 0))))
         if not deep:
             dirs[:] = []
         dirs.sort()
         for name in sorted(files):
             if name.endswith(SOURCE_SUFFIXES):
                 out.append(Path(root) / name)
-    return out
+    return stamps, out
 
 
 def _default_loader() -> Callable[..., Any]:

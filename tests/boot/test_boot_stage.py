@@ -99,7 +99,7 @@ class _Greedy(Driver):
     priority = 0
 
     def init(self, device):
-        device.alloc("huge", "NON_CACHEABLE", 1 << 30)
+        device.alloc("NON_CACHEABLE", 1 << 30, name="huge")
 
 
 def test_failing_device_and_dependency_not_ready(data_dir):

@@ -10,7 +10,8 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "smh_boot"
 
 LAYER = {
-    "errors": 0, "errno": 0, "units": 0, "resources": 0, "attrs": 0, "__init__": 0, "__version__": 0,
+    "errors": 0, "errno": 0, "units": 0, "resources": 0, "attrs": 0, "limits": 0, "__init__": 0,
+    "__version__": 0,
     "__main__": 6,
     "memory": 1, "heap": 1,
     "devicetree": 2,

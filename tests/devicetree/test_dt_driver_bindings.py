@@ -16,7 +16,10 @@ BINDINGS = REPO_DTS / "bindings"
 
 def test_every_registered_compatible_has_a_binding():
     shipped = {p.stem for p in (BINDINGS / "drivers").glob("*.yaml")}
-    assert set(default_registry().compatibles) <= shipped
+    reg = default_registry()
+    # Only smh-boot's own drivers: tests register drivers of their own (as users do).
+    ours = {c for c in reg.compatibles if reg.lookup([c]).cls.__module__.startswith("smh_boot.")}
+    assert ours and ours <= shipped
 
 
 @pytest.mark.parametrize("board", [b for b in list_boards() if b.drivers], ids=lambda b: b.name)

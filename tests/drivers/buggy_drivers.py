@@ -17,7 +17,6 @@ from typing import Any, Callable
 
 from drvrig import boards_with, pattern
 
-from smh_boot.drivers._common import WORD, dma_alloc
 from smh_boot.drivers.display import DisplayController
 from smh_boot.drivers.dma import MemToMemDma
 from smh_boot.drivers.ethernet import EthernetMac
@@ -62,7 +61,7 @@ class EarlyInvalidateDma(MemToMemDma):
     data arrives"), and not after completion: a speculative fill in between stays stale."""
 
     def _while_running(self, transfer: Any) -> None:
-        self.device.cache.sys_cache_data_invd_range(self.dst.addr, transfer.size)
+        self.device.memsys.sys_cache_data_invd_range(self.dst.addr, transfer.size)
 
     def _after_dma(self, n: int) -> None:
         pass
@@ -75,7 +74,7 @@ class DirtyDestinationDma(MemToMemDma):
     overwrite what the engine wrote."""
 
     def _before_dma(self, n: int) -> None:
-        self.device.cache.sys_cache_data_flush_range(self.src.addr, n)
+        self.device.memsys.sys_cache_data_flush_range(self.src.addr, n)
         self.device.cpu.fill(self.dst.addr, 0, n)
 
 
@@ -101,7 +100,7 @@ class _JobRecordDma(MemToMemDma):
     def _alloc_staging(self) -> tuple[Any, Any]:
         self.staging = ODD_STAGING
         src, dst = self._staging_pair()
-        self.job = self.device.alloc("job", SmhAttr.CACHEABLE, 16)
+        self.job = self.device.alloc(SmhAttr.CACHEABLE, 16, name="job")
         return src, dst
 
     def _staging_pair(self) -> tuple[Any, Any]:  # pragma: no cover - overridden
@@ -121,7 +120,7 @@ class UnalignedDma(_JobRecordDma):
 
     def _staging_pair(self) -> tuple[Any, Any]:
         dev = self.device
-        return (dev.alloc("src", SmhAttr.CACHEABLE, ODD_STAGING), dev.alloc("dst", SmhAttr.CACHEABLE, ODD_STAGING))
+        return (dev.alloc(SmhAttr.CACHEABLE, ODD_STAGING, name="src"), dev.alloc(SmhAttr.CACHEABLE, ODD_STAGING, name="dst"))
 
 
 class UnpaddedDma(_JobRecordDma):
@@ -132,14 +131,14 @@ class UnpaddedDma(_JobRecordDma):
 
     def _staging_pair(self) -> tuple[Any, Any]:
         dev = self.device
-        line = dev.memsys.line_size or WORD
+        line = dev.memsys.line_size or 4
         return (
-            dev.alloc("src", SmhAttr.CACHEABLE, ODD_STAGING, align=line),
-            dev.alloc("dst", SmhAttr.CACHEABLE, ODD_STAGING, align=line),
+            dev.aligned_alloc(SmhAttr.CACHEABLE, line, ODD_STAGING, name="src"),
+            dev.aligned_alloc(SmhAttr.CACHEABLE, line, ODD_STAGING, name="dst"),
         )
 
     def _before_dma(self, n: int) -> None:
-        self.device.cache.sys_cache_data_flush_range(self.src.addr, n)
+        self.device.memsys.sys_cache_data_flush_range(self.src.addr, n)
 
 
 # ---------------------------------------------------------------------------- class 7
@@ -148,7 +147,7 @@ class CacheableRingUart(DmaUart):
     without the shipped driver's init-time refusal of such buffers)."""
 
     def _alloc(self, name: str, size: int) -> Any:
-        return dma_alloc(self.device, name, SmhAttr.CACHEABLE, size)
+        return self.device.dma_alloc(SmhAttr.CACHEABLE, size, name=name)
 
     def _check_buffers(self) -> None:
         pass
@@ -158,7 +157,7 @@ class CacheableRingEthernet(EthernetMac):
     """7, for descriptors: rings from cacheable memory, polled by both the CPU and the MAC."""
 
     def _ring(self, name: str, size: int) -> Any:
-        return dma_alloc(self.device, name, SmhAttr.CACHEABLE, size, align=self.profile.desc_align)
+        return self.device.dma_aligned_alloc(SmhAttr.CACHEABLE, self.profile.desc_align, size, name=name)
 
 
 # ---------------------------------------------------------------------------- the table

@@ -40,7 +40,7 @@ def registry(*variants: type) -> DriverRegistry:
     of their compatibles, without touching the process registry."""
     reg = default_registry().copy()
     for cls in variants:
-        reg.register(cls)
+        reg.register(cls, replace=True)
     return reg
 
 

@@ -30,7 +30,7 @@ class MacWithoutFlush(EthernetMac):
 @pytest.mark.smh_stress(seeds=2)
 def test_missing_flush_before_tx_is_caught(smh_board, smh_boot_factory):
     registry = default_registry().copy()  # the process registry stays untouched
-    registry.register(MacWithoutFlush)
+    registry.register(MacWithoutFlush, replace=True)
     system = smh_boot_factory(smh_board, drivers=registry)
     mac = device_of(system, MacWithoutFlush).driver
     with pytest.raises(CoherencyError) as e:

@@ -197,3 +197,19 @@ def test_readme_picture_is_what_fit_draws(tmp_path, monkeypatch, capsys):
     assert main(["fit", "--trace", "tests/data/fit/net_stack.json", "--margin", "20%", "--svg", str(out)]) == 0
     assert out.read_text() == (root / "docs" / "fit-usage.svg").read_text(), \
         "regenerate docs/fit-usage.svg with the README's fit command"
+
+
+def test_fit_and_diff_take_zephyr_build_directories(monkeypatch, capsys):
+    """fit and diff take what boot takes: here a Zephyr build directory (no YAML, no flags)."""
+    data = Path(__file__).resolve().parents[1] / "zephyr" / "data"
+    monkeypatch.chdir(data)
+    monkeypatch.delenv("ZEPHYR_BASE", raising=False)
+    assert main(["fit", "-d", "builds/h747_m7", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in out["regions"]] == ["SRAM1", "SRAM2", "SRAM3", "SRAM4", "SDRAM2"]
+    assert out["config"]["runtime_stats"] is True  # CONFIG_SYS_HEAP_RUNTIME_STATS=y in .config
+    assert main(["diff", "builds/h747_m7", "builds/h747_m7"]) == 0
+    capsys.readouterr()
+    assert main(["diff", "builds/h747_m7", "builds/qemu_a53", "--json"]) == 1
+    changes = json.loads(capsys.readouterr().out)["changes"]
+    assert {"kind": "board", "subject": "ptr_size", "change": "changed", "a": 4, "b": 8} in changes

@@ -26,6 +26,10 @@ BUDGETS = {
     "trace_mutants": (60, 5_000),
     "golden_mutants": (20, 2_000),
     "cli": (12, 1_000),
+    "dts_hostile": (30, 10_000),
+    "trace_hostile": (30, 2_000),
+    "board_hostile": (20, 1_000),
+    "artifact_ids": (60, 5_000),
 }
 
 

@@ -219,10 +219,10 @@ def test_variant_and_revision_through_boot(in_data, capsys):
     rc, out, err = _run(capsys, "regions", "--json", "nrf5340dk/nrf5340/cpuapp/ns",
                         "--zephyr-base", "zephyrproject/zephyr")
     assert rc == 0, err
-    assert [r["size"] for r in json.loads(out)["regions"]] == ["0x10000"]
+    assert [r["size"] for r in json.loads(out)["regions"]] == [0x10000]
     rc, out, _ = _run(capsys, "regions", "--json", "nrf5340dk@0.1.0/nrf5340/cpuapp",
                       "--zephyr-base", "zephyrproject/zephyr")
-    assert [r["size"] for r in json.loads(out)["regions"]] == ["0x8000"]
+    assert [r["size"] for r in json.loads(out)["regions"]] == [0x8000]
     r = resolve(TargetSpec(target="nrf5340dk/nrf5340/cpuapp/ns", zephyr_base="zephyrproject/zephyr"))
     assert (r.board.cpu, r.board.isa, r.platform.mpu) == ("cortex-m33", "armv8-m.main", "armv8m")
 
@@ -435,7 +435,7 @@ def test_shields_as_zephyr_applies_them(in_data, capsys):
                         "fixture_psram", "--zephyr-base", "zephyrproject/zephyr")
     assert rc == 0, err
     regions = {r["region_name"]: r["size"] for r in json.loads(out)["regions"]}
-    assert regions == {"SHARED_RAM": "0x10000", "PSRAM": "0x400000"}  # board-specific overlay last
+    assert regions == {"SHARED_RAM": 0x10000, "PSRAM": 0x400000}  # board-specific overlay last
     r = resolve(TargetSpec(target="nrf5340dk/nrf5340/cpuapp", shields=("fixture_psram",),
                            zephyr_base="zephyrproject/zephyr"))
     assert [o.name for o in r.board.overlay_paths] == ["fixture_psram.overlay",
