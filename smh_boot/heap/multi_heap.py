@@ -80,7 +80,10 @@ class MultiHeap:
         """``sys_multi_heap_get_heap``: the record with the greatest base <= addr.
 
         Zephyr returns ``heaps[-1]`` (garbage) below every heap; this returns None."""
-        i = bisect.bisect_right(self.bases, addr) - 1
+        try:
+            i = bisect.bisect_right(self.bases, addr) - 1
+        except TypeError:
+            raise below_all_heaps(self, addr) from None
         return self.heaps[i] if i >= 0 else None
 
     def alloc(self, cfg: Any, nbytes: int) -> int | None:
@@ -146,6 +149,10 @@ class MultiHeap:
 
 def below_all_heaps(mheap: MultiHeap, ptr: int, note: str = "") -> InvalidFree:
     """The error for a pointer no heap of ``mheap`` can own (``note`` is appended)."""
+    if not isinstance(ptr, int):
+        e = InvalidFree(f"the pointer must be an int, not {type(ptr).__name__} {ptr!r}")
+        e.zephyr_message = "invalid pointer"  # type: ignore[attr-defined]
+        return e
     where = f"the lowest heap starts at {mheap.bases[0]:#x}" if mheap.bases else "no heap is registered"
     e = InvalidFree(
         f"pointer {ptr:#x} lies below every heap of the multi-heap ({where}{note}); Zephyr "

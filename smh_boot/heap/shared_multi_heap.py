@@ -210,7 +210,10 @@ class SharedMultiHeap:
                 raise bad_argument(ptr=ptr)
             acquire()
             try:
-                i = bisect_right(bases, ptr) - 1
+                try:
+                    i = bisect_right(bases, ptr) - 1
+                except TypeError:
+                    i = -1  # not an int: refused below
                 if i < 0:
                     raise self._foreign(ptr)
                 frees[i](ptr)
@@ -261,7 +264,10 @@ class SharedMultiHeap:
         return None
 
     def blocks(self) -> list[Block]:
-        """Live blocks of every heap in address order (owners at STRICT level)."""
+        """Live blocks of every heap in address order (owners at STRICT level).
+
+        On a damaged heap the listing of that heap stops at the first block whose header is
+        damaged (it never loops or recurses); :meth:`damage` says where."""
         with self.lock:
             out = []
             for rec in self._heaps:
@@ -269,25 +275,68 @@ class SharedMultiHeap:
             out.sort(key=lambda b: b.addr)
             return out
 
-    def block_at(self, addr: int) -> Block | None:
-        """The live block whose usable bytes contain ``addr``, or None."""
-        rec = self.heap_for(addr)
-        if rec is None:
-            return None
-        heap = rec.sys_heap
+    def damage(self) -> list[str]:
+        """Where each damaged heap's listing stops (``"heap N at 0x..: ..."``); empty when
+        every block header of every heap is sound."""
         with self.lock:
-            if heap.live is not None:
-                starts = heap.live.keys()
-            else:
-                starts = [p for p, _s, _u in _introspect.used_blocks(heap)]
-            # Blocks do not overlap: only the greatest start <= addr can contain it.
-            p = max((q for q in starts if q <= addr), default=None)
+            out = []
+            for rec in self._heaps:
+                where = _introspect.damage_report(rec.sys_heap)
+                if where is not None:
+                    out.append(f"heap {rec.index} at {rec.sys_heap.addr:#x}: {where}")
+            return out
+
+    def block_at(self, addr: int) -> Block | None:
+        """The live block whose usable bytes contain ``addr``, or None.
+
+        O(1) for a block start (the live-block table at STRICT; the chunk header below it
+        otherwise), O(log n) for an interior address: a bisect of a sorted snapshot of the
+        block starts, checked against the live headers and refreshed when it is stale."""
+        for rec in self._heaps:
+            heap = rec.sys_heap
+            if heap.addr <= addr < heap.addr + heap.size:
+                break
+        else:
+            return None
+        with self.lock:
+            p = _find_block(heap, addr)
             if p is None:
                 return None
-            span, usable = _introspect.block_span(heap, p)
+            c = (p - heap.base - heap.hdr) >> 3
+            span = heap.base + 8 * (c + (heap._SZ[c] >> 1)) - p
+            # usable_size as Zephyr reports it: the span, but big heaps over-report a rewind
+            # block by its gap (golden surprise 9)
+            usable = span + ((p - heap.base) & 7) if heap.big else span
             if addr >= p + max(usable, 1):
                 return None
-            return Block(p, span, usable, rec.index, rec.attr, heap.owner_of(p))
+            live = heap.live
+            return Block(p, span, usable, rec.index, rec.attr, live.get(p) if live is not None else None)
+
+    def check_dma_write(self, addr: int, size: int, *, writer: str, device: str | None = None) -> None:
+        """STRICT: refuse a bus-master write of ``size`` bytes at ``addr`` that would land in
+        free heap memory, or run past the end of the live block it starts in (over a chunk
+        header), or into a heap's own metadata.  Raises HeapCorruption (``kind``
+        "dma-into-free" / "dma-overrun") naming the block, its owner, the offset and
+        ``writer`` (e.g. "DMA channel 2 of device uart@40004000").  Writes outside every
+        heap, and every write below STRICT, pass (Zephyr has no such check)."""
+        if self.live_blocks is False or size <= 0:
+            return
+        stop = addr + size
+        for rec in self._heaps:
+            heap = rec.sys_heap
+            if heap.live is None or stop <= heap.addr or addr >= heap.addr + heap.size:
+                continue
+            with self.lock:
+                err = _introspect.dma_fault(heap, max(addr, heap.addr), min(stop, heap.addr + heap.size),
+                                            addr, size, writer, _find_block)
+            if err is not None:
+                err.heap_index = rec.index  # type: ignore[attr-defined]
+                raise err
+
+    @property
+    def live_blocks(self) -> bool:
+        """True when the pool tracks live blocks (STRICT hardening)."""
+        return self.config.hardening >= 4
 
     def digest(self) -> int:
         """Golden ``sd`` digest over every heap (index = registration order)."""
@@ -307,13 +356,74 @@ class SharedMultiHeap:
 
 
 def _heap_blocks(rec: PoolHeap) -> list[Block]:
-    heap = rec.sys_heap
-    if heap.live is not None:
-        starts: list[tuple[int, Any]] = sorted(heap.live.items())
+    good, _where = _introspect.sound_blocks(rec.sys_heap)
+    return [Block(p, span, usable, rec.index, rec.attr, owner) for p, span, usable, owner in good]
+
+
+#: Steps a block_at lookup may walk the chunk headers from a stale snapshot entry before
+#: the snapshot is rebuilt.
+_WALK_LIMIT = 32
+
+
+def _find_block(heap: SysHeap, addr: int) -> int | None:
+    """Start of the live block whose chunk holds ``addr`` at or above its start (None when
+    none does).  STRICT: O(1) for a start, O(log n) otherwise (see block_at); below STRICT
+    (no live-block table) a chunk walk."""
+    live = heap.live
+    if live is None:
+        try:
+            starts = [p for p, _s, _u in _introspect.used_blocks(heap)]
+        except HeapError:
+            return None
+        i = bisect.bisect_right(starts, addr) - 1
+        return starts[i] if i >= 0 else None
+    if addr in live:
+        return addr  # O(1): a block start
+    snap = heap.__dict__.get("_starts")
+    if snap is not None:
+        found = _from_stale(heap, snap, addr)
+        if found is not _STALE:
+            return found  # type: ignore[return-value]
+    snap = heap._starts = sorted(live)
+    i = bisect.bisect_right(snap, addr) - 1
+    return snap[i] if i >= 0 else None
+
+
+_STALE = object()
+
+
+def _from_stale(heap: SysHeap, snap: list[int], addr: int) -> object:
+    """The greatest live block start <= ``addr``, from a possibly stale snapshot ``snap`` of
+    sorted starts checked against the live table and walked forward over the chunk headers;
+    ``_STALE`` when it cannot tell within a few steps (then rebuild it)."""
+    SZ = heap._SZ
+    base, hb, end = heap.base, heap.base + heap.hdr, heap.end_chunk
+    live = heap.live
+    i = bisect.bisect_right(snap, addr) - 1
+    best = None
+    # The nearest entry still live (blocks freed since the snapshot are skipped, a few).
+    for j in range(i, max(i - 8, -1), -1):
+        if snap[j] in live:
+            best = snap[j]
+            break
     else:
-        starts = [(p, None) for p, _s, _u in _introspect.used_blocks(heap)]
-    out = []
-    for p, owner in starts:
-        span, usable = _introspect.block_span(heap, p)
-        out.append(Block(p, span, usable, rec.index, rec.attr, owner))
-    return out
+        if i >= 0:
+            return _STALE
+    c = heap.chunk0 if best is None else (best - hb) >> 3
+    if best is not None and addr < base + 8 * (c + (SZ[c] >> 1)):
+        return best  # the common case: addr lies in that block's chunk
+    for _ in range(_WALK_LIMIT):
+        if c >= end or base + 8 * c > addr:
+            return best
+        s = SZ[c]
+        sz = s >> 1
+        if not sz or c + sz > end:
+            return best  # a damaged header: the walk stops
+        if s & 1:
+            d = hb + 8 * c
+            for q in range(d, min(d + 8, addr + 1)):  # d, or an aligned block's pointer
+                if q in live:
+                    best = q
+                    break
+        c += sz
+    return _STALE

@@ -40,7 +40,7 @@ class Misuse(Driver):
     compatibles = ("smh-test,misuse",)
 
     def init(self, device):
-        buf = device.alloc("buf", SmhAttr.CACHEABLE, 64)
+        buf = device.alloc(SmhAttr.CACHEABLE, 64, name="buf")
         device.log(f"buf at {buf.addr:#x}")
         self.buf = buf
         self.mistake(device, buf)
@@ -96,7 +96,7 @@ class UseAfterFreeWrite(Misuse):
     def mistake(self, device, buf):
         device.free(buf)
         device.cpu.write(buf.addr + 16, b"late")  # a stale pointer
-        device.alloc("next", SmhAttr.CACHEABLE, 32)  # the next pool operation notices
+        device.alloc(SmhAttr.CACHEABLE, 32, name="next")  # the next pool operation notices
 
 
 def test_use_after_free_write_is_reported_at_the_next_pool_operation(overlay):
@@ -133,9 +133,9 @@ def test_freed_memory_is_poisoned_so_a_read_after_free_sees_the_pattern(overlay)
 class FreeAndReuse(Misuse):
     def mistake(self, device, buf):
         device.free(buf)
-        again = device.alloc("again", SmhAttr.CACHEABLE, 64)  # may reuse the freed bytes
+        again = device.alloc(SmhAttr.CACHEABLE, 64, name="again")  # may reuse the freed bytes
         device.cpu.write(again.addr, b"\x55" * 64)  # legitimate: the block is live again
-        device.alloc("third", SmhAttr.CACHEABLE, 16)
+        device.alloc(SmhAttr.CACHEABLE, 16, name="third")
         self.again = again
 
 
@@ -236,7 +236,7 @@ class CachedUseAfterFree(Misuse):
             device.pool.attach(device.memsys)
         device.free(buf)
         device.cpu.write(buf.addr + 24, b"\x01\x02")  # lands in a dirty cache line only
-        device.alloc("next", SmhAttr.CACHEABLE, 32)
+        device.alloc(SmhAttr.CACHEABLE, 32, name="next")
 
 
 class CachedUnattached(CachedUseAfterFree):
