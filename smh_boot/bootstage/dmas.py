@@ -377,10 +377,16 @@ class DmaChannel:
         t = self.engine.start(self.channel, device=self.device.name, src=src, dst=dst,
                               size=block.block_size, data=data,
                               requires_noncacheable=self._cfg.requires_noncacheable)
-        if t.result is not None and d is DmaDirection.MEMORY_TO_PERIPHERAL:
-            self.received += t.result
         self.transfer, self.block_index = t, index
         return t
+
+    def _took(self, t: DmaTransfer) -> None:
+        """Memory-to-peripheral: the bytes the peripheral read from memory (the memory model
+        reads them as the transfer progresses, so a CPU write in flight is seen) join
+        :attr:`received` when the block ends."""
+        if t.result is not None and self._cfg is not None \
+                and self._cfg.channel_direction is DmaDirection.MEMORY_TO_PERIPHERAL:
+            self.received += t.result
 
     def advance(self, nbytes: int) -> int:
         """The peripheral writes its next ``nbytes`` of the block in flight (see
@@ -418,6 +424,7 @@ class DmaChannel:
             raise DmaError(f"{self!r}: data is only for the next pass of a cyclic "
                            "peripheral-to-memory transfer")
         self.engine.complete(t)
+        self._took(t)
         self.transfer = None
         if nxt >= len(self._blocks):
             if cfg.dma_callback is not None:
@@ -447,4 +454,5 @@ class DmaChannel:
         and drop the rest; no callback.  A no-op on an idle channel, as in Zephyr."""
         if self.transfer is not None:
             self.engine.abort(self.transfer)
+            self._took(self.transfer)  # what the peripheral read before the abort
         self.transfer = None
