@@ -122,6 +122,14 @@ class MultiHeap:
         p = heap.aligned_realloc(ptr, align, nbytes, owner)
         if p is not None:
             return p
+        return self.realloc_move(cfg, heap, ptr, align, nbytes, owner)
+
+    def realloc_move(
+        self, cfg: Any, heap: SysHeap, ptr: int, align: int, nbytes: int, owner: Any = None
+    ) -> int | None:
+        """The rest of :meth:`aligned_realloc` once the owning ``heap`` could not resize
+        ``ptr``: a new block from the choice function, the old bytes copied, the old freed.
+        (Also the compiled pool dispatch's way back into this code.)"""
         old = heap.usable_size(ptr)
         if owner is None:
             owner = heap.owner_of(ptr)

@@ -13,13 +13,11 @@ not fit returns None, as C returns NULL.
 from __future__ import annotations
 
 import bisect
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import (
     HeapError,
-    InvalidArgument,
     InvalidAttribute,
     InvalidFree,
     MemoryMapError,
@@ -27,6 +25,7 @@ from ..errors import (
     TooManyHeaps,
 )
 from ..memory.address_space import AddressSpace
+from . import compiled as _compiled
 from . import introspect as _introspect
 from .config import HeapConfig
 from .layout import geometry
@@ -69,7 +68,7 @@ class SharedMultiHeap:
         self.config = config
         self._private = memory is None
         self.memory = AddressSpace(32 if config.ptr_size == 4 else 64) if memory is None else memory
-        self.lock = threading.Lock()
+        self.lock = _compiled.new_lock()  # threading.Lock, or the compiled core's equivalent
         self._initialised = False
         self._mheap = MultiHeap(None)
         self._by_attr: list[list[SysHeap]] = [[] for _ in range(SMH_REG_ATTR_NUM)]
@@ -148,13 +147,11 @@ class SharedMultiHeap:
         bisect_right = bisect.bisect_right
         ready = self._initialised
 
-        def bad_argument(**args: Any) -> InvalidArgument:
-            # Issue 14 F12: every failure an SmhError (formatting free(1.5)'s pointer as
-            # hex used to crash while building the message).
-            bad = ", ".join(f"{k}={v!r}" for k, v in args.items()
-                            if not isinstance(v, int) or (k in ("size", "align") and v < 0))
-            return InvalidArgument(f"invalid argument(s): {bad or args}: sizes, alignments and "
-                                   "attributes are non-negative integers, pointers integers or None")
+        def bad_attr(attr: Any) -> InvalidAttribute:
+            # Issue 14 F12: a non-integer attribute is a typed error, never a raw TypeError
+            # (sizes and pointers of the wrong type are caught by the heap below).
+            return InvalidAttribute(f"the SMH attribute must be an int (an SmhAttr), not "
+                                    f"{type(attr).__name__} {attr!r}")
 
         def not_ready() -> HeapError:
             e = HeapError(
@@ -165,10 +162,11 @@ class SharedMultiHeap:
             return e
 
         def alloc(attr: int, size: int, *, owner: Any = None) -> int | None:
-            if not isinstance(size, int) or size < 0 or not isinstance(attr, int):
-                raise bad_argument(attr=attr, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if not ready:
@@ -184,11 +182,11 @@ class SharedMultiHeap:
                 release()
 
         def aligned_alloc(attr: int, align: int, size: int, *, owner: Any = None) -> int | None:
-            if (not isinstance(size, int) or size < 0 or not isinstance(attr, int)
-                    or not isinstance(align, int)):
-                raise bad_argument(attr=attr, align=align, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if not ready:
@@ -206,8 +204,6 @@ class SharedMultiHeap:
         def free(ptr: int | None) -> None:
             if ptr is None:
                 return
-            if not isinstance(ptr, int):
-                raise bad_argument(ptr=ptr)
             acquire()
             try:
                 try:
@@ -221,11 +217,11 @@ class SharedMultiHeap:
                 release()
 
         def realloc(attr: int, ptr: int | None, size: int, *, owner: Any = None) -> int | None:
-            if (not isinstance(size, int) or size < 0 or not isinstance(attr, int)
-                    or (ptr is not None and not isinstance(ptr, int))):
-                raise bad_argument(attr=attr, ptr=ptr, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if ptr is None and not ready:
@@ -238,6 +234,8 @@ class SharedMultiHeap:
         self.aligned_alloc: Callable[..., int | None] = aligned_alloc
         self.free: Callable[[int | None], None] = free
         self.realloc: Callable[..., int | None] = realloc
+        # With the compiled core, the four operations run in C over the same heaps.
+        _compiled.attach_pool(self, self._by_attr, mheap, ready)
 
     def _foreign(self, ptr: int) -> InvalidFree:
         note = ""

@@ -27,6 +27,7 @@ from ..errors import (
     MemoryMapError,
 )
 from ..memory.address_space import AddressSpace
+from . import compiled as _compiled
 from . import introspect as _introspect
 from .config import Hardening, HeapConfig
 from .layout import CHUNK_UNIT, Geometry, bucket_idx, geometry
@@ -680,6 +681,15 @@ class SysHeap:
         self.aligned_realloc = aligned_realloc
         self.usable_size = usable_size
         self._inplace_realloc = inplace_realloc
+        # The compiled core, when built and selected, takes over these six operations and
+        # calls back into them for everything it leaves to the reference (see compiled.py).
+        _compiled.attach_heap(self, {
+            "alloc": alloc, "aligned_alloc": aligned_alloc, "free": free, "realloc": realloc,
+            "aligned_realloc": aligned_realloc, "usable_size": usable_size,
+            # the error factories the compiled core raises through (the same reports)
+            "corrupt": corrupt,
+            "wild": lambda op, e, ptr=0, size=0, align=0: _wild(heap, op, e, ptr, size, align),
+        })
 
     # ------------------------------------------------------------------ memory access
     def read(self, addr: int, size: int) -> bytes:
