@@ -107,12 +107,12 @@ class InvalidFree(HeapCorruption):
     """STRICT hardening: a pointer that is not the start of a live block of this pool."""
 
 
-class InvalidSize(HeapError, ValueError):
-    """A negative (or non-integer) allocation size.  C reads a negative ``size_t`` as a huge
+class InvalidSize(InvalidArgument):
+    """A negative (or non-integer) allocation size given straight to a ``SysHeap`` (the pool
+    refuses it first, as :class:`InvalidArgument`).  C reads a negative ``size_t`` as a huge
     one and returns NULL; smh-boot refuses it as the caller bug it is (an ``__ASSERT``-like
-    outcome).  Also a ValueError, for callers that caught the old plain ValueError."""
+    outcome)."""
 
-    errno_name = "EINVAL"
     c_outcome = "assert"
 
 

@@ -117,8 +117,8 @@ def boot(
     if pool_hook is not None:
         pool = pool_hook(pool) or pool
     pool.pool_init()
-    infos = _add_heaps(pool, scan, mapping, log)
-    refusals = _refusals(infos)
+    infos = _add_heaps(pool, scan, mapping, log, dt)
+    refusals = _refusals(infos, dt)
     if refusals:
         diagnostics = [*diagnostics, *refusals]
         if strict:
@@ -274,7 +274,8 @@ def _memory_spans(dt: Any, scan: Any) -> list[tuple[int, int, str]]:
     return [(start, end, name) for start, end, name in merged]
 
 
-def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> list[HeapRegionInfo]:
+def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog,
+               dt: Any = None) -> list[HeapRegionInfo]:
     mapped = {id(rec): region for rec, region in mapping.regions}
     reasons = {id(rec): why for rec, why in mapping.unmapped}
     infos: list[HeapRegionInfo] = []
@@ -308,7 +309,7 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
         infos.append(info)
         log.region(info, pool)
         if info.attr is not None and info.heap_index is None:
-            log.diagnostic(_refusal(info))
+            log.diagnostic(_refusal(info, dt))
     return infos
 
 
@@ -316,22 +317,27 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
 REFUSED_RULE = "heap-refused"
 
 
-def _refusal(info: HeapRegionInfo) -> Any:
+def _refusal(info: HeapRegionInfo, dt: Any = None) -> Any:
     """The error-level finding of a region the policy maps to an SMH attribute but the boot
-    could not add to the pool (overlap, too small, too many heaps, unmappable memory)."""
+    could not add to the pool (overlap, too small, too many heaps, unmappable memory), at its
+    ``reg`` (where the address is written, as the validator's region findings are)."""
     from ..validate.diagnostic import Diagnostic
 
     rec = info.record
+    where = getattr(rec, "location", None)
+    node = dt.get(info.path) if dt is not None else None
+    if node is not None and "reg" in node.props:
+        where = dt.location(node.props["reg"]) or where
     return Diagnostic(
         REFUSED_RULE, "error",
         f"heap region {info.name} [{info.addr:#010x}-{info.end - 1:#010x}] ({info.attr}) refused: "
         f"{info.error}",
-        getattr(rec, "location", None), info.path,
+        where, info.path,
     )
 
 
-def _refusals(infos: list[HeapRegionInfo]) -> list[Any]:
-    return [_refusal(i) for i in infos if i.attr is not None and i.heap_index is None]
+def _refusals(infos: list[HeapRegionInfo], dt: Any = None) -> list[Any]:
+    return [_refusal(i, dt) for i in infos if i.attr is not None and i.heap_index is None]
 
 
 def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], pool: Any,

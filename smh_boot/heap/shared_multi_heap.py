@@ -317,7 +317,7 @@ class SharedMultiHeap:
         "dma-into-free" / "dma-overrun") naming the block, its owner, the offset and
         ``writer`` (e.g. "DMA channel 2 of device uart@40004000").  Writes outside every
         heap, and every write below STRICT, pass (Zephyr has no such check)."""
-        if self.live_blocks is False or size <= 0:
+        if self.config.hardening < 4 or size <= 0:
             return
         stop = addr + size
         for rec in self._heaps:
@@ -330,11 +330,6 @@ class SharedMultiHeap:
             if err is not None:
                 err.heap_index = rec.index  # type: ignore[attr-defined]
                 raise err
-
-    @property
-    def live_blocks(self) -> bool:
-        """True when the pool tracks live blocks (STRICT hardening)."""
-        return self.config.hardening >= 4
 
     def digest(self) -> int:
         """Golden ``sd`` digest over every heap (index = registration order)."""
