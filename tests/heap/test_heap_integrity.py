@@ -346,7 +346,7 @@ def _driver(mistake):
         compatibles = ("smh-test,buggy",)
 
         def init(self, device):
-            buf = device.alloc("rx", SmhAttr.CACHEABLE, 32)
+            buf = device.alloc(SmhAttr.CACHEABLE, 32, name="rx")
             device.log(f"rx at {buf.addr:#x}")
             mistake(device, buf, SmhAttr)
 
@@ -360,7 +360,7 @@ def test_a_driver_overrun_at_boot_fails_the_device_and_introspection_terminates(
     def overrun(device, buf, attr):
         n = device.pool.block_at(buf.addr).size
         device.cpu.write(buf.addr, bytes([fill]) * (n + 8))
-        device.alloc("tx", attr.CACHEABLE, 32)
+        device.alloc(attr.CACHEABLE, 32, name="tx")
 
     system, dev = _boot_with(tmp_path, _driver(overrun))
     assert not dev.ready
