@@ -52,6 +52,14 @@ class PoolAlreadyInitialised(HeapError):
     errno_name = "EALREADY"
 
 
+class InvalidArgument(HeapError, ValueError, TypeError):
+    """A heap call with an argument C could not even express: a negative size, a float or a
+    string for a pointer (in C the compiler refuses it).  Still a ValueError/TypeError for
+    callers that caught those before it was an SmhError."""
+
+    errno_name = "EINVAL"
+
+
 class InvalidAttribute(HeapError, ValueError):
     """SMH attribute out of range (``attr >= SMH_REG_ATTR_NUM``), or not an integer."""
 
