@@ -168,6 +168,29 @@ def decode_dmas(system: Any, path: str) -> DmaSpecs:
     return DmaSpecs(specs, path)
 
 
+def dmas_controllers(dt: Any, node: Any) -> list[Any]:
+    """The controller nodes a node's ``dmas`` names, in order, as far as the property decodes
+    (the boot stage's dependency list; :func:`decode_dmas` reports what does not decode)."""
+    prop = node.props.get("dmas")
+    if prop is None or len(prop.value) % 4:
+        return []
+    raw = prop.value
+    cells = [int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4)]
+    out, pos = [], 0
+    while pos < len(cells):
+        ctrl = dt.phandle_node(cells[pos])
+        if ctrl is None:
+            break
+        try:  # a target without #dma-cells counts as a bare phandle (decode_dmas refuses it)
+            n = dt.int_prop(ctrl, "#dma-cells", 0) or 0
+        except SmhError:
+            n = 0
+        if all(c.path != ctrl.path for c in out):
+            out.append(ctrl)
+        pos += 1 + n
+    return out
+
+
 def _device_at(system: Any, path: str) -> Any:
     for d in system.device_list:
         if d.path == path:

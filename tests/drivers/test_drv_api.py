@@ -461,3 +461,23 @@ def test_a_chain_calls_back_per_block_only_when_asked(chan):
     with pytest.raises(DmaError, match="only for the next pass"):
         tx.complete_block(b"x")
     assert tx.complete_block().src == nc.addr + 8 and tx.complete_block() is None
+
+
+# ------------------------------------------------------------------ dmas as a dependency
+
+
+def test_a_device_depends_on_the_dma_controller_its_dmas_names():
+    from smh_boot.drivers.dma import MemToMemDma
+
+    class BrokenDma(MemToMemDma):
+        def init(self, device):
+            raise RuntimeError("clock gate stuck")
+
+    s = boot(H7)
+    assert s.device("usart1").depends_on == ["/memory@30040000", "/soc/dma@40020000"]
+    reg = default_registry().copy()
+    reg.register(BrokenDma, replace=True)
+    s = boot(H7, drivers=reg)
+    assert s.device("dma1").init_error == "RuntimeError: clock gate stuck"
+    uart = s.device("usart1")
+    assert not uart.ready and uart.init_error == "dependency not ready: /soc/dma@40020000"
