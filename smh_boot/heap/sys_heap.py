@@ -22,7 +22,6 @@ from ..errors import (
     HeapCorruption,
     HeapError,
     InvalidAlignment,
-    InvalidArgument,
     InvalidFree,
     InvalidSize,
     MemoryMapError,
@@ -808,7 +807,7 @@ def _bad_size(nbytes: Any, op: str) -> Exception:
 
 
 def _not_int(what: str, value: Any, op: str) -> Exception:
-    cls = InvalidArgument if what == "pointer" else InvalidSize
+    cls = InvalidFree if what == "pointer" else InvalidSize
     return _c_error(
         cls,
         f"{op}: the {what} must be an int, not {type(value).__name__} {value!r}",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from smh_boot.errors import DoubleFree, HeapCorruption, InvalidArgument, InvalidSize, SmhError
+from smh_boot.errors import DoubleFree, HeapCorruption, InvalidArgument, InvalidFree, InvalidSize, SmhError
 from smh_boot.heap import Hardening, HeapConfig, SharedMultiHeap, SharedMultiHeapRegion
 from smh_boot.memory import MemorySystem
 from smh_boot.memory.dma import DmaEngine
@@ -239,9 +239,12 @@ def test_interior_free_at_none_never_raises_a_python_error():
 @pytest.mark.parametrize("level", list(Hardening))
 def test_bad_argument_types_and_negative_sizes_are_typed(level):
     p = pool(level=level)
-    for call in (lambda: p.free(BASE + 64.5), lambda: p.alloc(0, -1), lambda: p.alloc(0, 1.5),
+    for call in (lambda: p.alloc(0, -1), lambda: p.alloc(0, 1.5),
                  lambda: p.aligned_alloc(0, 16, -8), lambda: p.realloc(0, p.alloc(0, 16), -3)):
         with pytest.raises(InvalidArgument):
+            call()
+    for call in (lambda: p.free(BASE + 64.5), lambda: p.free(1.5), lambda: p.realloc(0, "0x10", 8)):
+        with pytest.raises(InvalidFree, match="must be an int"):
             call()
     # straight to the SysHeap (below the pool's argument check): the same family
     h = p.heaps[0].sys_heap
@@ -250,7 +253,7 @@ def test_bad_argument_types_and_negative_sizes_are_typed(level):
     assert isinstance(ei.value, ValueError) and ei.value.c_outcome == "assert"
     with pytest.raises(InvalidSize, match="must be an int"):
         h.alloc(1.5)
-    with pytest.raises(InvalidArgument, match="must be an int, not float"):
+    with pytest.raises(InvalidFree, match="must be an int, not float"):
         h.free(BASE + 64.5)
 
 
