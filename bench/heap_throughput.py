@@ -1,12 +1,13 @@
 """Heap throughput: the 1,000,000-op workload of ../shared/golden/README.md ("Native speed").
 
 Runs the README's splitmix64-generated workload through ``SharedMultiHeap`` (by default at
-the hardening level users get, STRICT, with the pool lock) for the four variants, prints
-ops/s and the digest, and checks each digest against the one recorded from Zephyr's C code.
-Only the op loop is timed; the digest is computed from the recorded results afterwards.
+the hardening level users get, STRICT, with the pool lock) for the four variants on each heap
+core (the compiled one and the pure-Python reference, side by side), prints ops/s (CPU time
+and wall time) and the digest, and checks each digest against the one recorded from Zephyr's
+C code.  Only the op loop is timed; the digest is computed from the recorded results afterwards.
 
     python bench/heap_throughput.py [--ops N] [--slots 512|2048] [--hardening strict|moderate]
-                                    [--repeat R] [--variant p8_nostats ...]
+                                    [--repeat R] [--variant p8_nostats ...] [--core c|python ...]
 
 Exit status 1 when a digest differs from C's (only checked for the full 1,000,000 ops).
 """
@@ -18,6 +19,7 @@ import sys
 import time
 
 from smh_boot.heap import Hardening, HeapConfig, SharedMultiHeap, SharedMultiHeapRegion
+from smh_boot.heap.compiled import compiled_available, use_core
 from smh_boot.heap.trace import BUFFER_BASE
 
 M64 = (1 << 64) - 1
@@ -121,30 +123,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per variant (best and median shown)")
     ap.add_argument("--hardening", default="strict", choices=[h.name.lower() for h in Hardening])
     ap.add_argument("--variant", action="append", choices=list(VARIANTS))
+    ap.add_argument("--core", action="append", choices=["c", "python"],
+                    help="heap core(s) to run (default: both, the compiled one when built)")
     a = ap.parse_args(argv)
     hardening = Hardening[a.hardening.upper()]
+    cores = a.core or (["c", "python"] if compiled_available() else ["python"])
+    if "c" in cores and not compiled_available():
+        print("the compiled heap core is not built (see README: The heap stack)", file=sys.stderr)
+        return 2
     ops = generate(a.ops, a.seed, a.slots)
     bad = 0
     print(f"{a.ops} ops, seed {a.seed}, slots {a.slots}, hardening {hardening.name}, pool lock on")
+    print(f"{'variant':11s} {'core':6s} {'cpu k ops/s median/best':>24s} {'wall k ops/s median/best':>25s}  digest")
     for variant in a.variant or list(VARIANTS):
-        rates, cpu_rates = [], []
-        d = None
-        for _ in range(a.repeat):
-            pool = make_pool(variant, hardening)
-            secs, cpu, results = run(pool, ops, a.slots)
-            rates.append(a.ops / secs)
-            cpu_rates.append(a.ops / cpu)
-            d = digest(results)
-            assert pool.validate(), "heap invalid after the run"
-        want = C_DIGESTS.get((variant, a.slots)) if a.ops == 1_000_000 and a.seed == 1 else None
-        verdict = "n/a" if want is None else ("matches C" if d == want else f"DIFFERS (C {want:016x})")
-        bad += want is not None and d != want
-        rates.sort()
-        cpu_rates.sort()
-        med, cmed = rates[len(rates) // 2], cpu_rates[len(cpu_rates) // 2]
-        print(f"{variant:11s} wall median {med / 1e3:6.1f} best {rates[-1] / 1e3:6.1f} k ops/s | "
-              f"cpu median {cmed / 1e3:6.1f} best {cpu_rates[-1] / 1e3:6.1f} k ops/s | "
-              f"digest {d:016x} {verdict}")
+        for core in cores:
+            rates, cpu_rates = [], []
+            d = None
+            for _ in range(a.repeat):
+                with use_core(core):
+                    pool = make_pool(variant, hardening)
+                secs, cpu, results = run(pool, ops, a.slots)
+                rates.append(a.ops / secs)
+                cpu_rates.append(a.ops / cpu)
+                d = digest(results)
+                assert pool.validate(), "heap invalid after the run"
+            want = C_DIGESTS.get((variant, a.slots)) if a.ops == 1_000_000 and a.seed == 1 else None
+            verdict = "n/a" if want is None else ("matches C" if d == want else f"DIFFERS (C {want:016x})")
+            bad += want is not None and d != want
+            rates.sort()
+            cpu_rates.sort()
+            med, cmed = rates[len(rates) // 2], cpu_rates[len(cpu_rates) // 2]
+            print(f"{variant:11s} {core:6s} {cmed / 1e3:11.1f} / {cpu_rates[-1] / 1e3:8.1f}   "
+                  f"{med / 1e3:11.1f} / {rates[-1] / 1e3:8.1f}  {d:016x} {verdict}")
     return 1 if bad else 0
 
 

@@ -52,16 +52,8 @@ class PoolAlreadyInitialised(HeapError):
     errno_name = "EALREADY"
 
 
-class InvalidArgument(HeapError, ValueError, TypeError):
-    """A heap call with an argument C could not even express: a negative size, a float or a
-    string for a pointer (in C the compiler refuses it).  Still a ValueError/TypeError for
-    callers that caught those before it was an SmhError."""
-
-    errno_name = "EINVAL"
-
-
-class InvalidAttribute(HeapError):
-    """SMH attribute out of range (``attr >= SMH_REG_ATTR_NUM``)."""
+class InvalidAttribute(HeapError, ValueError):
+    """SMH attribute out of range (``attr >= SMH_REG_ATTR_NUM``), or not an integer."""
 
     errno_name = "EINVAL"
 
@@ -87,10 +79,24 @@ class InvalidAlignment(HeapError):
 
 
 class HeapCorruption(HeapError):
-    """A hardening check found a damaged chunk header (C: ``k_panic()``)."""
+    """A hardening check found a damaged chunk header or free list (C: ``k_panic()``).
+
+    Set on the instance when known (None otherwise): ``kind`` (one of the kinds listed in the
+    README's errors section, e.g. ``"overrun"``, ``"free-list"``, ``"dma-into-free"``),
+    ``check`` (the named check point of ``sys_heap`` that fired), ``block`` (start of the
+    block whose end was overrun, or that the bad access concerns), ``owner`` (its owner tag),
+    ``offset`` (of the damaged or written byte from ``block``), ``writer`` (who wrote, e.g.
+    ``"DMA channel 2 of device uart@40004000"``) and ``where`` (address of the bad header)."""
 
     errno_name = "EFAULT"
     c_outcome = "panic"
+    kind: str | None = None
+    check: str | None = None
+    block: int | None = None
+    owner: object = None
+    offset: int | None = None
+    writer: str | None = None
+    where: int | None = None
 
 
 class DoubleFree(HeapCorruption):
@@ -99,6 +105,15 @@ class DoubleFree(HeapCorruption):
 
 class InvalidFree(HeapCorruption):
     """STRICT hardening: a pointer that is not the start of a live block of this pool."""
+
+
+class InvalidSize(InvalidArgument):
+    """A negative (or non-integer) allocation size given straight to a ``SysHeap`` (the pool
+    refuses it first, as :class:`InvalidArgument`).  C reads a negative ``size_t`` as a huge
+    one and returns NULL; smh-boot refuses it as the caller bug it is (an ``__ASSERT``-like
+    outcome)."""
+
+    c_outcome = "assert"
 
 
 # --------------------------------------------------------------------------- memory model

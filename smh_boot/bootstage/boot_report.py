@@ -9,6 +9,7 @@ Schema ``smh-boot-report/1``::
                 "inferred": [str],         # where each inferred value came from
                 "warnings": [str]},        # what had to be guessed (each names a flag)
       "ready": bool,                       # every device initialised
+      "heap_core": "c" | "python",         # the heap core the pool runs on (compiled or reference)
       "regions": [{"name", "path", "addr", "size", "attr", "dt_attr", "decoded",
                    "heap": null | {"index", "end_chunk", "big", "chunk0", "first_block_offset",
                                    "stats": {"free_bytes", "allocated_bytes", "max_allocated_bytes"},
@@ -34,6 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import HeapError
+from ..heap.compiled import pool_core
 from ..heap.heap_report import heap_report_for
 from ..resources import display_name
 from ..units import with_hex
@@ -131,6 +133,7 @@ def boot_report(system: Any) -> dict[str, Any]:
             "warnings": list(getattr(b, "warnings", ())),
         },
         "ready": system.ready,
+        "heap_core": pool_core(system.pool),
         "regions": regions,
         "devices": [_device_dict(d) for d in system.device_list],
         "allocations": allocations,

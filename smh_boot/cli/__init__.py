@@ -46,8 +46,22 @@ class _LazyGroup(click.Group):
         return importlib.import_module(entry[0]).command
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # click's version line, plus which heap core (compiled or pure Python) this install runs.
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    from ..heap.compiled import core_status
+
+    click.echo(f"{ctx.find_root().info_name}, version {version('smh-boot')}")
+    click.echo(f"heap core: {core_status()}")
+    ctx.exit()
+
+
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="smh-boot")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the active heap core, and exit.")
 def cli() -> None:
     """smh-boot: a devicetree-driven platform boot emulator for Zephyr-style firmware."""
 

@@ -64,6 +64,7 @@ class _Freed:
     lo: int  # first watched address
     hi: int  # one past the last watched address
     snapshot: bytes = b""
+    mv: memoryview | None = None  # an alias of [lo, hi) in memory (None: read through the CPU)
 
 
 def _owner_text(owner: Any) -> str:
@@ -96,6 +97,9 @@ class HeapGuard:
     def attach(self, memsys: Any) -> None:
         """Compare through ``memsys`` (its data cache) from now on; re-snapshots the quarantine."""
         self.memsys = memsys
+        if memsys is not None and memsys.cache is not None:
+            for f in self._freed.values():
+                f.mv = None  # compare as the CPU sees it, through the cache
         self._reseal()
 
     # ------------------------------------------------------------------ pool operations
@@ -148,7 +152,13 @@ class HeapGuard:
         the first changed range of each.  Returns the new reports."""
         found = []
         for f in list(self._freed.values()):
-            now = self._read(f.lo, f.hi - f.lo)
+            mv = f.mv
+            if mv is not None:
+                if mv == f.snapshot:  # compared in C, no copy
+                    continue
+                now = bytes(mv)
+            else:
+                now = self._read(f.lo, f.hi - f.lo)
             if now == f.snapshot:
                 continue
             diff = [i for i, (a, b) in enumerate(zip(now, f.snapshot)) if a != b]
@@ -202,12 +212,22 @@ class HeapGuard:
                 self._pool.memory.fill(lo, POISON, hi - lo)
             except SmhError:
                 pass  # not mapped as plain memory: watch it unpoisoned
+        f = self._freed[addr]
+        if self.memsys is None or self.memsys.cache is None:
+            try:
+                f.mv = self._pool.memory.view(lo, hi - lo)
+            except SmhError:
+                f.mv = None
+        f.snapshot = bytes(f.mv) if f.mv is not None else self._read(lo, hi - lo)
 
     def _after(self, new: int | None = None) -> None:
         # The operation may have handed quarantined bytes out again (the block it returned
-        # overlaps them: the program may now write there) or written headers into them (the
-        # heap's own writes): forget the former, snapshot the rest.
-        if new is not None and self._freed:
+        # overlaps them: the program may now write there) or written headers and free-list
+        # links into them (the heap's own writes, anywhere a free chunk starts, also far
+        # from the blocks of this operation): forget the former, snapshot the rest again.
+        if not self._freed:
+            return
+        if new is not None:
             blk = self._pool.block_at(new)
             if blk is not None:
                 lo, hi = blk.addr, blk.addr + max(blk.usable, 1)
@@ -217,8 +237,9 @@ class HeapGuard:
         self._reseal()
 
     def _reseal(self) -> None:
+        """Snapshot the watched ranges again (a memoryview copy each, when not cached)."""
         for f in self._freed.values():
-            f.snapshot = self._read(f.lo, f.hi - f.lo)
+            f.snapshot = bytes(f.mv) if f.mv is not None else self._read(f.lo, f.hi - f.lo)
 
     def _cached_lines(self, addr: int, size: int) -> bool:
         m = self.memsys

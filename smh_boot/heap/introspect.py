@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import HeapCorruption
 from .layout import bucket_idx
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .sys_heap import SysHeap
+#: The heap these functions read: a :class:`~smh_boot.heap.sys_heap.SysHeap` (duck-typed on
+#: its views ``_L``/``_SZ``/``_PV``/``_NX``/``_Z``/``_B``/``_ST`` and geometry attributes), so
+#: this module never imports ``sys_heap`` (which imports it).
+SysHeap = Any
 
 FNV_OFFSET = 0xCBF29CE484222325
 FNV_PRIME = 0x100000001B3
@@ -297,8 +299,115 @@ def describe_pointer(heap: SysHeap, ptr: int) -> str:
     return f"{heap!r} has no live blocks"
 
 
-def explain_damage(heap: SysHeap, ptr: int, c: int) -> str:
-    """Which header around chunk ``c`` (the block at ``ptr``) was overwritten, and by whom."""
+# ---------------------------------------------------------------------- integrity reports
+
+
+def header_fault(heap: SysHeap, c: int) -> str | None:
+    """Why the header of chunk ``c`` cannot be trusted (None when it looks sound): size,
+    extent, the next chunk's LEFT_SIZE, and for a free listed chunk its links."""
+    L, SZ, PV, NX = heap._L, heap._SZ, heap._PV, heap._NX
+    end, c0 = heap.end_chunk, heap.chunk0
+    if not c0 <= c < end:
+        return f"chunk id {c} lies outside the heap (chunks {c0}..{end - 1})"
+    s = SZ[c]
+    sz = s >> 1
+    if not sz:
+        return f"SIZE_AND_USED reads {s:#x}: size 0"
+    if c + sz > end:
+        return f"SIZE_AND_USED reads {s:#x}: {sz} units would end past the heap's end"
+    lsz = L[c]
+    if not lsz or lsz > c or SZ[c - lsz] >> 1 != lsz:
+        return f"LEFT_SIZE reads {lsz}, which does not lead to the chunk below"
+    if not s & 1 and not (heap.big and sz < 2):
+        n, p = NX[c], PV[c]
+        if not (c0 <= n < end and c0 <= p < end):
+            return f"free-list links FREE_PREV {p} / FREE_NEXT {n} point outside the heap"
+        if PV[n] != c or NX[p] != c:
+            return f"free-list links FREE_PREV {p} / FREE_NEXT {n} do not point back at it"
+    return None
+
+
+def _live_starts(heap: SysHeap) -> list[int]:
+    if heap.live is not None:
+        return sorted(heap.live)
+    try:
+        return [p for p, _s, _u in used_blocks(heap)]
+    except HeapCorruption:
+        return []
+
+
+def _block_before(heap: SysHeap, where: int) -> int | None:
+    """Start of the live block nearest below address ``where`` (a damaged header)."""
+    starts = _live_starts(heap)
+    i = bisect.bisect_left(starts, where)
+    return starts[i - 1] if i else None
+
+
+def _fill(err: HeapCorruption, **kw: Any) -> HeapCorruption:
+    for k, v in kw.items():
+        setattr(err, k, v)
+    return err
+
+
+def corruption(heap: SysHeap, point: str, c: int, op: str) -> HeapCorruption:
+    """The report of a STRICT check point (``point``) that found chunk ``c`` damaged during
+    ``op``: which header, why, and the live block below it that probably ran past its end
+    (its owner and the offset of the header from its start)."""
+    end = heap.end_chunk
+    in_heap = 0 <= c <= end
+    hdr_addr = heap.base + 8 * c if in_heap else None
+    why = header_fault(heap, c) if in_heap else f"chunk id {c} lies outside the heap"
+    if in_heap and why is None and c < end:
+        rc = c + (heap._SZ[c] >> 1)
+        if heap._L[rc] != rc - c:  # the next header is the damaged one
+            why = f"LEFT_SIZE reads {heap._L[rc]}, but the chunk below it is {rc - c} units"
+            c = rc
+            hdr_addr = heap.base + 8 * c
+    if point == "free-list-add" and why is None:
+        why = "the bucket it belongs to is inconsistent (head or avail_buckets bit)"
+    kind = "overrun"
+    block = owner = offset = None
+    if hdr_addr is None:
+        blame = "the damage is in a free-list link; no block can be named"
+        kind = "free-list"
+    else:
+        block = _block_before(heap, hdr_addr)
+        if block is None:
+            blame = "no live block lies below it (a write through a stale or wild pointer?)"
+            kind = "free-list"
+        else:
+            owner = heap.owner_of(block)
+            offset = hdr_addr - block
+            span = _span_or_none(heap, block)
+            if span is not None and block + span == hdr_addr:
+                blame = (f"{describe_block(heap, block)} ran past its end: the header at "
+                         f"{hdr_addr:#x} is at offset +{offset} from the block start")
+            else:
+                blame = (f"the nearest live block below is {describe_block(heap, block)}; the header "
+                         f"at {hdr_addr:#x} is at offset +{offset} from its start (a write through "
+                         "a stale pointer, or an overrun of a block freed since?)")
+    where = f" at {hdr_addr:#x}" if hdr_addr is not None else ""
+    err = HeapCorruption(
+        f"heap corruption (buffer overflow?) during {op} [check {point}]: the header of chunk "
+        f"{c}{where} is damaged ({why}); {blame}; writer: not recorded (a CPU store; DMA "
+        f"writes through smh-boot's DMA engine are checked when they happen) [{heap!r}]"
+    )
+    err.zephyr_message = "heap corruption (buffer overflow?) at %p"  # type: ignore[attr-defined]
+    return _fill(err, kind=kind, check=point, block=block, owner=owner, offset=offset, where=hdr_addr)
+
+
+def _span_or_none(heap: SysHeap, ptr: int) -> int | None:
+    c = (ptr - heap.base - heap.hdr) >> 3
+    if not heap.chunk0 <= c < heap.end_chunk:
+        return None
+    sz = heap._SZ[c] >> 1
+    if not sz or c + sz > heap.end_chunk:
+        return None
+    return heap.base + 8 * (c + sz) - ptr
+
+
+def overflow_at_free(heap: SysHeap, ptr: int, c: int, op: str) -> HeapCorruption:
+    """The ``free-block`` check's report (Zephyr: "heap corruption (buffer overflow?)")."""
     L, SZ = heap._L, heap._SZ
     end = heap.end_chunk
     s = SZ[c]
@@ -306,17 +415,154 @@ def explain_damage(heap: SysHeap, ptr: int, c: int) -> str:
     lsz = L[c]
     own_hdr = heap.base + 8 * c
     own_ok = bool(s & 1) and sz and c + sz <= end and 0 < lsz <= c and SZ[c - lsz] >> 1 == lsz
+    owner = heap.owner_of(ptr)
     if not own_ok:
-        below, _ = nearest_blocks(heap, own_hdr - 1)
-        culprit = f"; the block below, {describe_block(heap, below)}, probably ran past its end" if below else ""
-        return (
-            f"the header of {describe_block(heap, ptr)} at {own_hdr:#x} was overwritten "
-            f"(LEFT_SIZE {lsz}, SIZE_AND_USED {s:#x}){culprit}"
+        below = _block_before(heap, own_hdr)
+        culprit = (f"; the block below, {describe_block(heap, below)}, probably ran past its end "
+                   f"(the header is at offset +{own_hdr - below} from its start)") if below else ""
+        text = (f"the header of {describe_block(heap, ptr)} at {own_hdr:#x} was overwritten "
+                f"(LEFT_SIZE {lsz}, SIZE_AND_USED {s:#x}){culprit}")
+        blk, off = (below, own_hdr - below) if below else (ptr, own_hdr - ptr)
+        owner = heap.owner_of(blk)
+    else:
+        rc = c + sz
+        nxt = heap.base + 8 * rc
+        text = (f"{describe_block(heap, ptr)} ran past its end: the header of the next chunk at "
+                f"{nxt:#x} (offset +{nxt - ptr} from the block start) reads LEFT_SIZE {L[rc]}, "
+                f"expected {sz}")
+        blk, off = ptr, nxt - ptr
+    err = HeapCorruption(f"heap corruption (buffer overflow?) at {ptr:#x} during {op}: {text}")
+    err.zephyr_message = "heap corruption (buffer overflow?) at %p"  # type: ignore[attr-defined]
+    return _fill(err, kind="overrun", check="free-block", block=blk, owner=owner, offset=off,
+                 where=own_hdr if not own_ok else heap.base + 8 * (c + sz))
+
+
+def sound_blocks(heap: SysHeap) -> tuple[list[tuple[int, int, int, Any]], str | None]:
+    """``[(ptr, span, usable, owner)]`` of the live blocks in address order, up to the first
+    one whose header is damaged, and where that is (None when every header is sound).
+
+    Bounded by the number of live blocks (STRICT) or chunks: it never loops or recurses,
+    whatever the headers say."""
+    SZ = heap._SZ
+    end, hdr = heap.end_chunk, heap.hdr
+    out: list[tuple[int, int, int, Any]] = []
+    if heap.live is not None:
+        items = sorted(heap.live.items())
+    else:
+        items = []
+        c = 0
+        while c < end:  # each step moves right by at least one unit: terminates
+            s = SZ[c]
+            sz = s >> 1
+            if not sz or c + sz > end:
+                return out, (f"chunk {c} at {heap.base + 8 * c:#x} has a damaged header "
+                             f"(SIZE_AND_USED {s:#x}); the walk stops there")
+            if s & 1 and c:
+                items.append((heap.base + hdr + 8 * c, None))
+            c += sz
+    for p, owner in items:
+        c = (p - heap.base - hdr) >> 3
+        s = SZ[c]
+        sz = s >> 1
+        if not s & 1 or not sz or c + sz > end:
+            return out, (f"the header of block {p:#x} ({_owner_text(owner)}) at "
+                         f"{heap.base + 8 * c:#x} is damaged (SIZE_AND_USED {s:#x}); "
+                         "the listing stops there")
+        span = heap.base + 8 * (c + sz) - p
+        usable = 8 * sz - hdr - (0 if heap.big else (p - 4) & 7)
+        out.append((p, span, usable, owner))
+    return out, None
+
+
+def dma_fault(heap: SysHeap, lo: int, hi: int, addr: int, size: int, writer: str,
+              find_block: Any) -> HeapCorruption | None:
+    """Why a bus-master write of ``size`` bytes at ``addr`` must not happen (None when it
+    may): ``[lo, hi)`` is the part of it inside ``heap``'s region; ``find_block(heap, a)``
+    gives the greatest live block start <= ``a``.  The write may only land inside one live
+    block, within the bytes before the next chunk header."""
+    first = heap.base + 8 * heap.chunk0 + heap.hdr  # the first byte a block can start at
+    what = f"{writer} would write {size} byte(s) at {addr:#x}"
+    p = find_block(heap, lo) if lo >= first else None
+    span = _span_or_none(heap, p) if p is not None else None
+    if p is None or span is None or lo >= p + span:
+        # The first byte lands in free memory, a chunk header or the heap's own metadata.
+        if lo < first:
+            where = f"the heap's own metadata (struct z_heap and chunk 0, up to {first:#x})"
+        else:
+            c, free = _chunk_holding(heap, lo, p)
+            hdr_at = heap.base + 8 * c if c is not None else None
+            if c is not None and lo < hdr_at + heap.hdr:
+                where = f"the chunk header at {hdr_at:#x}"
+            elif free:
+                where = f"free heap memory (free chunk at {hdr_at:#x}: a buffer used after it was freed?)"
+            else:
+                where = "memory no live block holds"
+        below = f"; the nearest live block below is {describe_block(heap, p)}" if p is not None else ""
+        err = HeapCorruption(
+            f"DMA write refused: {what}, into {where} of {heap!r}{below}; a device may only "
+            "write into a live block it was given"
         )
-    rc = c + sz
-    nxt = heap.base + 8 * rc
-    return (
-        f"{describe_block(heap, ptr)} ran past its end: the header of the next chunk at "
-        f"{nxt:#x} (offset +{nxt - ptr} from the block start) reads LEFT_SIZE {L[rc]}, "
-        f"expected {sz}"
-    )
+        return _fill(err, kind="dma-into-free", check="dma-write", block=p,
+                     owner=heap.owner_of(p) if p is not None else None,
+                     offset=lo - p if p is not None else None, writer=writer, where=lo)
+    if hi > p + span:
+        hdr_at = p + span
+        err = HeapCorruption(
+            f"DMA write refused: {what}, {hi - hdr_at} byte(s) past the end of "
+            f"{describe_block(heap, p)}: it would overwrite the chunk header at {hdr_at:#x} "
+            f"(offset +{span} from the block start) and what follows: the device ran past its "
+            "buffer (a stale pointer, or a length larger than the buffer)"
+        )
+        return _fill(err, kind="dma-overrun", check="dma-write", block=p, owner=heap.owner_of(p),
+                     offset=span, writer=writer, where=hdr_at)
+    return None
+
+
+def _chunk_holding(heap: SysHeap, a: int, p: int | None) -> tuple[int | None, bool]:
+    """(chunk holding address ``a``, is it free), walking a few chunks from the block at
+    ``p`` (or from the first chunk); (None, False) when the headers do not lead there."""
+    SZ = heap._SZ
+    end = heap.end_chunk
+    c = heap.chunk0 if p is None else (p - heap.base - heap.hdr) >> 3
+    target = (a - heap.base) >> 3
+    for _ in range(64):
+        if not 0 <= c < end:
+            break
+        sz = SZ[c] >> 1
+        if not sz or c + sz > end:
+            break
+        if target < c + sz:
+            return c, not SZ[c] & 1
+        c += sz
+    return None, False
+
+
+def first_fault(heap: SysHeap) -> int | None:
+    """The first chunk (in address order) whose header or free-list links are damaged, or a
+    bucket head outside the heap (returned as that head's id); None when none is found.
+    One bounded walk: never loops."""
+    SZ = heap._SZ
+    end, c0 = heap.end_chunk, heap.chunk0
+    c = c0
+    while c < end:
+        if header_fault(heap, c) is not None:
+            return c
+        c += SZ[c] >> 1  # > 0: header_fault checked the size
+    for b in range(heap.nb):
+        h = heap._B[b]
+        if h and not c0 <= h < end:
+            return h
+    return None
+
+
+def damage_report(heap: SysHeap) -> str | None:
+    """Where the first damaged header or link of ``heap`` is, in words (None: none found)."""
+    c = first_fault(heap)
+    if c is None:
+        return None
+    if not heap.chunk0 <= c < heap.end_chunk:
+        return f"a bucket head points at chunk {c}, outside the heap"
+    why = header_fault(heap, c)
+    below = _block_before(heap, heap.base + 8 * c)
+    blame = f"; the live block below is {describe_block(heap, below)}" if below is not None else ""
+    return f"the header of chunk {c} at {heap.base + 8 * c:#x} is damaged ({why}){blame}"

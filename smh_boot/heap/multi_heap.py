@@ -13,7 +13,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-from ..errors import InvalidFree, TooManyHeaps
+from ..errors import InvalidArgument, InvalidFree, TooManyHeaps
 from .sys_heap import SysHeap
 
 #: ``MAX_MULTI_HEAPS`` (a plain ``#define`` in Zephyr, no Kconfig).
@@ -80,7 +80,10 @@ class MultiHeap:
         """``sys_multi_heap_get_heap``: the record with the greatest base <= addr.
 
         Zephyr returns ``heaps[-1]`` (garbage) below every heap; this returns None."""
-        i = bisect.bisect_right(self.bases, addr) - 1
+        try:
+            i = bisect.bisect_right(self.bases, addr) - 1
+        except TypeError:
+            raise below_all_heaps(self, addr) from None
         return self.heaps[i] if i >= 0 else None
 
     def alloc(self, cfg: Any, nbytes: int) -> int | None:
@@ -119,6 +122,14 @@ class MultiHeap:
         p = heap.aligned_realloc(ptr, align, nbytes, owner)
         if p is not None:
             return p
+        return self.realloc_move(cfg, heap, ptr, align, nbytes, owner)
+
+    def realloc_move(
+        self, cfg: Any, heap: SysHeap, ptr: int, align: int, nbytes: int, owner: Any = None
+    ) -> int | None:
+        """The rest of :meth:`aligned_realloc` once the owning ``heap`` could not resize
+        ``ptr``: a new block from the choice function, the old bytes copied, the old freed.
+        (Also the compiled pool dispatch's way back into this code.)"""
         old = heap.usable_size(ptr)
         if owner is None:
             owner = heap.owner_of(ptr)
@@ -146,6 +157,10 @@ class MultiHeap:
 
 def below_all_heaps(mheap: MultiHeap, ptr: int, note: str = "") -> InvalidFree:
     """The error for a pointer no heap of ``mheap`` can own (``note`` is appended)."""
+    if not isinstance(ptr, int):
+        e = InvalidArgument(f"the pointer must be an int, not {type(ptr).__name__} {ptr!r}")
+        e.zephyr_message = "invalid pointer"  # type: ignore[attr-defined]
+        return e  # type: ignore[return-value]
     where = f"the lowest heap starts at {mheap.bases[0]:#x}" if mheap.bases else "no heap is registered"
     e = InvalidFree(
         f"pointer {ptr:#x} lies below every heap of the multi-heap ({where}{note}); Zephyr "

@@ -13,13 +13,11 @@ not fit returns None, as C returns NULL.
 from __future__ import annotations
 
 import bisect
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import (
     HeapError,
-    InvalidArgument,
     InvalidAttribute,
     InvalidFree,
     MemoryMapError,
@@ -27,6 +25,7 @@ from ..errors import (
     TooManyHeaps,
 )
 from ..memory.address_space import AddressSpace
+from . import compiled as _compiled
 from . import introspect as _introspect
 from .config import HeapConfig
 from .layout import geometry
@@ -69,7 +68,7 @@ class SharedMultiHeap:
         self.config = config
         self._private = memory is None
         self.memory = AddressSpace(32 if config.ptr_size == 4 else 64) if memory is None else memory
-        self.lock = threading.Lock()
+        self.lock = _compiled.new_lock()  # threading.Lock, or the compiled core's equivalent
         self._initialised = False
         self._mheap = MultiHeap(None)
         self._by_attr: list[list[SysHeap]] = [[] for _ in range(SMH_REG_ATTR_NUM)]
@@ -148,13 +147,11 @@ class SharedMultiHeap:
         bisect_right = bisect.bisect_right
         ready = self._initialised
 
-        def bad_argument(**args: Any) -> InvalidArgument:
-            # Issue 14 F12: every failure an SmhError (formatting free(1.5)'s pointer as
-            # hex used to crash while building the message).
-            bad = ", ".join(f"{k}={v!r}" for k, v in args.items()
-                            if not isinstance(v, int) or (k in ("size", "align") and v < 0))
-            return InvalidArgument(f"invalid argument(s): {bad or args}: sizes, alignments and "
-                                   "attributes are non-negative integers, pointers integers or None")
+        def bad_attr(attr: Any) -> InvalidAttribute:
+            # Issue 14 F12: a non-integer attribute is a typed error, never a raw TypeError
+            # (sizes and pointers of the wrong type are caught by the heap below).
+            return InvalidAttribute(f"the SMH attribute must be an int (an SmhAttr), not "
+                                    f"{type(attr).__name__} {attr!r}")
 
         def not_ready() -> HeapError:
             e = HeapError(
@@ -165,10 +162,11 @@ class SharedMultiHeap:
             return e
 
         def alloc(attr: int, size: int, *, owner: Any = None) -> int | None:
-            if not isinstance(size, int) or size < 0 or not isinstance(attr, int):
-                raise bad_argument(attr=attr, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if not ready:
@@ -184,11 +182,11 @@ class SharedMultiHeap:
                 release()
 
         def aligned_alloc(attr: int, align: int, size: int, *, owner: Any = None) -> int | None:
-            if (not isinstance(size, int) or size < 0 or not isinstance(attr, int)
-                    or not isinstance(align, int)):
-                raise bad_argument(attr=attr, align=align, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if not ready:
@@ -206,11 +204,12 @@ class SharedMultiHeap:
         def free(ptr: int | None) -> None:
             if ptr is None:
                 return
-            if not isinstance(ptr, int):
-                raise bad_argument(ptr=ptr)
             acquire()
             try:
-                i = bisect_right(bases, ptr) - 1
+                try:
+                    i = bisect_right(bases, ptr) - 1
+                except TypeError:
+                    i = -1  # not an int: refused below
                 if i < 0:
                     raise self._foreign(ptr)
                 frees[i](ptr)
@@ -218,11 +217,11 @@ class SharedMultiHeap:
                 release()
 
         def realloc(attr: int, ptr: int | None, size: int, *, owner: Any = None) -> int | None:
-            if (not isinstance(size, int) or size < 0 or not isinstance(attr, int)
-                    or (ptr is not None and not isinstance(ptr, int))):
-                raise bad_argument(attr=attr, ptr=ptr, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if ptr is None and not ready:
@@ -235,6 +234,8 @@ class SharedMultiHeap:
         self.aligned_alloc: Callable[..., int | None] = aligned_alloc
         self.free: Callable[[int | None], None] = free
         self.realloc: Callable[..., int | None] = realloc
+        # With the compiled core, the four operations run in C over the same heaps.
+        _compiled.attach_pool(self, self._by_attr, mheap, ready)
 
     def _foreign(self, ptr: int) -> InvalidFree:
         note = ""
@@ -261,7 +262,10 @@ class SharedMultiHeap:
         return None
 
     def blocks(self) -> list[Block]:
-        """Live blocks of every heap in address order (owners at STRICT level)."""
+        """Live blocks of every heap in address order (owners at STRICT level).
+
+        On a damaged heap the listing of that heap stops at the first block whose header is
+        damaged (it never loops or recurses); :meth:`damage` says where."""
         with self.lock:
             out = []
             for rec in self._heaps:
@@ -269,25 +273,63 @@ class SharedMultiHeap:
             out.sort(key=lambda b: b.addr)
             return out
 
-    def block_at(self, addr: int) -> Block | None:
-        """The live block whose usable bytes contain ``addr``, or None."""
-        rec = self.heap_for(addr)
-        if rec is None:
-            return None
-        heap = rec.sys_heap
+    def damage(self) -> list[str]:
+        """Where each damaged heap's listing stops (``"heap N at 0x..: ..."``); empty when
+        every block header of every heap is sound."""
         with self.lock:
-            if heap.live is not None:
-                starts = heap.live.keys()
-            else:
-                starts = [p for p, _s, _u in _introspect.used_blocks(heap)]
-            # Blocks do not overlap: only the greatest start <= addr can contain it.
-            p = max((q for q in starts if q <= addr), default=None)
+            out = []
+            for rec in self._heaps:
+                where = _introspect.damage_report(rec.sys_heap)
+                if where is not None:
+                    out.append(f"heap {rec.index} at {rec.sys_heap.addr:#x}: {where}")
+            return out
+
+    def block_at(self, addr: int) -> Block | None:
+        """The live block whose usable bytes contain ``addr``, or None.
+
+        O(1) for a block start (the live-block table at STRICT; the chunk header below it
+        otherwise), O(log n) for an interior address: a bisect of a sorted snapshot of the
+        block starts, checked against the live headers and refreshed when it is stale."""
+        for rec in self._heaps:
+            heap = rec.sys_heap
+            if heap.addr <= addr < heap.addr + heap.size:
+                break
+        else:
+            return None
+        with self.lock:
+            p = _find_block(heap, addr)
             if p is None:
                 return None
-            span, usable = _introspect.block_span(heap, p)
+            c = (p - heap.base - heap.hdr) >> 3
+            span = heap.base + 8 * (c + (heap._SZ[c] >> 1)) - p
+            # usable_size as Zephyr reports it: the span, but big heaps over-report a rewind
+            # block by its gap (golden surprise 9)
+            usable = span + ((p - heap.base) & 7) if heap.big else span
             if addr >= p + max(usable, 1):
                 return None
-            return Block(p, span, usable, rec.index, rec.attr, heap.owner_of(p))
+            live = heap.live
+            return Block(p, span, usable, rec.index, rec.attr, live.get(p) if live is not None else None)
+
+    def check_dma_write(self, addr: int, size: int, *, writer: str, device: str | None = None) -> None:
+        """STRICT: refuse a bus-master write of ``size`` bytes at ``addr`` that would land in
+        free heap memory, or run past the end of the live block it starts in (over a chunk
+        header), or into a heap's own metadata.  Raises HeapCorruption (``kind``
+        "dma-into-free" / "dma-overrun") naming the block, its owner, the offset and
+        ``writer`` (e.g. "DMA channel 2 of device uart@40004000").  Writes outside every
+        heap, and every write below STRICT, pass (Zephyr has no such check)."""
+        if self.config.hardening < 4 or size <= 0:
+            return
+        stop = addr + size
+        for rec in self._heaps:
+            heap = rec.sys_heap
+            if heap.live is None or stop <= heap.addr or addr >= heap.addr + heap.size:
+                continue
+            with self.lock:
+                err = _introspect.dma_fault(heap, max(addr, heap.addr), min(stop, heap.addr + heap.size),
+                                            addr, size, writer, _find_block)
+            if err is not None:
+                err.heap_index = rec.index  # type: ignore[attr-defined]
+                raise err
 
     def digest(self) -> int:
         """Golden ``sd`` digest over every heap (index = registration order)."""
@@ -307,13 +349,74 @@ class SharedMultiHeap:
 
 
 def _heap_blocks(rec: PoolHeap) -> list[Block]:
-    heap = rec.sys_heap
-    if heap.live is not None:
-        starts: list[tuple[int, Any]] = sorted(heap.live.items())
+    good, _where = _introspect.sound_blocks(rec.sys_heap)
+    return [Block(p, span, usable, rec.index, rec.attr, owner) for p, span, usable, owner in good]
+
+
+#: Steps a block_at lookup may walk the chunk headers from a stale snapshot entry before
+#: the snapshot is rebuilt.
+_WALK_LIMIT = 32
+
+
+def _find_block(heap: SysHeap, addr: int) -> int | None:
+    """Start of the live block whose chunk holds ``addr`` at or above its start (None when
+    none does).  STRICT: O(1) for a start, O(log n) otherwise (see block_at); below STRICT
+    (no live-block table) a chunk walk."""
+    live = heap.live
+    if live is None:
+        try:
+            starts = [p for p, _s, _u in _introspect.used_blocks(heap)]
+        except HeapError:
+            return None
+        i = bisect.bisect_right(starts, addr) - 1
+        return starts[i] if i >= 0 else None
+    if addr in live:
+        return addr  # O(1): a block start
+    snap = heap.__dict__.get("_starts")
+    if snap is not None:
+        found = _from_stale(heap, snap, addr)
+        if found is not _STALE:
+            return found  # type: ignore[return-value]
+    snap = heap._starts = sorted(live)
+    i = bisect.bisect_right(snap, addr) - 1
+    return snap[i] if i >= 0 else None
+
+
+_STALE = object()
+
+
+def _from_stale(heap: SysHeap, snap: list[int], addr: int) -> object:
+    """The greatest live block start <= ``addr``, from a possibly stale snapshot ``snap`` of
+    sorted starts checked against the live table and walked forward over the chunk headers;
+    ``_STALE`` when it cannot tell within a few steps (then rebuild it)."""
+    SZ = heap._SZ
+    base, hb, end = heap.base, heap.base + heap.hdr, heap.end_chunk
+    live = heap.live
+    i = bisect.bisect_right(snap, addr) - 1
+    best = None
+    # The nearest entry still live (blocks freed since the snapshot are skipped, a few).
+    for j in range(i, max(i - 8, -1), -1):
+        if snap[j] in live:
+            best = snap[j]
+            break
     else:
-        starts = [(p, None) for p, _s, _u in _introspect.used_blocks(heap)]
-    out = []
-    for p, owner in starts:
-        span, usable = _introspect.block_span(heap, p)
-        out.append(Block(p, span, usable, rec.index, rec.attr, owner))
-    return out
+        if i >= 0:
+            return _STALE
+    c = heap.chunk0 if best is None else (best - hb) >> 3
+    if best is not None and addr < base + 8 * (c + (SZ[c] >> 1)):
+        return best  # the common case: addr lies in that block's chunk
+    for _ in range(_WALK_LIMIT):
+        if c >= end or base + 8 * c > addr:
+            return best
+        s = SZ[c]
+        sz = s >> 1
+        if not sz or c + sz > end:
+            return best  # a damaged header: the walk stops
+        if s & 1:
+            d = hb + 8 * c
+            for q in range(d, min(d + 8, addr + 1)):  # d, or an aligned block's pointer
+                if q in live:
+                    best = q
+                    break
+        c += sz
+    return _STALE

@@ -17,8 +17,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DoubleFree, HeapCorruption, HeapError, InvalidAlignment, InvalidFree, MemoryMapError
+from ..errors import (
+    DoubleFree,
+    HeapCorruption,
+    HeapError,
+    InvalidAlignment,
+    InvalidArgument,
+    InvalidFree,
+    InvalidSize,
+    MemoryMapError,
+)
 from ..memory.address_space import AddressSpace
+from . import compiled as _compiled
 from . import introspect as _introspect
 from .config import Hardening, HeapConfig
 from .layout import CHUNK_UNIT, Geometry, bucket_idx, geometry
@@ -117,6 +127,32 @@ class SysHeap:
 
     # ------------------------------------------------------------------ hot path
     def _build_ops(self) -> None:  # noqa: C901 - one closure factory on purpose (speed)
+        """Install the heap operations.
+
+        Integrity checks (see the README's "Heap integrity" section; ``core`` mirrors them):
+
+        * ``free-block`` (BASIC and up, Zephyr's free-time hardening): the block's used bit;
+          ``left(right(c)) == c``; from MODERATE ``right(left(c)) == c``.
+        * At STRICT only, before the heap relies on a free chunk or a list link:
+
+          - ``free-list-unlink``: a chunk taken off a free list (alloc, also each chunk id its
+            bounded bucket search reads, the merges of free, realloc growing into its
+            neighbour) lies in the heap, is free, its size is non-zero and ends
+            inside the heap where the next chunk's LEFT_SIZE agrees, and its links are
+            inside the heap and point back at it: ``prev(next(c)) == c == next(prev(c))``
+            (C: ``free_list_remove_bidx``'s CHECKs and the newer hardening's link check).
+          - ``free-list-add``: the bucket a chunk joins is consistent:
+            ``next(prev(head)) == head`` (C: ``free_list_add_bidx``'s CHECK).
+          - ``merge-neighbour``: a free right neighbour that free or a shrinking realloc
+            merges with has a size that ends inside the heap (then ``free-list-unlink``).
+          - ``realloc-block``: realloc runs the ``free-block`` checks on its pointer.
+
+        A failed check raises HeapCorruption (``kind`` "overrun" or "free-list") naming the
+        block whose end was overrun, its owner and the offset; the operation stops there
+        (a refused free leaves its block live).  Each check is an expression right before the
+        writes that rely on it, marked ``# CHECK <name>``.  At every level, a chunk id that would take the emulator outside the heap's views
+        (what C would do silently) raises HeapCorruption ``kind`` "wild-chunk" instead of a
+        Python IndexError, and a non-integer pointer or size a typed error."""
         L, SZ, PV, NX, Z, B, ST = self._L, self._SZ, self._PV, self._NX, self._Z, self._B, self._ST
         g = self.geometry
         big, hdr, end, c0min = g.big, g.hdr, g.end_chunk, g.chunk0
@@ -128,9 +164,31 @@ class SysHeap:
         smask = (1 << (8 * self.config.ptr_size)) - 1  # size_t
         loops = self.config.alloc_loops
         level = int(self.config.hardening)
+        moderate = level >= 2
+        strict = level >= 4
         live = self.live
         raw = self._raw
         heap = self
+        wild = (IndexError, ValueError, OverflowError, TypeError)
+
+        def corrupt(point: str, c: int, op: str) -> Exception:
+            return _introspect.corruption(heap, point, c, op)
+
+        def unlink_bad(c: int, bi: int) -> bool:
+            # CHECK free-list-unlink (STRICT): may chunk c be taken off bucket bi?
+            if not c0min <= c < end:
+                return True
+            s = SZ[c]
+            sz = s >> 1
+            if s & 1 or not sz or c + sz > end or L[c + sz] != sz:
+                return True
+            if sz <= m1:
+                return False  # undersized: never listed, no links to check
+            n, p = NX[c], PV[c]
+            return (
+                not c0min <= n < end or not c0min <= p < end or PV[n] != c or NX[p] != c
+                or (sz - m1).bit_length() - 1 != bi or not B[bi] or not Z[3] >> bi & 1
+            )
 
         def fl_add(c: int, sz: int) -> None:
             # free_list_add(): undersized chunks of big heaps are never listed.
@@ -140,6 +198,8 @@ class SysHeap:
             h = B[bi]
             if h:
                 f = PV[h]
+                if strict and NX[f] != h:  # CHECK free-list-add
+                    raise corrupt("free-list-add", h, "free list add")
                 PV[c] = f
                 NX[c] = h
                 NX[f] = c
@@ -152,26 +212,34 @@ class SysHeap:
             if stats:
                 ST[0] += sz * 8 - hdr
 
-        def fl_remove(c: int, sz: int) -> None:
+        def fl_remove(c: int, sz: int, op: str) -> None:
             # free_list_remove(): the bucket head moves to c's successor, whatever c was.
             if sz <= m1:
+                # undersized (never listed), or a size of 0: CHECK free-list-unlink
+                if strict and (not sz or SZ[c] & 1 or L[c + sz] != sz):
+                    raise corrupt("free-list-unlink", c, op)
                 return
             bi = (sz - m1).bit_length() - 1
             n = NX[c]
+            p = PV[c]
+            if strict and ((SZ[c] & 1) | (L[c + sz] ^ sz) | (PV[n] ^ c) | (NX[p] ^ c)
+                           or c < c0min or n < c0min or p < c0min):  # CHECK free-list-unlink
+                raise corrupt("free-list-unlink", c, op)
             if n == c:
                 Z[3] &= ~(1 << bi)
                 B[bi] = 0
             else:
-                p = PV[c]
                 B[bi] = n
                 NX[p] = n
                 PV[n] = p
             if stats:
                 ST[0] -= sz * 8 - hdr
 
-        def alloc_chunk(sz: int) -> int:
+        def alloc_chunk(sz: int, op: str) -> int:
             # Bounded search of the exact bucket (rotating its head), then the smallest
             # non-empty bigger bucket.  Returns the chunk, already off its list, or 0.
+            # (A chunk id read in the search that lies below the heap's chunks fails
+            # free-list-unlink; one past its end the views' bounds: see _wild.)
             bi = (sz - m1).bit_length() - 1
             c = B[bi]
             if c:
@@ -180,17 +248,7 @@ class SysHeap:
                 while True:
                     csz = SZ[c] >> 1
                     if csz >= sz:
-                        n = NX[c]
-                        if n == c:
-                            Z[3] &= ~(1 << bi)
-                            B[bi] = 0
-                        else:
-                            p = PV[c]
-                            B[bi] = n
-                            NX[p] = n
-                            PV[n] = p
-                        if stats:
-                            ST[0] -= csz * 8 - hdr
+                        fl_remove(c, csz, op)
                         return c
                     c = NX[c]
                     B[bi] = c
@@ -202,26 +260,18 @@ class SysHeap:
                 return 0
             bi += (mask & -mask).bit_length()
             c = B[bi]
-            n = NX[c]
-            if n == c:
-                Z[3] &= ~(1 << bi)
-                B[bi] = 0
-            else:
-                p = PV[c]
-                B[bi] = n
-                NX[p] = n
-                PV[n] = p
-            if stats:
-                ST[0] -= (SZ[c] >> 1) * 8 - hdr
+            fl_remove(c, SZ[c] >> 1, op)
             return c
 
-        def free_chunk(c: int, sz: int) -> None:
+        def free_chunk(c: int, sz: int, op: str) -> None:
             # Merge with a free right neighbour first, then with a free left one.
             rc = c + sz
             rs = SZ[rc]
             if not rs & 1:
                 rs >>= 1
-                fl_remove(rc, rs)
+                if strict and (not rs or rc + rs > end):
+                    raise corrupt("merge-neighbour", rc, op)
+                fl_remove(rc, rs, op)
                 sz += rs
                 SZ[c] = sz << 1
                 L[c + sz] = sz
@@ -229,7 +279,7 @@ class SysHeap:
             ls = SZ[lc]
             if not ls & 1:
                 ls >>= 1
-                fl_remove(lc, ls)
+                fl_remove(lc, ls, op)
                 sz += ls
                 SZ[lc] = sz << 1
                 L[lc + sz] = sz
@@ -239,137 +289,153 @@ class SysHeap:
         def alloc(nbytes: int, owner: Any = None) -> int | None:
             # alloc_chunk() and the free-list operations are written out here: this is
             # the hottest function of the emulator.
-            if nbytes <= 0:
-                if nbytes == 0:
-                    return None
-                raise ValueError(f"allocation size must not be negative: {nbytes}")
-            need = (nbytes + hdr7) >> 3
-            if need > end:
-                need = end
-            bi = (need - m1).bit_length() - 1
-            c = B[bi]
-            if c:
-                first = c
-                i = loops
-                while True:
-                    sz = SZ[c] >> 1
-                    if sz >= need:
-                        break
-                    c = NX[c]
-                    B[bi] = c
-                    i -= 1
-                    if not i or c == first:
-                        c = 0
-                        break
-            if not c:
-                mask = Z[3] >> (bi + 1)
-                if not mask:
-                    return None
-                bi += (mask & -mask).bit_length()
+            try:
+                if nbytes <= 0:
+                    if nbytes == 0:
+                        return None
+                    raise _bad_size(nbytes, "alloc")
+                need = (nbytes + hdr7) >> 3
+                if need > end:
+                    need = end
+                bi = (need - m1).bit_length() - 1
                 c = B[bi]
-                sz = SZ[c] >> 1
-            n = NX[c]
-            if n == c:
-                Z[3] &= ~(1 << bi)
-                B[bi] = 0
-            else:
+                if c:
+                    first = c
+                    i = loops
+                    while True:
+                        s = SZ[c]
+                        sz = s >> 1
+                        if sz >= need:
+                            break
+                        c = NX[c]
+                        B[bi] = c
+                        i -= 1
+                        if not i or c == first:
+                            c = 0
+                            break
+                if not c:
+                    mask = Z[3] >> (bi + 1)
+                    if not mask:
+                        return None
+                    bi += (mask & -mask).bit_length()
+                    c = B[bi]
+                    s = SZ[c]
+                    sz = s >> 1
+                n = NX[c]
                 p = PV[c]
-                B[bi] = n
-                NX[p] = n
-                PV[n] = p
-            if stats:
-                ST[0] -= sz * 8 - hdr
-            if sz > need:
-                rc = c + need
-                rsz = sz - need
-                SZ[rc] = rsz << 1
-                L[rc] = need
-                L[rc + rsz] = rsz
-                if rsz > m1:
-                    bi = (rsz - m1).bit_length() - 1
-                    h = B[bi]
-                    if h:
-                        f = PV[h]
-                        PV[rc] = f
-                        NX[rc] = h
-                        NX[f] = rc
-                        PV[h] = rc
-                    else:
-                        Z[3] |= 1 << bi
-                        B[bi] = rc
-                        PV[rc] = rc
-                        NX[rc] = rc
-                    if stats:
-                        ST[0] += rsz * 8 - hdr
-                sz = need
-            SZ[c] = sz << 1 | 1
-            if stats:
-                a = ST[1] + sz * 8 - hdr
-                ST[1] = a
-                if a > ST[2]:
-                    ST[2] = a
-            p = hb + (c << 3)
-            if live is not None:
-                live[p] = owner
-            return p
+                if strict and ((s & 1) | (L[c + sz] ^ sz) | (PV[n] ^ c) | (NX[p] ^ c)
+                               or c < c0min or n < c0min or p < c0min):
+                    # CHECK free-list-unlink, written out: free, sized, links inside the heap
+                    # pointing back.  (A chunk id or link past the heap's end fails as an
+                    # IndexError: see _wild, which reports it the same way.)
+                    raise corrupt("free-list-unlink", c, "alloc")
+                if n == c:
+                    Z[3] &= ~(1 << bi)
+                    B[bi] = 0
+                else:
+                    B[bi] = n
+                    NX[p] = n
+                    PV[n] = p
+                if stats:
+                    ST[0] -= sz * 8 - hdr
+                if sz > need:
+                    rc = c + need
+                    rsz = sz - need
+                    SZ[rc] = rsz << 1
+                    L[rc] = need
+                    L[rc + rsz] = rsz
+                    if rsz > m1:
+                        bi = (rsz - m1).bit_length() - 1
+                        h = B[bi]
+                        if h:
+                            f = PV[h]
+                            if strict and NX[f] != h:  # CHECK free-list-add
+                                raise corrupt("free-list-add", h, "alloc")
+                            PV[rc] = f
+                            NX[rc] = h
+                            NX[f] = rc
+                            PV[h] = rc
+                        else:
+                            Z[3] |= 1 << bi
+                            B[bi] = rc
+                            PV[rc] = rc
+                            NX[rc] = rc
+                        if stats:
+                            ST[0] += rsz * 8 - hdr
+                    sz = need
+                SZ[c] = sz << 1 | 1
+                if stats:
+                    a = ST[1] + sz * 8 - hdr
+                    ST[1] = a
+                    if a > ST[2]:
+                        ST[2] = a
+                p = hb + (c << 3)
+                if live is not None:
+                    live[p] = owner
+                return p
+            except wild as e:
+                raise _wild(heap, "alloc", e, size=nbytes) from None
 
         def aligned_alloc(align: int, nbytes: int, owner: Any = None) -> int | None:
-            rew = align & -align
-            if align != rew:
-                # Two bits set: align to the higher part, then rewind by the lowest bit.
-                align -= rew
-                gap = rew if rew < hdr else hdr
-                if align & (align - 1):
-                    raise _bad_align(align + rew)
-            else:
-                if align <= hdr:
-                    return alloc(nbytes, owner)
-                rew = 0
-                gap = hdr
-            if nbytes <= 0:
-                if nbytes == 0:
+            try:
+                rew = align & -align
+                if align != rew:
+                    # Two bits set: align to the higher part, then rewind by the lowest bit.
+                    align -= rew
+                    gap = rew if rew < hdr else hdr
+                    if align & (align - 1):
+                        raise _bad_align(align + rew)
+                else:
+                    if align <= hdr:
+                        return alloc(nbytes, owner)
+                    rew = 0
+                    gap = hdr
+                if nbytes <= 0:
+                    if nbytes == 0:
+                        return None
+                    raise _bad_size(nbytes, "aligned_alloc")
+                padded = (nbytes + align - gap + hdr7) >> 3
+                if padded > end:
+                    padded = end
+                c0 = alloc_chunk(padded, "aligned_alloc")
+                if not c0:
                     return None
-                raise ValueError(f"allocation size must not be negative: {nbytes}")
-            padded = (nbytes + align - gap + hdr7) >> 3
-            if padded > end:
-                padded = end
-            c0 = alloc_chunk(padded)
-            if not c0:
-                return None
-            m = ((hb + (c0 << 3) + rew + align - 1) & -align) - rew
-            c = (m - hb) >> 3
-            c_end = (m + nbytes + 7 - base) >> 3
-            sz = SZ[c0] >> 1
-            if c > c0:
-                # Free the unused prefix (before the suffix: the order shows in the lists).
-                lsz = c - c0
-                sz -= lsz
-                SZ[c0] = lsz << 1
-                SZ[c] = sz << 1
-                L[c] = lsz
-                L[c + sz] = sz
-                fl_add(c0, lsz)
-            if c + sz > c_end:
-                lsz = c_end - c
-                rsz = sz - lsz
-                SZ[c_end] = rsz << 1
-                L[c_end] = lsz
-                L[c_end + rsz] = rsz
-                fl_add(c_end, rsz)
-                sz = lsz
-            SZ[c] = sz << 1 | 1
-            if stats:
-                a = ST[1] + sz * 8 - hdr
-                ST[1] = a
-                if a > ST[2]:
-                    ST[2] = a
-            if live is not None:
-                live[m] = owner
-            return m
+                m = ((hb + (c0 << 3) + rew + align - 1) & -align) - rew
+                c = (m - hb) >> 3
+                c_end = (m + nbytes + 7 - base) >> 3
+                sz = SZ[c0] >> 1
+                if c > c0:
+                    # Free the unused prefix (before the suffix: the order shows in the lists).
+                    lsz = c - c0
+                    sz -= lsz
+                    SZ[c0] = lsz << 1
+                    SZ[c] = sz << 1
+                    L[c] = lsz
+                    L[c + sz] = sz
+                    fl_add(c0, lsz)
+                if c + sz > c_end:
+                    lsz = c_end - c
+                    rsz = sz - lsz
+                    SZ[c_end] = rsz << 1
+                    L[c_end] = lsz
+                    L[c_end + rsz] = rsz
+                    fl_add(c_end, rsz)
+                    sz = lsz
+                SZ[c] = sz << 1 | 1
+                if stats:
+                    a = ST[1] + sz * 8 - hdr
+                    ST[1] = a
+                    if a > ST[2]:
+                        ST[2] = a
+                if live is not None:
+                    live[m] = owner
+                return m
+            except wild as e:
+                raise _wild(heap, "aligned_alloc", e, size=nbytes, align=align) from None
 
         def check_block(ptr: int, op: str) -> tuple[int, int]:
-            # The free-time hardening checks (and the emulator's own bounds checks, which
-            # keep a wild pointer from taking Python outside the heap's views).
+            # CHECK free-block: the free-time hardening checks (and the emulator's own bounds
+            # checks, which keep a wild pointer from taking Python outside the heap's views).
             c = (ptr - hb) >> 3
             if not c0min <= c < end:
                 raise _outside(heap, ptr, op)
@@ -393,95 +459,114 @@ class SysHeap:
             # check_block() and free_chunk() with its free-list operations, written out.
             if ptr is None:
                 return
-            if live is not None:
-                owner = live.pop(ptr, _MISSING)
-                if owner is _MISSING:
-                    raise _not_live(heap, ptr, "free")
-            c = (ptr - hb) >> 3
-            if c < c0min or c >= end:
-                raise _outside(heap, ptr, "free")
-            s = SZ[c]
-            sz = s >> 1
-            rc = c + sz
-            if level:
-                if not s & 1 or rc > end or L[rc] != sz or (
-                    level >= 2 and (L[c] > c or SZ[c - L[c]] >> 1 != L[c])
-                ):
-                    if live is not None:
-                        live[ptr] = owner  # keep the block known, for the report
-                    check_block(ptr, "free")  # raises with the details
+            try:
+                if live is not None:
+                    owner = live.pop(ptr, _MISSING)
+                    if owner is _MISSING:
+                        raise _not_live(heap, ptr, "free")
+                c = (ptr - hb) >> 3
+                if c < c0min or c >= end:
+                    raise _outside(heap, ptr, "free")
+                s = SZ[c]
+                sz = s >> 1
+                rc = c + sz
+                lz = L[c]  # (no write below touches L[c]: sz > 0 once the checks passed)
+                if level:
+                    # CHECK free-block
+                    if not s & 1 or rc > end or L[rc] != sz or (
+                        moderate and (lz > c or SZ[c - lz] >> 1 != lz)
+                    ):
+                        if live is not None:
+                            live[ptr] = owner  # keep the block known, for the report
+                        check_block(ptr, "free")  # raises with the details
+                        raise _overflow(heap, ptr, c, "free")
+                elif not sz or rc > end or lz > c:
                     raise _overflow(heap, ptr, c, "free")
-            elif not sz or rc > end or L[c] > c:
-                raise _overflow(heap, ptr, c, "free")
-            if stats:
-                a = ST[1] - (sz * 8 - hdr)
-                # Only a double free at hardening NONE (unchecked, as in C) takes the counter
-                # below zero; C's size_t wraps, and so does this.
-                ST[1] = a if a >= 0 else a & smask
-            # Merge with a free right neighbour first ...
-            rs = SZ[rc]
-            if not rs & 1:
-                rs >>= 1
-                # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
-                if rs > m1:
-                    bi = (rs - m1).bit_length() - 1
-                    n = NX[rc]
-                    if n == rc:
-                        Z[3] &= ~(1 << bi)
-                        B[bi] = 0
-                    else:
+                # Merge with a free right neighbour first ...  At STRICT each unlink is
+                # checked right before it is written (CHECK merge-neighbour, then
+                # free-list-unlink); a failure leaves the block live and in the report.
+                rs = SZ[rc]
+                if not rs & 1:
+                    rs >>= 1
+                    # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
+                    if rs > m1:
+                        bi = (rs - m1).bit_length() - 1
+                        n = NX[rc]
                         p = PV[rc]
-                        B[bi] = n
-                        NX[p] = n
-                        PV[n] = p
-                    if stats:
-                        ST[0] -= rs * 8 - hdr
-                sz += rs
-                L[c + sz] = sz
-            # (this one write leaves c's header as C's used-bit clear + merge leaves it)
-            SZ[c] = sz << 1
-            # ... then with a free left neighbour.
-            lc = c - L[c]
-            ls = SZ[lc]
-            if not ls & 1:
-                ls >>= 1
-                # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
-                if ls > m1:
-                    bi = (ls - m1).bit_length() - 1
-                    n = NX[lc]
-                    if n == lc:
-                        Z[3] &= ~(1 << bi)
-                        B[bi] = 0
-                    else:
+                        if strict and ((L[rc + rs] ^ rs) | (PV[n] ^ rc) | (NX[p] ^ rc)
+                                       or n < c0min or p < c0min):  # CHECK merge-neighbour + free-list-unlink
+                            live[ptr] = owner
+                            raise corrupt("merge-neighbour", rc, "free")
+                        if n == rc:
+                            Z[3] &= ~(1 << bi)
+                            B[bi] = 0
+                        else:
+                            B[bi] = n
+                            NX[p] = n
+                            PV[n] = p
+                        if stats:
+                            ST[0] -= rs * 8 - hdr
+                    sz += rs
+                    L[c + sz] = sz
+                # (this one write leaves c's header as C's used-bit clear + merge leaves it)
+                SZ[c] = sz << 1
+                # ... then with a free left neighbour.
+                lc = c - lz
+                ls = SZ[lc]
+                if not ls & 1:
+                    ls >>= 1
+                    # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
+                    if ls > m1:
+                        bi = (ls - m1).bit_length() - 1
+                        n = NX[lc]
                         p = PV[lc]
-                        B[bi] = n
-                        NX[p] = n
-                        PV[n] = p
-                    if stats:
-                        ST[0] -= ls * 8 - hdr
-                sz += ls
-                SZ[lc] = sz << 1
-                L[lc + sz] = sz
-                c = lc
-            if sz > m1:
-                bi = (sz - m1).bit_length() - 1
-                h = B[bi]
-                if h:
-                    f = PV[h]
-                    PV[c] = f
-                    NX[c] = h
-                    NX[f] = c
-                    PV[h] = c
-                else:
-                    Z[3] |= 1 << bi
-                    B[bi] = c
-                    PV[c] = c
-                    NX[c] = c
+                        if strict and ((PV[n] ^ lc) | (NX[p] ^ lc)
+                                       or n < c0min or p < c0min):  # CHECK free-list-unlink
+                            raise corrupt("free-list-unlink", lc, "free")
+                        if n == lc:
+                            Z[3] &= ~(1 << bi)
+                            B[bi] = 0
+                        else:
+                            B[bi] = n
+                            NX[p] = n
+                            PV[n] = p
+                        if stats:
+                            ST[0] -= ls * 8 - hdr
+                    sz += ls
+                    SZ[lc] = sz << 1
+                    L[lc + sz] = sz
+                    c = lc
                 if stats:
-                    ST[0] += sz * 8 - hdr
+                    a = ST[1] - ((s >> 1) * 8 - hdr)
+                    # Only a double free at hardening NONE (unchecked, as in C) takes the counter
+                    # below zero; C's size_t wraps, and so does this.
+                    ST[1] = a if a >= 0 else a & smask
+                if sz > m1:
+                    bi = (sz - m1).bit_length() - 1
+                    h = B[bi]
+                    if h:
+                        f = PV[h]
+                        if strict and NX[f] != h:  # CHECK free-list-add
+                            raise corrupt("free-list-add", h, "free")
+                        PV[c] = f
+                        NX[c] = h
+                        NX[f] = c
+                        PV[h] = c
+                    else:
+                        Z[3] |= 1 << bi
+                        B[bi] = c
+                        PV[c] = c
+                        NX[c] = c
+                    if stats:
+                        ST[0] += sz * 8 - hdr
+            except wild as e:
+                raise _wild(heap, "free", e, ptr) from None
 
         def usable_size(ptr: int) -> int:
-            c = (ptr - hb) >> 3
+            try:
+                c = (ptr - hb) >> 3
+            except TypeError as e:
+                raise _wild(heap, "usable_size", e, ptr) from None
             if c < c0min or c >= end:
                 raise _outside(heap, ptr, "usable_size")
             # mem_align_gap() of this revision is 0 whenever the header is 8 bytes, so big
@@ -501,11 +586,18 @@ class SysHeap:
                 # Shrink: split, keep the head used, free the tail (merging to the right).
                 rc = c + need
                 rsz = sz - need
+                if strict:  # CHECK merge-neighbour before the split is written
+                    nc = c + sz
+                    ns = SZ[nc]
+                    if not ns & 1:
+                        ns >>= 1
+                        if not ns or nc + ns > end or unlink_bad(nc, (ns - m1).bit_length() - 1):
+                            raise corrupt("merge-neighbour", nc, "realloc")
                 SZ[c] = need << 1 | 1
                 SZ[rc] = rsz << 1
                 L[rc] = need
                 L[rc + rsz] = rsz
-                free_chunk(rc, rsz)
+                free_chunk(rc, rsz, "realloc")
                 if stats:
                     ST[1] -= rsz * 8
                 return True
@@ -514,16 +606,18 @@ class SysHeap:
             if rs & 1:
                 return False
             rsz = rs >> 1
+            if strict and (not rsz or rc + rsz > end):
+                raise corrupt("merge-neighbour", rc, "realloc")
             if sz + rsz < need:
                 return False
             # Grow into the free right neighbour, taking only what is needed.
             split = need - sz
+            fl_remove(rc, rsz, "realloc")
             if stats:
                 a = ST[1] + split * 8
                 ST[1] = a
                 if a > ST[2]:
                     ST[2] = a
-            fl_remove(rc, rsz)
             if split < rsz:
                 nc = rc + split
                 nsz = rsz - split
@@ -541,39 +635,42 @@ class SysHeap:
         ) -> int | None:
             if ptr is None:
                 return aligned_alloc(align, nbytes, owner)
-            if nbytes <= 0:
-                if nbytes == 0:
-                    free(ptr)
-                    return None
-                raise ValueError(f"allocation size must not be negative: {nbytes}")
-            if align & (align - 1):
-                raise _bad_align(align)
-            c = (ptr - hb) >> 3
-            if c < c0min or c >= end:
-                raise _outside(heap, ptr, "realloc")
-            if live is not None:
-                old = live.get(ptr, _MISSING)
-                if old is _MISSING:
-                    raise _not_live(heap, ptr, "realloc")
-                if owner is None:
-                    owner = old
-            if level >= 3:
-                check_block(ptr, "realloc")
-            if (not align or not ptr & (align - 1)) and inplace_realloc(ptr, nbytes):
+            try:
+                if nbytes <= 0:
+                    if nbytes == 0:
+                        free(ptr)
+                        return None
+                    raise _bad_size(nbytes, "realloc")
+                if align & (align - 1):
+                    raise _bad_align(align)
+                c = (ptr - hb) >> 3
+                if c < c0min or c >= end:
+                    raise _outside(heap, ptr, "realloc")
                 if live is not None:
-                    live[ptr] = owner
-                return ptr
-            # Fallback: allocate first (so ptr's own chunk cannot be reused), copy, free.
-            p2 = aligned_alloc(align, nbytes, owner)
-            if p2 is not None:
-                n = usable_size(ptr)
-                if n > nbytes:
-                    n = nbytes
-                o1 = ptr - addr
-                o2 = p2 - addr
-                raw[o2 : o2 + n] = bytes(raw[o1 : o1 + n])
-                free(ptr)
-            return p2
+                    old = live.get(ptr, _MISSING)
+                    if old is _MISSING:
+                        raise _not_live(heap, ptr, "realloc")
+                    if owner is None:
+                        owner = old
+                if level >= 3:
+                    check_block(ptr, "realloc")  # CHECK realloc-block
+                if (not align or not ptr & (align - 1)) and inplace_realloc(ptr, nbytes):
+                    if live is not None:
+                        live[ptr] = owner
+                    return ptr
+                # Fallback: allocate first (so ptr's own chunk cannot be reused), copy, free.
+                p2 = aligned_alloc(align, nbytes, owner)
+                if p2 is not None:
+                    n = usable_size(ptr)
+                    if n > nbytes:
+                        n = nbytes
+                    o1 = ptr - addr
+                    o2 = p2 - addr
+                    raw[o2 : o2 + n] = bytes(raw[o1 : o1 + n])
+                    free(ptr)
+                return p2
+            except wild as e:
+                raise _wild(heap, "realloc", e, ptr, size=nbytes, align=align) from None
 
         def realloc(ptr: int | None, nbytes: int, owner: Any = None) -> int | None:
             return aligned_realloc(ptr, 0, nbytes, owner)
@@ -585,6 +682,15 @@ class SysHeap:
         self.aligned_realloc = aligned_realloc
         self.usable_size = usable_size
         self._inplace_realloc = inplace_realloc
+        # The compiled core, when built and selected, takes over these six operations and
+        # calls back into them for everything it leaves to the reference (see compiled.py).
+        _compiled.attach_heap(self, {
+            "alloc": alloc, "aligned_alloc": aligned_alloc, "free": free, "realloc": realloc,
+            "aligned_realloc": aligned_realloc, "usable_size": usable_size,
+            # the error factories the compiled core raises through (the same reports)
+            "corrupt": corrupt,
+            "wild": lambda op, e, ptr=0, size=0, align=0: _wild(heap, op, e, ptr, size, align),
+        })
 
     # ------------------------------------------------------------------ memory access
     def read(self, addr: int, size: int) -> bytes:
@@ -692,7 +798,53 @@ def _describe(heap: SysHeap, ptr: int) -> str:
     return _introspect.describe_pointer(heap, ptr)
 
 
+def _bad_size(nbytes: Any, op: str) -> Exception:
+    return _c_error(
+        InvalidSize,
+        f"{op}: size {nbytes!r} is not a valid allocation size: give a non-negative int "
+        "(C would read a negative size as a huge size_t)",
+        "invalid allocation size",
+    )
+
+
+def _not_int(what: str, value: Any, op: str) -> Exception:
+    cls = InvalidArgument if what == "pointer" else InvalidSize
+    return _c_error(
+        cls,
+        f"{op}: the {what} must be an int, not {type(value).__name__} {value!r}",
+        "invalid pointer" if what == "pointer" else "invalid allocation size",
+    )
+
+
+def _wild(heap: SysHeap, op: str, e: Exception, ptr: Any = 0, size: Any = 0, align: Any = 0) -> Exception:
+    """What a Python error inside a heap operation means: a bad argument type, or (below
+    STRICT, where Zephyr does not check) a damaged header that led outside the heap."""
+    if isinstance(e, HeapError):
+        return e  # already typed (InvalidSize is also a ValueError)
+    for what, value in (("pointer", ptr), ("size", size), ("alignment", align)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            return _not_int(what, value, op)
+    c = _introspect.first_fault(heap)
+    if c is not None and heap.config.hardening >= Hardening.STRICT:
+        # A link or size past the heap's end (the check expressions leave that to the
+        # views' bounds): the same report as the check point's.
+        return _introspect.corruption(heap, "free-list-unlink", c, op)
+    where = "" if c is None else f"; the first damaged header is chunk {c} at {heap.base + 8 * c:#x}"
+    err = _c_error(
+        HeapCorruption,
+        f"heap corruption during {op} on {heap!r}: a damaged chunk header or free-list link "
+        f"leads outside the heap ({type(e).__name__}: {e}); Zephyr would read or write wild "
+        f"memory here (undefined behaviour) at hardening {heap.config.hardening.name}; "
+        f"STRICT reports the damage where it is first relied on{where}",
+        "heap corruption (wild chunk index)",
+    )
+    err.kind = "wild-chunk"  # type: ignore[attr-defined]
+    return err
+
+
 def _outside(heap: SysHeap, ptr: int, op: str) -> Exception:
+    if not isinstance(ptr, int):
+        return _not_int("pointer", ptr, op)
     return _c_error(
         InvalidFree,
         f"{op}({ptr:#x}): the pointer is not inside the heap area of {heap!r} "
@@ -711,15 +863,12 @@ def _double_free(heap: SysHeap, ptr: int, op: str) -> Exception:
 
 
 def _overflow(heap: SysHeap, ptr: int, c: int, op: str) -> Exception:
-    return _c_error(
-        HeapCorruption,
-        f"heap corruption (buffer overflow?) at {ptr:#x} during {op}: "
-        + _introspect.explain_damage(heap, ptr, c),
-        "heap corruption (buffer overflow?) at %p",
-    )
+    return _introspect.overflow_at_free(heap, ptr, c, op)
 
 
 def _not_live(heap: SysHeap, ptr: int, op: str) -> Exception:
+    if not isinstance(ptr, int):
+        return _not_int("pointer", ptr, op)
     if _introspect.in_free_chunk(heap, ptr):
         cls, what = DoubleFree, "it points into free memory: was it freed already (double free?)"
     else:

@@ -5,29 +5,40 @@ A transfer is described by what it reads and writes in memory:
 =====================  ===========  ===========  =========================================
 direction              ``src``      ``dst``      what happens
 =====================  ===========  ===========  =========================================
-memory-to-peripheral   address      None         the device reads ``size`` bytes at *start*
-                                                 (``transfer.result``)
+memory-to-peripheral   address      None         the device reads ``size`` bytes of ``src``
+                                                 by *completion* (``transfer.result``)
 peripheral-to-memory   None         address      the device writes ``data`` (``size`` bytes)
                                                  to memory by *completion*
-memory-to-memory       address      address      reads ``src`` at start, writes ``dst`` by
-                                                 completion
+memory-to-memory       address      address      reads ``src`` and writes ``dst``, piece by
+                                                 piece, by completion
 =====================  ===========  ===========  =========================================
 
-Writes to memory happen progressively: :meth:`DmaEngine.advance` lets the device write the
-next bytes (a UART filling its RX buffer a few bytes at a time), and
-:meth:`DmaEngine.complete` writes whatever is left.  Between :meth:`DmaEngine.start` and
-:meth:`DmaEngine.complete` the buffer belongs to the device; the CPU touching it in that
-window is what the coherency checker looks at.  Every access goes through the memory
-system's bus-master view, so it never sees the cache.
+Both directions are progressive: :meth:`DmaEngine.advance` lets the device move its next
+bytes (a UART filling its RX buffer a few bytes at a time, or a display controller fetching the
+next lines of a frame), and :meth:`DmaEngine.complete` moves whatever is left.  Between
+:meth:`DmaEngine.start` and :meth:`DmaEngine.complete` the buffers belong to the device: a CPU
+write to a TX buffer in that window changes what the device sends, a CPU write to an RX buffer
+races with the device; the coherency checker reports both.  Every access goes through the
+memory system's bus-master view, so it never sees the cache.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import SmhError
-from .system import MemorySystem
+from .records import DmaDirection, DmaTransfer
+
+if TYPE_CHECKING:
+    from .system import MemorySystem
+
+
+#: ``write_check(addr, size, *, writer)``: raises to refuse a bus-master write.
+WriteCheck = Callable[..., None]
+
+
+def _writer(t: DmaTransfer) -> str:
+    return f"DMA channel {t.channel} of device {t.device} (transfer #{t.id})"
 
 
 class DmaError(SmhError, ValueError):
@@ -37,58 +48,23 @@ class DmaError(SmhError, ValueError):
     errno_name = "EINVAL"
 
 
-class DmaDirection(enum.Enum):
-    """What a transfer moves (Zephyr's ``enum dma_channel_direction`` names)."""
-
-    MEMORY_TO_PERIPHERAL = "memory-to-peripheral"
-    PERIPHERAL_TO_MEMORY = "peripheral-to-memory"
-    MEMORY_TO_MEMORY = "memory-to-memory"
-
-
-@dataclass(eq=False)
-class DmaTransfer:
-    """One transfer.  ``result`` holds the bytes read from ``src`` (None when nothing is read);
-    ``written`` counts the bytes already written to ``dst``; ``done`` turns True at completion."""
-
-    id: int
-    channel: int
-    device: str
-    direction: DmaDirection
-    src: int | None
-    dst: int | None
-    size: int
-    data: bytes | None = field(default=None, repr=False)
-    result: bytes | None = field(default=None, repr=False)
-    written: int = 0
-    done: bool = False
-    requires_noncacheable: bool = False
-
-    @property
-    def writes_memory(self) -> bool:
-        """True when the transfer writes to memory (peripheral- or memory-to-memory)."""
-        return self.dst is not None
-
-    def __str__(self) -> str:
-        parts = [f"transfer #{self.id} ({self.direction.value}, channel {self.channel}, {self.device}"]
-        if self.src is not None:
-            parts.append(f"src {self.src:#x}")
-        if self.dst is not None:
-            parts.append(f"dst {self.dst:#x}")
-        return ", ".join(parts) + f", {self.size} bytes)"
-
-
 class DmaEngine:
     """A DMA controller with ``channels`` channels on top of ``memsys``.
 
     Attribute ``active``: channel -> transfer in flight."""
 
-    def __init__(self, memsys: MemorySystem, channels: int = 8):
+    def __init__(self, memsys: MemorySystem, channels: int = 8, *, write_check: WriteCheck | None = None):
         if channels < 1:
             raise DmaError(f"a DMA engine needs at least one channel, not {channels}")
         self.memsys = memsys
         self.channels = channels
         self.active: dict[int, DmaTransfer] = {}
         self._next_id = 1
+        #: Called as ``write_check(addr, size, writer=...)`` before a transfer writes memory
+        #: (at start for its whole destination, then before every piece :meth:`advance`
+        #: writes); it raises to refuse the write.  The boot stage installs the heap's
+        #: ``SharedMultiHeap.check_dma_write`` here (this layer knows nothing of heaps).
+        self.write_check = write_check
 
     def start(
         self,
@@ -101,7 +77,8 @@ class DmaEngine:
         data: bytes | bytearray | None = None,
         requires_noncacheable: bool = False,
     ) -> DmaTransfer:
-        """Start a transfer on a free ``channel``; returns it.
+        """Start a transfer on a free ``channel``; returns it.  Nothing moves yet: the device
+        reads and writes memory in :meth:`advance` and :meth:`complete`.
 
         Give ``src`` (memory-to-peripheral), ``dst`` with ``data`` (peripheral-to-memory) or
         both (memory-to-memory).  ``requires_noncacheable`` declares that the device needs
@@ -115,15 +92,11 @@ class DmaEngine:
             requires_noncacheable=requires_noncacheable,
         )
         self._next_id += 1  # a refused transfer keeps its number, so histories stay unambiguous
+        if dst is not None and self.write_check is not None:
+            self.write_check(dst, size, writer=_writer(t))
         self.memsys._dma_started(t)
         if src is not None:
-            try:
-                t.result = self.memsys._dma_read(src, size, device, t)
-            except BaseException:
-                self.memsys._dma_ended(t, "abort")  # refused: the checker must forget it
-                raise
-            if direction is DmaDirection.MEMORY_TO_MEMORY:
-                t.data = t.result
+            t._took(b"")
         self.active[channel] = t
         self.memsys._dma_window(t)
         return t
@@ -153,20 +126,29 @@ class DmaEngine:
             raise DmaError(f"{transfer} is not in flight on this engine")
 
     def advance(self, transfer: DmaTransfer, nbytes: int) -> int:
-        """Let the device write its next ``nbytes`` (clipped to what is left) to ``dst``;
-        returns how many bytes were written.  A no-op for memory-to-peripheral transfers."""
+        """Let the device move its next ``nbytes`` (clipped to what is left): read them from
+        ``src`` (appended to ``transfer.result``), write them to ``dst``, or both; returns how
+        many bytes moved."""
         self._check_active(transfer)
-        if transfer.dst is None or transfer.data is None:
+        done = transfer.written if transfer.src is None else transfer.read
+        n = max(0, min(nbytes, transfer.size - done))
+        if not n:
             return 0
-        n = max(0, min(nbytes, transfer.size - transfer.written))
-        if n:
-            off = transfer.written
-            self.memsys._dma_write(transfer.dst + off, transfer.data[off : off + n], transfer.device, transfer)
+        m, dev = self.memsys, transfer.device
+        if transfer.src is not None:
+            piece = m._dma_read(transfer.src + done, n, dev, transfer)
+            transfer._took(piece)
+        elif transfer.data is not None:
+            piece = transfer.data[done : done + n]
+        if transfer.dst is not None:
+            if self.write_check is not None:  # the buffer may have been freed meanwhile
+                self.write_check(transfer.dst + transfer.written, n, writer=_writer(transfer))
+            m._dma_write(transfer.dst + transfer.written, piece, dev, transfer)
             transfer.written += n
         return n
 
     def complete(self, transfer: DmaTransfer) -> DmaTransfer:
-        """Finish ``transfer``: the device writes what is left, the channel becomes free.
+        """Finish ``transfer``: the device moves what is left, the channel becomes free.
         Returns the transfer (``done`` is then True)."""
         self._check_active(transfer)
         self.advance(transfer, transfer.size)
@@ -178,8 +160,8 @@ class DmaEngine:
         return transfer
 
     def abort(self, transfer: DmaTransfer) -> DmaTransfer:
-        """Stop ``transfer`` where it is (Zephyr's ``dma_stop()``): bytes not yet written by
-        :meth:`advance` never reach memory; the channel becomes free.  Returns the transfer."""
+        """Stop ``transfer`` where it is (Zephyr's ``dma_stop()``): bytes not yet moved by
+        :meth:`advance` are never read or written; the channel becomes free.  Returns the transfer."""
         self._check_active(transfer)
         transfer.done = True
         del self.active[transfer.channel]

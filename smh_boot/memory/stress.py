@@ -19,11 +19,29 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+from .records import DmaTransfer
 
 if TYPE_CHECKING:
-    from .dma import DmaTransfer
-    from .system import MemorySystem
+    from .cache import DataCache
+    from .coherency import CoherencyChecker
+
+
+class StressedMemory(Protocol):
+    """What the stressor needs of the memory system it acts on (a
+    :class:`~smh_boot.memory.system.MemorySystem`; named here so this module does not import it)."""
+
+    cache: DataCache | None
+    checker: CoherencyChecker | None
+    bulk_min_lines: int | None
+
+    @property
+    def line_size(self) -> int: ...  # noqa: D102
+
+    def evict_line(self, addr: int, *, quiet: bool = False) -> bool: ...  # noqa: D102
+
+    def prefetch_line(self, addr: int, *, quiet: bool = False) -> bool: ...  # noqa: D102
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +67,7 @@ class StressConfig:
 class Stressor:
     """Applies a :class:`StressConfig` to one memory system (created by it)."""
 
-    def __init__(self, config: StressConfig, memsys: MemorySystem):
+    def __init__(self, config: StressConfig, memsys: StressedMemory):
         self.config = config
         self.rng = random.Random(config.seed)
         self._m = memsys
@@ -79,21 +97,31 @@ class Stressor:
 
     def dma_window(self, transfer: DmaTransfer) -> None:
         """Around a DMA start or completion: prefetch and evict lines of the transfer's
-        buffers and their neighbours, plus one random eviction elsewhere."""
+        buffers and their neighbours, plus one random eviction elsewhere.  Over a long buffer
+        (at least the memory system's ``bulk_min_lines``) the lines' own history events give
+        way to one range event per buffer, as on the bulk path; what happens is the same."""
         cfg, rng, m = self.config, self.rng, self._m
         ls = m.line_size
+        bulk = m.bulk_min_lines
         self._busy = True
         try:
             for base in (transfer.src, transfer.dst):
                 if base is None:
                     continue
+                quiet = bulk is not None and transfer.size >= bulk * ls
+                fills = evictions = 0
                 for la in range(base - base % ls - ls, base + transfer.size + ls, ls):
                     if rng.random() >= cfg.dma_rate:
                         continue
                     if cfg.evict and rng.random() < 0.5:
-                        m.evict_line(la)
+                        evictions += m.evict_line(la, quiet=quiet)
                     elif cfg.prefetch:
-                        m.prefetch_line(la)
+                        fills += m.prefetch_line(la, quiet=quiet)
+                if quiet and m.checker is not None:
+                    m.checker.note_range(
+                        "cache", "stress window", base - base % ls - ls, transfer.size + 2 * ls,
+                        f"{fills} prefetches, {evictions} evictions",
+                    )
             if cfg.evict:
                 self._evict_random()
         finally:

@@ -21,6 +21,10 @@ Without a cache nothing is cached, whatever the ranges say.
 The optional :class:`~smh_boot.memory.stress.StressConfig` adds seeded speculative prefetches
 and evictions; the optional :class:`~smh_boot.memory.coherency.CoherencyChecker` watches
 every step and reports maintenance bugs.  Both see every access through the hooks below.
+
+Accesses and maintenance of at least ``bulk_min_lines`` lines take the bulk path
+(:mod:`~smh_boot.memory.bulk`) when the checker says nothing can be reported in their range:
+the same results, at the cost of a memory copy for the lines that cannot stay cached.
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ from ..errno import ENOTSUP
 from ..errors import MemoryMapError
 from .address_space import AddressSpace
 from .cache import CacheLine, DataCache
-from .records import AllocationInfo
+from . import bulk
+from .coherency import BULK_MIN_LINES
+from .records import AllocationInfo, DmaTransfer
+from .stress import Stressor
 
 if TYPE_CHECKING:
     from .coherency import CoherencyChecker
-    from .dma import DmaTransfer
     from .stress import StressConfig
 
 #: Actor named in histories for what the cache hardware does on its own (replacement, stress).
@@ -116,9 +122,10 @@ class MemorySystem:
             checker.bind(self)
         self.stressor = None  # stress needs a cache to act on: ignored without one
         if stress is not None and cache is not None:
-            from .stress import Stressor  # stress is optional; keep it off the import path
-
             self.stressor = Stressor(stress, self)
+        #: Accesses and maintenance of at least this many lines take the bulk path (see
+        #: "Bulk path" below); ``None`` forces the line-by-line reference path everywhere.
+        self.bulk_min_lines: int | None = BULK_MIN_LINES
 
     # ------------------------------------------------------------------ queries
     @property
@@ -168,17 +175,19 @@ class MemorySystem:
             self._actors.pop()
 
     # ------------------------------------------------------------------ cache traffic
-    def _fill(self, la: int, why: str) -> CacheLine:
+    def _fill(self, la: int, why: str, quiet: bool = False) -> CacheLine:
+        """Allocate line ``la`` from memory (its victim retired); ``quiet``: no history events
+        (the bulk path records one range event instead)."""
         cache = self.cache
         assert cache is not None
         line, victim = cache.insert(la, self.memory.read(la, self._ls))
         if victim is not None:
-            self._retire(victim, f"evict (replaced by {la:#x})")
-        if self.checker is not None:
+            self._retire(victim, f"evict (replaced by {la:#x})", quiet)
+        if self.checker is not None and not quiet:
             self.checker.note(la, CACHE_ACTOR if why == "prefetch" else self.actor, why, la, self._ls)
         return line
 
-    def _writeback(self, line: CacheLine, why: str) -> None:
+    def _writeback(self, line: CacheLine, why: str, quiet: bool = False) -> None:
         cache = self.cache
         assert cache is not None
         runs = cache.writeback_runs(line)
@@ -188,7 +197,7 @@ class MemorySystem:
             self.memory.write(line.addr + off, line.data[off : off + n])
         if runs:
             cache.stats.writebacks += 1
-            if self.checker is not None:
+            if self.checker is not None and not quiet:
                 detail = "whole line" if runs == [(0, self._ls)] else f"bytes {runs}"
                 self.checker.note(line.addr, CACHE_ACTOR, f"write-back ({why})", line.addr, self._ls, detail)
         line.dirty = 0
@@ -209,30 +218,32 @@ class MemorySystem:
             if keep >> i & 1 and data[i] != mem[i]:
                 data[i] = mem[i]
 
-    def _retire(self, line: CacheLine, why: str) -> None:
+    def _retire(self, line: CacheLine, why: str, quiet: bool = False) -> None:
         """A line leaving the cache by replacement or eviction: write it back if dirty."""
         was_dirty = line.dirty
-        self._writeback(line, why)
-        if self.checker is not None:
+        self._writeback(line, why, quiet)
+        if self.checker is not None and not quiet:
             self.checker.note(
                 line.addr, CACHE_ACTOR, why, line.addr, self._ls, "was dirty" if was_dirty else "was clean"
             )
 
-    def evict_line(self, addr: int) -> bool:
+    def evict_line(self, addr: int, *, quiet: bool = False) -> bool:
         """Evict the line holding ``addr`` now (written back if dirty), as a replacement would;
-        returns False when it was not cached.  Used by the stress mode and by tests."""
+        returns False when it was not cached.  Used by the stress mode and by tests
+        (``quiet``: no history events, the caller records one for many lines)."""
         if self.cache is None:
             return False
         line = self.cache.remove(self.cache.line_addr(addr))
         if line is None:
             return False
         self.cache.stats.evictions += 1
-        self._retire(line, "evict")
+        self._retire(line, "evict", quiet)
         return True
 
-    def prefetch_line(self, addr: int) -> bool:
+    def prefetch_line(self, addr: int, *, quiet: bool = False) -> bool:
         """Speculatively fill the line holding ``addr``, as a core's prefetcher may at any time;
-        returns False when it is not cacheable, not fully mapped or already cached."""
+        returns False when it is not cacheable, not fully mapped or already cached
+        (``quiet``: as for :meth:`evict_line`)."""
         if self.cache is None:
             return False
         la = self.cache.line_addr(addr)
@@ -243,8 +254,21 @@ class MemorySystem:
         ):
             return False
         self.cache.stats.prefetches += 1
-        self._fill(la, "prefetch")
+        self._fill(la, "prefetch", quiet)
         return True
+
+    # ------------------------------------------------------------------ bulk path
+    def _bulk(self, op: str, start: int, stop: int, *, cpu: bool = False, length: int | None = None) -> bool:
+        """Whether ``op`` on cacheable ``[start, stop)`` takes the bulk path (:mod:`.bulk`):
+        long enough (``length``, default the range's: a DMA transfer's pieces count as long
+        when the transfer is), and nothing the checker could report in the range.  Otherwise the line-by-line path runs: it is
+        the reference the bulk path is tested against, and the one that reports."""
+        n = self.bulk_min_lines
+        if n is None or (stop - start if length is None else length) < n * self._ls:
+            return False
+        if cpu and self.memory.find(start, stop - start) is None:
+            return False  # an unmapped line faults where it lies, on the reference path
+        return self.checker is None or self.checker.bulk_is_quiet(op, start, stop)
 
     # ------------------------------------------------------------------ CPU accesses
     def _cached_pieces(self, start: int, stop: int) -> Iterator[tuple[CacheLine, int, int, int]]:
@@ -264,11 +288,28 @@ class MemorySystem:
     def _cpu_read(self, addr: int, size: int) -> bytes:
         if size < 0:
             raise ValueError(f"read size {size} is negative")
+        ls = self._ls
+        if ls and 0 < size <= ls - addr % ls and self._cacheability.span(addr)[0]:
+            # One cacheable line (register-like code: u8/u16/u32): the loop below, unrolled.
+            la = addr - addr % ls
+            line = self.cache.lookup(la) or self._fill(la, "miss fill")  # type: ignore[union-attr]
+            if self.checker is not None:
+                self.checker.cpu_read(addr, size, self.actor)
+            got = bytes(line.data[addr - la : addr - la + size])
+            if self.stressor is not None:
+                self.stressor.tick(la)
+            return got
         out = bytearray()
         chk = self.checker
         for cached, start, stop in self._spans(addr, addr + size):
             if not cached:
                 out += self.memory.read(start, stop - start)
+                continue
+            bm = self.bulk_min_lines
+            if bm is not None and stop - start >= max(bm, 2) * ls and self._bulk("cpu read", start, stop, cpu=True):
+                out += (bulk.cpu_read if self.stressor is None else bulk.cpu_read_ticking)(self, start, stop)
+                if chk is not None:
+                    chk.note_range(self.actor, "cpu read", start, stop - start, "bulk")
                 continue
             for line, pos, off, n in self._cached_pieces(start, stop):
                 if chk is not None:  # after the fill, so the history reads in order
@@ -277,24 +318,47 @@ class MemorySystem:
         return bytes(out)
 
     def _cpu_write(self, addr: int, data: bytes | bytearray | memoryview) -> None:
+        ls, n = self._ls, len(data)
+        if ls and 0 < n <= ls - addr % ls and type(data) is bytes and self._cacheability.span(addr)[0]:
+            # One cacheable line (register-like code: u8/u16/u32): the loop below, unrolled.
+            la = addr - addr % ls
+            line = self.cache.lookup(la) or self._fill(la, "miss fill")  # type: ignore[union-attr]
+            line.data[addr - la : addr - la + n] = data
+            line.dirty |= ((1 << n) - 1) << (addr - la)
+            if self.checker is not None:
+                self.checker.cpu_write(addr, n, self.actor)
+            if self.stressor is not None:
+                self.stressor.tick(la)
+            return
         data = memoryview(data).cast("B")
         chk = self.checker
         for cached, start, stop in self._spans(addr, addr + len(data)):
             if not cached:
                 self.memory.write(start, data[start - addr : stop - addr])
                 continue
-            for line, pos, off, n in self._cached_pieces(start, stop):
+            bm = self.bulk_min_lines
+            if bm is not None and stop - start >= max(bm, 2) * ls and self._bulk("cpu write", start, stop, cpu=True):
+                fn = bulk.cpu_write if self.stressor is None else bulk.cpu_write_ticking
+                detail = fn(self, start, data[start - addr : stop - addr])
                 if chk is not None:
-                    chk.cpu_write(pos, n, self.actor)
+                    chk.cpu_write_range(start, stop - start, self.actor, detail)
+                continue
+            for line, pos, off, n in self._cached_pieces(start, stop):
                 line.data[off : off + n] = data[pos - addr : pos - addr + n]
                 line.dirty |= ((1 << n) - 1) << off  # byte_mask(), inlined: hot path
+                if chk is not None:  # once the line holds the write: reports show its state
+                    chk.cpu_write(pos, n, self.actor)
 
     # ------------------------------------------------------------------ bus-master accesses
     def _dma_read(self, addr: int, size: int, device: str | None, transfer: DmaTransfer | None) -> bytes:
         chk = self.checker
         if chk is not None:
             for cached, start, stop in self._spans(addr, addr + size):
-                if cached:
+                if not cached:
+                    continue
+                if self._bulk("dma read", start, stop, length=transfer.size if transfer else None):
+                    chk.dma_read_range(start, stop - start, device, transfer)
+                else:
                     chk.dma_read(start, stop - start, device, transfer)
         return self.memory.read(addr, size)
 
@@ -308,22 +372,22 @@ class MemorySystem:
                 if not cached:
                     continue
                 if chk is not None:
-                    chk.dma_write(start, stop - start, device, transfer)
+                    if self._bulk("dma write", start, stop, length=transfer.size if transfer else None):
+                        chk.dma_write_range(start, stop - start, device, transfer)
+                    else:
+                        chk.dma_write(start, stop - start, device, transfer)
                 if cache is not None:
                     self._mark_device_bytes(start, stop)
         self.memory.write(addr, data)
 
     def _mark_device_bytes(self, start: int, stop: int) -> None:
         """Remember, on lines the cache holds, which bytes a device wrote behind them."""
-        cache = self.cache
         ls = self._ls
-        la = start - start % ls
-        while la < stop:
-            line = cache.peek(la)
+        for la in bulk.held_lines(self, start, stop):
+            line = self.cache.peek(la)  # type: ignore[union-attr]
             if line is not None:
                 lo, hi = max(start, la) - la, min(stop, la + ls) - la
                 line.device |= ((1 << (hi - lo)) - 1) << lo
-            la += ls
 
     def _dma_started(self, transfer: DmaTransfer) -> None:
         """Called by the DMA engine before a transfer takes effect (checks may raise)."""
@@ -346,7 +410,7 @@ class MemorySystem:
 
         Returns True when no byte of the range is cacheable.  Otherwise it is a
         ``CACHEABLE_BUFFER_FOR_DMA`` finding: with a raising checker (every boot's, every
-        test's) it raises :class:`~smh_boot.memory.coherency.CoherencyViolation`; with a
+        test's) it raises :class:`~smh_boot.memory.findings.CoherencyViolation`; with a
         collecting checker (``raise_errors=False``) the report is collected and it returns
         False; without a checker it returns False.  (A driver refusing such a buffer at
         ``init()`` raises ``DeviceInitError`` itself, after ``any_cacheable(addr, size)``.)"""
@@ -385,18 +449,23 @@ class MemorySystem:
         if self.cache is None:
             return -ENOTSUP
         end = addr + size
-        cache, chk = self.cache, self.checker
+        chk = self.checker
+        if chk is not None:
+            chk.maintenance_started()
+        op = "flush+invd" if flush and invd else ("flush" if flush else "invalidate")
         for cached, start, stop in self._spans(addr, end):
             if not cached:
                 continue
-            lines = self.lines(start, stop - start)
-            if len(lines) > 2 * cache.num_sets * cache.ways:
+            if self._bulk(op, start, stop):
+                bulk.maintain(self, start, stop, flush, invd, addr, end)
+                continue
+            lines: Iterable[int] = self.lines(start, stop - start)
+            if len(lines) > 2 * self.cache.num_sets * self.cache.ways:  # type: ignore[arg-type]
                 # A range much larger than the cache (a framebuffer): visit only the lines the
                 # cache or the checker hold; every other line is a no-op (_maintain_line).
-                lo, hi = lines.start, lines.stop
-                held = {ln.addr for ln in cache.lines() if lo <= ln.addr < hi}
+                held = set(bulk.held_lines(self, start, stop))
                 if chk is not None:
-                    held |= chk.known_lines(lo, hi)
+                    held |= chk.known_lines(start, stop)
                 lines = sorted(held)
             for la in lines:
                 self._maintain_line(la, flush, invd, addr, end)
@@ -427,14 +496,14 @@ class MemorySystem:
         cache = self.cache
         if cache is None:
             return -ENOTSUP
+        if self.checker is not None:  # before the data is gone: it may report what is lost
+            self.checker.maintained_all(flush, invd, self.actor)
         for line in cache.lines():
             if flush:
                 self._writeback(line, "flush all")
             if invd:
                 cache.remove(line.addr)
                 cache.stats.invalidations += 1
-        if self.checker is not None:
-            self.checker.maintained_all(flush, invd, self.actor)
         return 0
 
 

@@ -144,9 +144,11 @@ def test_register_driver_decorator_validates():
 def test_json_report_schema():
     report = boot_report(smh_boot.boot())
     assert report["format"] == "smh-boot-report/1"
-    assert set(report) == {"format", "board", "ready", "regions", "devices", "allocations",
-                           "refused", "unbound", "diagnostics", "log"}
+    assert set(report) == {"format", "board", "ready", "heap_core", "regions", "devices",
+                           "allocations", "refused", "unbound", "diagnostics", "log"}
     assert report["ready"] is True
+    from smh_boot.heap.compiled import active_core
+    assert report["heap_core"] == active_core()
     heaps = [r for r in report["regions"] if r["heap"]]
     assert heaps and all({"end_chunk", "big", "stats", "largest_free_bytes"} <= set(r["heap"]) for r in heaps)
     owners = {a["owner"] for a in report["allocations"]}

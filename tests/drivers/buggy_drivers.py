@@ -160,6 +160,44 @@ class CacheableRingEthernet(EthernetMac):
         return self.device.dma_aligned_alloc(SmhAttr.CACHEABLE, self.profile.desc_align, size, name=name)
 
 
+# ---------------------------------------------------------------------------- class 8 (issue 13)
+class InvalidateTxEthernet(EthernetMac):
+    """8. Invalidate where a flush was needed: the TX frame is dropped from the cache before
+    the MAC reads it, so the MAC sends what memory held before (and the frame is lost)."""
+
+    def _before_tx_dma(self, buf: Any, length: int) -> None:
+        self.device.memsys.sys_cache_data_invd_range(buf.addr, length)
+
+
+class InvalidateAllDma(MemToMemDma):
+    """8, across drivers: after each copy the engine's driver invalidates the *whole* cache
+    (``sys_cache_data_invd_all()``) instead of its destination, discarding what other drivers
+    wrote and have not flushed yet (here: the display's drawing, before its next refresh)."""
+
+    def _after_dma(self, n: int) -> None:
+        self.device.memsys.sys_cache_data_invd_all()
+
+
+# ---------------------------------------------------------------------------- class 9 (issue 13)
+class TearingDisplay(DisplayController):
+    """9. Single-buffered drawing during scan-out: the CPU draws the next frame (and flushes
+    it) while the controller is still fetching this one, so the panel shows half of each."""
+
+    def scan_out(self, offset: int = 0, size: int | None = None) -> bytes:
+        with self.device.memsys.acting_as(self.device.name):
+            size = self.frame_size - offset if size is None else size
+            self._before_scan_out()
+            self.damage = None
+            dma = self.device.dma
+            t = dma.start(self.channel, device=self.device.name, src=self.fb.addr + offset, size=size)
+            dma.advance(t, size // 2)
+            self.device.cpu.write(self.fb.addr + offset, pattern(size, 99))  # the next frame
+            self.device.memsys.sys_cache_data_flush_range(self.fb.addr + offset, size)
+            dma.complete(t)
+            self.frames += 1
+            return t.result or b""
+
+
 # ---------------------------------------------------------------------------- the table
 def _eth(drv: Any, seed: int) -> None:
     drv.send_frame(pattern(200, seed))
@@ -184,6 +222,14 @@ def _capture(drv: Any, seed: int) -> None:
     drv.capture(pattern(512, seed))
 
 
+def _draw_then_dma(drv: Any, seed: int) -> None:
+    """The display draws (flush pending until its next scan-out), then the DMA driver copies."""
+    system = drv.device.system
+    display = next(d.driver for d in system.devices.values() if isinstance(d.driver, DisplayController))
+    display.draw(pattern(256, seed), 4096)
+    drv.copy(pattern(64, seed))
+
+
 @dataclass(frozen=True)
 class Bug:
     """One buggy variant: the class number, the variant, the device kind it replaces, the
@@ -196,6 +242,7 @@ class Bug:
     kind: CoherencyKind
     only: tuple[str, ...] = ()  #: restrict to these boards (default: every board with the device)
     breaks: bool = False  #: the bug also makes the operation fail (DriverError) after the report
+    victim: str | None = None  #: device kind whose buffer the report names (default: ``device``)
 
     @property
     def boards(self) -> list[str]:
@@ -223,4 +270,9 @@ BUGS = (
     # The MAC reads the descriptor from memory while the CPU's OWN bit sits in the cache: the
     # frame is never sent, and the driver's TX timeout path raises DriverError.
     Bug(7, CacheableRingEthernet, "eth", _eth, CoherencyKind.CACHEABLE_BUFFER_FOR_DMA, breaks=True),
+    Bug(8, InvalidateTxEthernet, "eth", _eth, CoherencyKind.INVALIDATE_DISCARDED_DIRTY),
+    Bug(8, InvalidateAllDma, "dma", _draw_then_dma, CoherencyKind.INVALIDATE_DISCARDED_DIRTY,
+        victim="display"),
+    Bug(9, TearingDisplay, "display", _display, CoherencyKind.TX_BUFFER_WRITTEN_DURING_DMA,
+        ("stm32h747i_disco_m7", "mimxrt1170_evk")),
 )

@@ -33,6 +33,9 @@ def test_caught_on_every_seed(bug: Bug, board: str) -> None:
         report = checker.reports[0]
         assert name in (report.device, report.actor), str(report)
         assert report.events, "a report carries the line's history"
+        alloc = report.buffer.allocation
+        assert alloc is not None and alloc.owner, f"seed {seed}: the buffer's owner is named\n{report}"
+        assert report.line_addr % system.memsys.line_size == 0 and report.hint
     assert not missed, f"{bug.id} on {board}: wrong or no report on seeds {missed[:5]}"
 
 
@@ -50,8 +53,12 @@ def test_raised_through_a_stressed_boot(bug: Bug) -> None:
         text = str(report)
         assert bug.kind.name in text and "hint:" in text
         alloc = report.buffer.allocation
+        owner = system.device(NODES[board][bug.victim or bug.device]).name
         if alloc is not None and alloc.owner is not None:  # owners are kept at STRICT hardening
-            assert str(alloc.owner).startswith(system.device(NODES[board][bug.device]).name)
+            assert str(alloc.owner).startswith(owner)
+        assert report.device, "every report names a device"
+        if bug.victim:
+            assert f"owned by {owner}" in report.victim
 
 
 @pytest.mark.parametrize("variant", [UnalignedDma, UnpaddedDma])

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from smh_boot.heap import Hardening, HeapConfig, SharedMultiHeap, SharedMultiHeapRegion, SysHeap
 from smh_boot.heap.introspect import block_span
@@ -116,11 +124,12 @@ class HeapMachine(RuleBasedStateMachine):
         assert st_.free_bytes + st_.allocated_bytes <= 8 * (h.end_chunk - h.chunk0)
 
 
-HeapMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=40, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow], derandomize=True,
-)
-TestHeapStateMachine = HeapMachine.TestCase
+def test_heap_state_machine():
+    # A plain test function (not HeapMachine.TestCase) so that it runs on both heap cores.
+    run_state_machine_as_test(HeapMachine, settings=settings(
+        max_examples=60, stateful_step_count=40, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+    ))
 
 
 class PoolMachine(RuleBasedStateMachine):
@@ -193,8 +202,8 @@ class PoolMachine(RuleBasedStateMachine):
             assert a.addr + a.size <= b.addr
 
 
-PoolMachine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=40, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow], derandomize=True,
-)
-TestPoolStateMachine = PoolMachine.TestCase
+def test_pool_state_machine():
+    run_state_machine_as_test(PoolMachine, settings=settings(
+        max_examples=40, stateful_step_count=40, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+    ))

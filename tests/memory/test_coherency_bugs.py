@@ -1,4 +1,4 @@
-"""The seven bug classes, each as a small buggy sequence against the API, caught with the
+"""The bug classes, each as a small buggy sequence against the API, caught with the
 right kind on every one of 200 stress seeds; the matching correct sequences run clean (and
 move the right data) on the same 200 seeds."""
 
@@ -100,6 +100,31 @@ def partial_line_invalidate(r):
     r.memsys.sys_cache_data_invd_range(MISALIGNED, 32)
 
 
+def invalidate_instead_of_flush(r):
+    with r.memsys.acting_as("spi0"):
+        r.cpu.write(BUF, FRAME)  # the TX data
+        background(r)
+        r.memsys.sys_cache_data_invd_range(BUF, N)  # meant sys_cache_data_flush_range
+
+
+def invalidate_all_drops_other_driver(r):
+    with r.memsys.acting_as("display"):
+        r.cpu.fill(BUF, 0x5A, N)  # drawn, flush pending until the next refresh
+    background(r)
+    with r.memsys.acting_as("i2s0"):
+        r.memsys.sys_cache_data_invd_all()
+
+
+def tx_buffer_rewritten_in_flight(r):
+    with r.memsys.acting_as("spi0"):
+        r.cpu.write(BUF, FRAME)
+        r.memsys.sys_cache_data_flush_range(BUF, N)
+        t = r.dma.start(0, device="spi0-dma", src=BUF, size=N)
+        r.dma.advance(t, 16)
+        r.cpu.write_u32(BUF + 40, 0)  # the next message, before the transfer completed
+        r.dma.complete(t)
+
+
 def unpadded_buffer(r):
     r.cpu.write_u32(B.addr, 0x5A5A5A5A)
     rx(r, A.addr, A.size, FRAME[: A.size])
@@ -123,6 +148,9 @@ BUGS = [
     (dirty_before_rx, CoherencyKind.DIRTY_EVICTION_DURING_DMA, None),
     (write_during_rx, CoherencyKind.DIRTY_EVICTION_DURING_DMA, None),
     (partial_line_invalidate, CoherencyKind.PARTIAL_LINE_INVALIDATE, None),
+    (invalidate_instead_of_flush, CoherencyKind.INVALIDATE_DISCARDED_DIRTY, None),
+    (invalidate_all_drops_other_driver, CoherencyKind.INVALIDATE_DISCARDED_DIRTY, None),
+    (tx_buffer_rewritten_in_flight, CoherencyKind.TX_BUFFER_WRITTEN_DURING_DMA, None),
     (unpadded_buffer, CoherencyKind.UNPADDED_DMA_BUFFER, HEAP),
     (cacheable_for_dma, CoherencyKind.CACHEABLE_BUFFER_FOR_DMA, None),
     (cacheable_descriptor_ring, CoherencyKind.CACHEABLE_BUFFER_FOR_DMA, None),
@@ -236,6 +264,7 @@ def good_flush_all_before_tx(r):
     r.cpu.write(BUF, FRAME)
     r.memsys.sys_cache_data_flush_all()
     t = r.dma.start(0, device="eth0-mac", src=BUF, size=N)
+    r.dma.complete(t)
     assert t.result == FRAME
 
 

@@ -33,10 +33,10 @@ def test_report_names_kind_device_buffer_allocation_line_and_events():
     assert (rep.buffer.addr, rep.buffer.size, rep.buffer.region) == (BUF, 64, "sram_dma")
     assert rep.buffer.allocation == OWNED
     assert (rep.line_addr, rep.line_state) == (BUF, "dirty (all bytes)")
-    assert [ev.what for ev in rep.events] == ["miss fill", "cpu write", "dma start (reads)", "dma read"]
+    assert [ev.what for ev in rep.events] == ["miss fill", "cpu write", "dma start (reads)"]
     assert rep.transfer.startswith("transfer #1 (memory-to-peripheral, channel 0, eth0-mac")
     text = str(e.value)
-    assert text.startswith("coherency error STALE_TX_DATA: eth0-mac read line 0x20001000")
+    assert text.startswith("coherency error STALE_TX_DATA: eth0-mac started a transfer that reads line 0x20001000")
     assert "owned by eth0 from sram_dma" in text
     assert "hint: call sys_cache_data_flush_range()" in text
     assert r.dma.active == {}  # the refused transfer did not start
@@ -80,10 +80,20 @@ def test_partial_invalidate_is_caught_even_if_the_neighbour_was_written_back():
     assert "bytes 0-3 outside that range" in str(e.value)
 
 
-def test_whole_line_invalidate_of_own_dirty_data_is_not_a_finding():
-    r = make_rig()
-    r.cpu.write(BUF, FRAME)
-    assert r.memsys.sys_cache_data_invd_range(BUF, 64) == 0
+def test_invalidate_of_unflushed_data_inside_the_range_is_one_finding_per_call():
+    """Issue 13 item 4: invalidate where a flush was needed; the device would read old memory."""
+    r = make_rig(raise_errors=False, owner_lookup=heap_lookup(OWNED))
+    with r.memsys.acting_as("spi0"):
+        r.cpu.write(BUF, FRAME)
+        assert r.memsys.sys_cache_data_invd_range(BUF, 64) == 0
+    assert r.checker.kinds() == [CoherencyKind.INVALIDATE_DISCARDED_DIRTY]
+    rep = r.checker.reports[0]
+    assert (rep.device, rep.actor, rep.line_addr) == ("spi0", "spi0", BUF)
+    assert rep.buffer.allocation == OWNED
+    assert "discards CPU writes to bytes 0-31 of line 0x20001000 and 1 more line(s)" in rep.message
+    assert [e.what for e in rep.events][-2:] == ["cpu write", "invalidate"]
+    assert "victim:" not in str(rep)  # its own data in the buffer it names: nothing to add
+    assert r.memory.read(BUF, 64) == bytes(64)  # the data is indeed gone
 
 
 def test_flush_and_invalidate_of_a_shared_line_is_safe():
@@ -235,3 +245,43 @@ def test_invalidate_all_shows_in_the_history_of_the_report():
         r.cpu.read(BUF, 4)
     assert e.value.kind is CoherencyKind.INVALIDATE_BEFORE_COMPLETION
     assert "invalidate all" in [ev.what for ev in e.value.report.events]
+
+
+def test_dirty_eviction_report_shows_the_state_the_write_produced():
+    """Issue 13 item 7: not "(clean)", the line's state before the offending write."""
+    r = make_rig()
+    r.memsys.sys_cache_data_invd_range(BUF, 64)
+    r.cpu.read(BUF, 64)  # the line is cached, clean
+    t = r.dma.start(0, device="eth0-mac", dst=BUF, size=64, data=FRAME)
+    with r.memsys.acting_as("eth0"), pytest.raises(CoherencyViolation) as e:
+        r.cpu.write_u32(BUF + 4, 0)
+    rep = e.value.report
+    assert rep.kind is CoherencyKind.DIRTY_EVICTION_DURING_DMA
+    assert rep.line_state == "dirty (bytes 4-7)"
+    assert "cache line: 0x20001000 (dirty (bytes 4-7))" in str(rep)
+    r.dma.abort(t)
+
+
+def test_partial_line_invalidate_names_the_device_and_the_victim_allocation():
+    """Issue 13 item 7: a device line, and the allocation whose unflushed bytes are lost."""
+    rx_buf = AllocationInfo(BUF + 16, 32, "sram", "uart0")
+    counter = AllocationInfo(BUF, 16, "sram", "shell")
+    r = make_rig(raise_errors=False, owner_lookup=heap_lookup(rx_buf, counter))
+    with r.memsys.acting_as("shell"):
+        r.cpu.write_u32(BUF, 1)  # rx_count++, in the first bytes of the line
+    with r.memsys.acting_as("uart0"):
+        r.memsys.sys_cache_data_invd_range(rx_buf.addr, rx_buf.size)
+    rep = r.checker.reports[0]
+    assert rep.kind is CoherencyKind.PARTIAL_LINE_INVALIDATE
+    assert (rep.device, rep.actor) == ("uart0", "uart0")
+    assert rep.buffer.allocation == rx_buf
+    assert rep.victim == f"allocation {counter}; unflushed CPU writes by shell"
+    text = str(rep)
+    assert "  device:     uart0\n" in text and "  victim:     allocation [0x20001000, 0x20001010)" in text
+
+
+def test_every_report_has_a_device_line():
+    r = make_rig(raise_errors=False)
+    r.cpu.write_u32(BUF, 7)
+    r.memsys.sys_cache_data_invd_range(BUF + 8, 24)
+    assert "  device:     none named (CPU code outside any acting_as block)" in str(r.checker.reports[0])

@@ -8,14 +8,15 @@ from memrig import SRAM, SRAM_NC, make_rig
 from smh_boot.memory import DmaDirection, DmaEngine, DmaError
 
 
-def test_memory_to_peripheral_reads_at_start():
+def test_memory_to_peripheral_reads_only_by_completion():
     r = make_rig(check=False)
     r.memory.write(SRAM_NC, b"frame")
     t = r.dma.start(0, device="uart0", src=SRAM_NC, size=5)
-    assert t.direction is DmaDirection.MEMORY_TO_PERIPHERAL and not t.writes_memory
-    assert t.result == b"frame" and not t.done
+    assert t.direction is DmaDirection.MEMORY_TO_PERIPHERAL and not t.writes_memory and t.reads_memory
+    assert t.result == b"" and t.read == 0 and not t.done
     assert r.dma.active == {0: t}
     assert r.dma.complete(t) is t and t.done and r.dma.active == {}
+    assert t.result == b"frame" and t.read == 5
 
 
 def test_peripheral_to_memory_writes_only_by_completion():
@@ -37,20 +38,38 @@ def test_progressive_writes_with_advance():
     assert r.memory.read(SRAM_NC, 6) == b"abcdef"
 
 
-def test_memory_to_memory_copies_source_read_at_start():
+def test_memory_to_memory_reads_and_writes_progressively():
     r = make_rig(check=False)
     r.memory.write(SRAM_NC, b"source")
     t = r.dma.start(2, device="m2m", src=SRAM_NC, dst=SRAM_NC + 0x100, size=6)
     assert t.direction is DmaDirection.MEMORY_TO_MEMORY
-    r.memory.write(SRAM_NC, b"change")  # too late: already read
+    assert r.dma.advance(t, 2) == 2
+    assert r.memory.read(SRAM_NC + 0x100, 6) == b"so" + bytes(4)
+    r.memory.write(SRAM_NC, b"change")  # the first two bytes are already read, the rest not
     r.dma.complete(t)
-    assert r.memory.read(SRAM_NC + 0x100, 6) == b"source" and t.result == b"source"
+    assert r.memory.read(SRAM_NC + 0x100, 6) == b"soange" and t.result == b"soange"
 
 
-def test_advance_is_a_no_op_for_reads():
+def test_advance_reads_the_next_bytes_of_a_tx_buffer():
+    """The RX twin of test_progressive_writes_with_advance: a CPU write to the TX buffer in
+    flight changes what the device sends (the checker reports it: test_coherency_bugs.py)."""
     r = make_rig(check=False)
+    r.memory.write(SRAM_NC, b"abcd")
     t = r.dma.start(0, device="uart0", src=SRAM_NC, size=4)
-    assert r.dma.advance(t, 4) == 0
+    assert r.dma.advance(t, 1) == 1 and t.result == b"a"
+    r.memory.write(SRAM_NC, b"WXYZ")
+    assert r.dma.advance(t, 100) == 3 and r.dma.advance(t, 1) == 0
+    r.dma.complete(t)
+    assert t.result == b"aXYZ"
+
+
+def test_abort_of_a_read_keeps_what_was_read():
+    r = make_rig(check=False)
+    r.memory.write(SRAM_NC, b"abcd")
+    t = r.dma.start(0, device="uart0", src=SRAM_NC, size=4)
+    r.dma.advance(t, 2)
+    r.dma.abort(t)
+    assert t.result == b"ab" and t.done and r.dma.active == {}
 
 
 def test_channels_are_independent_and_reusable():
@@ -101,6 +120,7 @@ def test_dma_never_looks_into_the_cache():
     r = make_rig(check=False)
     r.cpu.write(SRAM, b"cached")
     t = r.dma.start(0, device="eth0", src=SRAM, size=6)
+    r.dma.complete(t)
     assert t.result == bytes(6)
 
 

@@ -36,3 +36,37 @@ def test_readme_lists_every_kind():
     section = _section()
     for kind in CoherencyKind:
         assert f"`{kind.name}`" in section
+
+
+def _kind_rows() -> list[tuple[str, str]]:
+    rows = re.findall(r"^\| `([A-Z_]+)` \| .*? \| `(.*)` \|$", _section(), re.M)
+    assert rows, "the kinds table lost its example column"
+    return rows
+
+
+def _context(kind_name: str) -> dict:
+    from smh_boot.memory import (AddressSpace, AllocationInfo, CoherencyChecker, DataCache,
+                                 DmaEngine, MemorySystem)
+
+    memory = AddressSpace(32)
+    memory.map(0x2000_0000, 0x10000, "sram")
+    small = AllocationInfo(0x2000_3000, 40, "sram", "spi0")
+    other = AllocationInfo(0x2000_3028, 16, "sram", "shell")
+    memsys = MemorySystem(
+        memory, DataCache(line_size=32, size=32768, ways=4), cacheable=[(0x2000_0000, 0x10000)],
+        owner_lookup=lambda a: next((x for x in (small, other) if x.addr <= a < x.end), None),
+        checker=CoherencyChecker(raise_errors=False),
+    )
+    return {"memsys": memsys, "cpu": memsys.cpu, "dma": DmaEngine(memsys), "buf": 0x2000_2000, "small": small}
+
+
+def test_each_kind_example_reports_that_kind_first():
+    from smh_boot.memory import CoherencyKind
+
+    rows = _kind_rows()
+    assert [name for name, _ in rows] == [k.name for k in CoherencyKind]
+    for name, code in rows:
+        ctx = _context(name)
+        exec(compile(code, f"README.md:{name}", "exec"), ctx)
+        kinds = ctx["memsys"].checker.kinds()
+        assert kinds[:1] == [CoherencyKind[name]], f"{name}: {code} gave {kinds}"

@@ -46,7 +46,7 @@ def test_each_mode_can_be_switched_off(prefetch, evict, monkeypatch):
     r = make_rig(check=False, stress=cfg)
     evicted = []
     real_evict = r.memsys.evict_line
-    monkeypatch.setattr(r.memsys, "evict_line", lambda a: evicted.append(a) or real_evict(a))
+    monkeypatch.setattr(r.memsys, "evict_line", lambda a, **kw: evicted.append(a) or real_evict(a, **kw))
     _workload(r)
     assert (r.cache.stats.prefetches > 0) == prefetch
     assert bool(evicted) == evict
