@@ -107,6 +107,14 @@ class InvalidFree(HeapCorruption):
     """STRICT hardening: a pointer that is not the start of a live block of this pool."""
 
 
+class InvalidArgument(HeapError, ValueError, TypeError):
+    """A heap call with an argument C could not even express: a negative size, a float or a
+    string for a pointer (in C the compiler refuses it).  Still a ValueError/TypeError for
+    callers that caught those before it was an SmhError."""
+
+    errno_name = "EINVAL"
+
+
 class InvalidSize(InvalidArgument):
     """A negative (or non-integer) allocation size given straight to a ``SysHeap`` (the pool
     refuses it first, as :class:`InvalidArgument`).  C reads a negative ``size_t`` as a huge
