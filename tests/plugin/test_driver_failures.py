@@ -60,7 +60,7 @@ def test_the_failure_shows_the_test_and_driver_lines_then_the_report(pytester, r
     r.assert_outcomes(failed=1)
     out = r.stdout.str()
     assert "# TEST-LINE" in out and "# DRIVER-LINE" in out
-    assert "E       smh_boot.memory.findings.CoherencyViolation: coherency error STALE_TX_DATA" in out
+    assert "E       smh_boot.memory.coherency.CoherencyViolation: coherency error STALE_TX_DATA" in out
     # none of smh-boot's machinery between the driver line and the report
     for internal in ("smh_boot/memory/", "smh_boot/bootstage/", "smh_boot/pytest_plugin.py",
                      "smh_boot/drivers/_common.py"):
