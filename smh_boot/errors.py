@@ -52,16 +52,8 @@ class PoolAlreadyInitialised(HeapError):
     errno_name = "EALREADY"
 
 
-class InvalidArgument(HeapError, ValueError, TypeError):
-    """A heap call with an argument C could not even express: a negative size, a float or a
-    string for a pointer (in C the compiler refuses it).  Still a ValueError/TypeError for
-    callers that caught those before it was an SmhError."""
-
-    errno_name = "EINVAL"
-
-
-class InvalidAttribute(HeapError):
-    """SMH attribute out of range (``attr >= SMH_REG_ATTR_NUM``)."""
+class InvalidAttribute(HeapError, ValueError):
+    """SMH attribute out of range (``attr >= SMH_REG_ATTR_NUM``), or not an integer."""
 
     errno_name = "EINVAL"
 
@@ -115,12 +107,12 @@ class InvalidFree(HeapCorruption):
     """STRICT hardening: a pointer that is not the start of a live block of this pool."""
 
 
-class InvalidSize(HeapError, ValueError):
-    """A negative (or non-integer) allocation size.  C reads a negative ``size_t`` as a huge
+class InvalidSize(InvalidArgument):
+    """A negative (or non-integer) allocation size given straight to a ``SysHeap`` (the pool
+    refuses it first, as :class:`InvalidArgument`).  C reads a negative ``size_t`` as a huge
     one and returns NULL; smh-boot refuses it as the caller bug it is (an ``__ASSERT``-like
-    outcome).  Also a ValueError, for callers that caught the old plain ValueError."""
+    outcome)."""
 
-    errno_name = "EINVAL"
     c_outcome = "assert"
 
 

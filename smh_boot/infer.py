@@ -279,6 +279,10 @@ def _from_config(cfg: Any, p: Platform, where: str) -> None:
             p.ptr_size, p.sources["ptr_size"] = size, f"CONFIG_64BIT in {where}"
     dcache = cfg.is_set("DCACHE")
     line = cfg.integer("DCACHE_LINE_SIZE")
+    if line is not None and (line < 4 or line & (line - 1)):
+        raise InputError(f"CONFIG_DCACHE_LINE_SIZE={line} is not a cache line size (a power of "
+                         "two, at least 4)", *cfg.location("DCACHE_LINE_SIZE"),
+                         hint="is this .config from a real build?")
     if dcache is False:
         if p.cache is not None:
             p.sources["cache"] = f"none: CONFIG_DCACHE is not set in {where}"

@@ -20,7 +20,8 @@ Options (command line, or ``[tool.pytest.ini_options]``):
 
 Fixtures: ``smh_board`` (a :class:`~smh_boot.board.Board`, parametrised over the selection),
 ``smh_system`` (a freshly booted :class:`~smh_boot.bootstage.System`), ``smh_pool``,
-``smh_memory`` (the MemorySystem: ``.cpu``, ``.dma``, cache maintenance), ``smh_cache``,
+``smh_memsys`` (the MemorySystem: ``.cpu``, ``.dma``, cache maintenance; ``smh_memory`` is its
+deprecated name), ``smh_cache``,
 ``smh_dma``, ``smh_seed``, ``smh_overlays`` and ``smh_boot_factory``.
 
 Markers: ``smh_board("name", ...)``, ``smh_overlay("path", ...)``, ``smh_stress(seeds=N)``.
@@ -464,9 +465,21 @@ def smh_pool(smh_system: Any) -> Any:
 
 
 @pytest.fixture
-def smh_memory(smh_system: Any) -> Any:
+def smh_memsys(smh_system: Any) -> Any:
     """The booted system's MemorySystem: ``.cpu`` and ``.dma`` views, the ``sys_cache_*``
     maintenance calls; ``.memory`` is the raw address space."""
+    return smh_system.memsys
+
+
+@pytest.fixture
+def smh_memory(smh_system: Any) -> Any:
+    """Deprecated name of :func:`smh_memsys` (``memory`` is the raw AddressSpace elsewhere:
+    ``system.memory``, ``memsys.memory``)."""
+    import warnings
+
+    warnings.warn("the smh_memory fixture is deprecated: use smh_memsys (the MemorySystem; "
+                  "'memory' names the raw address space, as in system.memory)",
+                  DeprecationWarning, stacklevel=2)
     return smh_system.memsys
 
 

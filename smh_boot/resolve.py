@@ -195,12 +195,9 @@ def _module_roots(spec: TargetSpec) -> list[Path]:
         root = p
         yml = p / "zephyr" / "module.yml"
         if yml.is_file():
-            import yaml
+            from .zephyr.hwm import _load_yaml
 
-            try:
-                data = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
-            except (yaml.YAMLError, OSError, UnicodeDecodeError) as e:
-                raise InputError(f"cannot read module.yml: {e}", str(yml)) from e
+            data = _load_yaml(yml, "module.yml") or {}
             dts_root = (((data.get("build") or {}).get("settings") or {}).get("dts_root")
                         if isinstance(data, dict) else None)
             if isinstance(dts_root, str):
@@ -252,6 +249,12 @@ def _heap_from_config(cfg: Any, ptr_size: int) -> HeapConfig:
     mode = d.heap_mode
     if cfg.enabled("SYS_HEAP_SMALL_ONLY"):
         mode = "small"
+        if ptr_size != 4:
+            raise InputError(
+                "CONFIG_SYS_HEAP_SMALL_ONLY=y on a 64-bit target: small (16-bit) chunk headers "
+                "exist only with 32-bit pointers, and smh-boot's heap model refuses them here",
+                *cfg.location("SYS_HEAP_SMALL_ONLY"),
+                hint="is this .config from this build? 64-bit heaps use big chunk headers")
     elif cfg.enabled("SYS_HEAP_BIG_ONLY"):
         mode = "big"
     hardening = d.hardening
@@ -260,6 +263,10 @@ def _heap_from_config(cfg: Any, ptr_size: int) -> HeapConfig:
         if cfg.enabled(f"SYS_HEAP_HARDENING_{sym}"):
             hardening = level
     loops = cfg.integer("SYS_HEAP_ALLOC_LOOPS")
+    if loops is not None and loops < 1:
+        raise InputError(f"CONFIG_SYS_HEAP_ALLOC_LOOPS={loops}: sys_heap needs at least 1",
+                         *cfg.location("SYS_HEAP_ALLOC_LOOPS"),
+                         hint="Zephyr's default is 3")
     return HeapConfig(
         runtime_stats=cfg.enabled("SYS_HEAP_RUNTIME_STATS"),
         alloc_loops=loops if loops and loops > 0 else d.alloc_loops,

@@ -168,6 +168,29 @@ def decode_dmas(system: Any, path: str) -> DmaSpecs:
     return DmaSpecs(specs, path)
 
 
+def dmas_controllers(dt: Any, node: Any) -> list[Any]:
+    """The controller nodes a node's ``dmas`` names, in order, as far as the property decodes
+    (the boot stage's dependency list; :func:`decode_dmas` reports what does not decode)."""
+    prop = node.props.get("dmas")
+    if prop is None or len(prop.value) % 4:
+        return []
+    raw = prop.value
+    cells = [int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4)]
+    out, pos = [], 0
+    while pos < len(cells):
+        ctrl = dt.phandle_node(cells[pos])
+        if ctrl is None:
+            break
+        try:  # a target without #dma-cells counts as a bare phandle (decode_dmas refuses it)
+            n = dt.int_prop(ctrl, "#dma-cells", 0) or 0
+        except SmhError:
+            n = 0
+        if all(c.path != ctrl.path for c in out):
+            out.append(ctrl)
+        pos += 1 + n
+    return out
+
+
 def _device_at(system: Any, path: str) -> Any:
     for d in system.device_list:
         if d.path == path:
@@ -377,10 +400,16 @@ class DmaChannel:
         t = self.engine.start(self.channel, device=self.device.name, src=src, dst=dst,
                               size=block.block_size, data=data,
                               requires_noncacheable=self._cfg.requires_noncacheable)
-        if t.result is not None and d is DmaDirection.MEMORY_TO_PERIPHERAL:
-            self.received += t.result
         self.transfer, self.block_index = t, index
         return t
+
+    def _took(self, t: DmaTransfer) -> None:
+        """Memory-to-peripheral: the bytes the peripheral read from memory (the memory model
+        reads them as the transfer progresses, so a CPU write in flight is seen) join
+        :attr:`received` when the block ends."""
+        if t.result is not None and self._cfg is not None \
+                and self._cfg.channel_direction is DmaDirection.MEMORY_TO_PERIPHERAL:
+            self.received += t.result
 
     def advance(self, nbytes: int) -> int:
         """The peripheral writes its next ``nbytes`` of the block in flight (see
@@ -418,6 +447,7 @@ class DmaChannel:
             raise DmaError(f"{self!r}: data is only for the next pass of a cyclic "
                            "peripheral-to-memory transfer")
         self.engine.complete(t)
+        self._took(t)
         self.transfer = None
         if nxt >= len(self._blocks):
             if cfg.dma_callback is not None:
@@ -447,4 +477,5 @@ class DmaChannel:
         and drop the rest; no callback.  A no-op on an idle channel, as in Zephyr."""
         if self.transfer is not None:
             self.engine.abort(self.transfer)
+            self._took(self.transfer)  # what the peripheral read before the abort
         self.transfer = None

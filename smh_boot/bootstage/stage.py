@@ -14,6 +14,7 @@ from ..heap.region import SmhAttr
 from ..memory import AddressSpace
 from .bootlog import BootLog
 from .device import Device, DeviceInitError
+from .dmas import dmas_controllers
 from .driver import DriverRegistry, default_registry
 from .levels import InitLevel
 from .system import HeapRegionInfo, System
@@ -116,8 +117,8 @@ def boot(
     if pool_hook is not None:
         pool = pool_hook(pool) or pool
     pool.pool_init()
-    infos = _add_heaps(pool, scan, mapping, log)
-    refusals = _refusals(infos)
+    infos = _add_heaps(pool, scan, mapping, log, dt)
+    refusals = _refusals(infos, dt)
     if refusals:
         diagnostics = [*diagnostics, *refusals]
         if strict:
@@ -273,7 +274,8 @@ def _memory_spans(dt: Any, scan: Any) -> list[tuple[int, int, str]]:
     return [(start, end, name) for start, end, name in merged]
 
 
-def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> list[HeapRegionInfo]:
+def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog,
+               dt: Any = None) -> list[HeapRegionInfo]:
     mapped = {id(rec): region for rec, region in mapping.regions}
     reasons = {id(rec): why for rec, why in mapping.unmapped}
     infos: list[HeapRegionInfo] = []
@@ -307,7 +309,7 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
         infos.append(info)
         log.region(info, pool)
         if info.attr is not None and info.heap_index is None:
-            log.diagnostic(_refusal(info))
+            log.diagnostic(_refusal(info, dt))
     return infos
 
 
@@ -315,22 +317,27 @@ def _add_heaps(pool: SharedMultiHeap, scan: Any, mapping: Any, log: BootLog) -> 
 REFUSED_RULE = "heap-refused"
 
 
-def _refusal(info: HeapRegionInfo) -> Any:
+def _refusal(info: HeapRegionInfo, dt: Any = None) -> Any:
     """The error-level finding of a region the policy maps to an SMH attribute but the boot
-    could not add to the pool (overlap, too small, too many heaps, unmappable memory)."""
+    could not add to the pool (overlap, too small, too many heaps, unmappable memory), at its
+    ``reg`` (where the address is written, as the validator's region findings are)."""
     from ..validate.diagnostic import Diagnostic
 
     rec = info.record
+    where = getattr(rec, "location", None)
+    node = dt.get(info.path) if dt is not None else None
+    if node is not None and "reg" in node.props:
+        where = dt.location(node.props["reg"]) or where
     return Diagnostic(
         REFUSED_RULE, "error",
         f"heap region {info.name} [{info.addr:#010x}-{info.end - 1:#010x}] ({info.attr}) refused: "
         f"{info.error}",
-        getattr(rec, "location", None), info.path,
+        where, info.path,
     )
 
 
-def _refusals(infos: list[HeapRegionInfo]) -> list[Any]:
-    return [_refusal(i) for i in infos if i.attr is not None and i.heap_index is None]
+def _refusals(infos: list[HeapRegionInfo], dt: Any = None) -> list[Any]:
+    return [_refusal(i, dt) for i in infos if i.attr is not None and i.heap_index is None]
 
 
 def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], pool: Any,
@@ -499,36 +506,16 @@ def _unbound_line(unbound: list[dict[str, Any]]) -> str:
 
 def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[str] | None,
                     unbound: list[dict[str, Any]]) -> list[Device]:
-    by_path = {rec.path: rec for rec in [*scan.regions, *scan.disabled]}
     devices: list[Device] = []
     order: dict[str, int] = {}
-    for node in dt.nodes():
-        if not dt.status_okay(node):
-            continue
-        compats = dt.compatibles(node)
-        if not compats:
-            continue
+    for node, compats in _per_tree(dt, ("candidates",), lambda: _candidates(dt)):
         binding, why = _bind(registry, node, compats, allowed)
         if binding is None:
             unbound.append({"path": node.path, "name": node.name, "compatible": list(compats),
                             "kind": _node_kind(dt, node, compats), "reason": why})
             continue
-        targets = []
-        deps = []
-        for p in _DEP_PROPS:
-            if p in node.props:
-                try:
-                    nodes = dt.phandle_targets(node, p)
-                except SmhError:
-                    nodes = []
-                for t in nodes:
-                    deps.append(t.path)
-                    if p.startswith("memory-region"):
-                        targets.append(by_path.get(t.path, t.path))
-        try:
-            reg = dt.reg(node) if "reg" in node.props else []
-        except SmhError:
-            reg = []
+        props, reg, targets, deps = _per_tree(dt, ("node", node.path, id(scan)),
+                                              lambda: _node_facts(dt, node, scan))
         dev = Device(
             name=node.name,
             path=node.path,
@@ -536,16 +523,52 @@ def _create_devices(dt: Any, registry: DriverRegistry, scan: Any, allowed: set[s
             compatible=binding.compatible,
             level=binding.level,
             priority=binding.priority,
-            props=dt.props(node),
-            reg=reg,
-            memory_regions=targets,
-            depends_on=deps,
+            props=dict(props),  # each device its own dict (the values are plain data)
+            reg=list(reg),
+            memory_regions=list(targets),
+            depends_on=list(deps),
             driver=None,
         )
         dev._binding = binding  # type: ignore[attr-defined]
         order[dev.path] = len(devices)
         devices.append(dev)
     return _sort_devices(devices, order)
+
+
+def _candidates(dt: Any) -> list[tuple[Any, list[str]]]:
+    """Status-okay nodes with a compatible, in devicetree order, with their compatibles."""
+    out = []
+    for node in dt.nodes():
+        if not dt.status_okay(node):
+            continue
+        compats = dt.compatibles(node)
+        if compats:
+            out.append((node, compats))
+    return out
+
+
+def _node_facts(dt: Any, node: Any, scan: Any) -> tuple[dict[str, Any], list[Any], list[Any], list[str]]:
+    """``(props, reg, memory-region targets, dependency paths)`` of a bound node."""
+    by_path = {rec.path: rec for rec in [*scan.regions, *scan.disabled]}
+    targets: list[Any] = []
+    deps: list[str] = []
+    for p in _DEP_PROPS:
+        if p in node.props:
+            try:
+                # dmas is a phandle-array (controller + cells): its controllers
+                nodes = dmas_controllers(dt, node) if p == "dmas" else dt.phandle_targets(node, p)
+            except SmhError:
+                nodes = []
+            for t in nodes:
+                if t.path not in deps:
+                    deps.append(t.path)
+                if p.startswith("memory-region"):
+                    targets.append(by_path.get(t.path, t.path))
+    try:
+        reg = dt.reg(node) if "reg" in node.props else []
+    except SmhError:
+        reg = []
+    return dt.props(node), reg, targets, deps
 
 
 def _sort_devices(devices: list[Device], order: dict[str, int]) -> list[Device]:

@@ -365,8 +365,6 @@ def corruption(heap: SysHeap, point: str, c: int, op: str) -> HeapCorruption:
             hdr_addr = heap.base + 8 * c
     if point == "free-list-add" and why is None:
         why = "the bucket it belongs to is inconsistent (head or avail_buckets bit)"
-    if point == "bucket-scan" and in_heap:
-        why = f"a free-list link read from chunk {c} (or its bucket head) leads outside the heap"
     kind = "overrun"
     block = owner = offset = None
     if hdr_addr is None:

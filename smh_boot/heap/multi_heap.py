@@ -13,7 +13,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-from ..errors import InvalidFree, TooManyHeaps
+from ..errors import InvalidArgument, InvalidFree, TooManyHeaps
 from .sys_heap import SysHeap
 
 #: ``MAX_MULTI_HEAPS`` (a plain ``#define`` in Zephyr, no Kconfig).
@@ -158,9 +158,9 @@ class MultiHeap:
 def below_all_heaps(mheap: MultiHeap, ptr: int, note: str = "") -> InvalidFree:
     """The error for a pointer no heap of ``mheap`` can own (``note`` is appended)."""
     if not isinstance(ptr, int):
-        e = InvalidFree(f"the pointer must be an int, not {type(ptr).__name__} {ptr!r}")
+        e = InvalidArgument(f"the pointer must be an int, not {type(ptr).__name__} {ptr!r}")
         e.zephyr_message = "invalid pointer"  # type: ignore[attr-defined]
-        return e
+        return e  # type: ignore[return-value]
     where = f"the lowest heap starts at {mheap.bases[0]:#x}" if mheap.bases else "no heap is registered"
     e = InvalidFree(
         f"pointer {ptr:#x} lies below every heap of the multi-heap ({where}{note}); Zephyr "

@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 from ..errors import (
     HeapError,
-    InvalidArgument,
     InvalidAttribute,
     InvalidFree,
     MemoryMapError,
@@ -148,13 +147,11 @@ class SharedMultiHeap:
         bisect_right = bisect.bisect_right
         ready = self._initialised
 
-        def bad_argument(**args: Any) -> InvalidArgument:
-            # Issue 14 F12: every failure an SmhError (formatting free(1.5)'s pointer as
-            # hex used to crash while building the message).
-            bad = ", ".join(f"{k}={v!r}" for k, v in args.items()
-                            if not isinstance(v, int) or (k in ("size", "align") and v < 0))
-            return InvalidArgument(f"invalid argument(s): {bad or args}: sizes, alignments and "
-                                   "attributes are non-negative integers, pointers integers or None")
+        def bad_attr(attr: Any) -> InvalidAttribute:
+            # Issue 14 F12: a non-integer attribute is a typed error, never a raw TypeError
+            # (sizes and pointers of the wrong type are caught by the heap below).
+            return InvalidAttribute(f"the SMH attribute must be an int (an SmhAttr), not "
+                                    f"{type(attr).__name__} {attr!r}")
 
         def not_ready() -> HeapError:
             e = HeapError(
@@ -165,10 +162,11 @@ class SharedMultiHeap:
             return e
 
         def alloc(attr: int, size: int, *, owner: Any = None) -> int | None:
-            if not isinstance(size, int) or size < 0 or not isinstance(attr, int):
-                raise bad_argument(attr=attr, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if not ready:
@@ -184,11 +182,11 @@ class SharedMultiHeap:
                 release()
 
         def aligned_alloc(attr: int, align: int, size: int, *, owner: Any = None) -> int | None:
-            if (not isinstance(size, int) or size < 0 or not isinstance(attr, int)
-                    or not isinstance(align, int)):
-                raise bad_argument(attr=attr, align=align, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if not ready:
@@ -206,8 +204,6 @@ class SharedMultiHeap:
         def free(ptr: int | None) -> None:
             if ptr is None:
                 return
-            if not isinstance(ptr, int):
-                raise bad_argument(ptr=ptr)
             acquire()
             try:
                 try:
@@ -221,11 +217,11 @@ class SharedMultiHeap:
                 release()
 
         def realloc(attr: int, ptr: int | None, size: int, *, owner: Any = None) -> int | None:
-            if (not isinstance(size, int) or size < 0 or not isinstance(attr, int)
-                    or (ptr is not None and not isinstance(ptr, int))):
-                raise bad_argument(attr=attr, ptr=ptr, size=size)
-            if not 0 <= attr < nattr:
-                return None
+            try:
+                if not 0 <= attr < nattr:
+                    return None
+            except TypeError:
+                raise bad_attr(attr) from None
             acquire()
             try:
                 if ptr is None and not ready:
@@ -321,7 +317,7 @@ class SharedMultiHeap:
         "dma-into-free" / "dma-overrun") naming the block, its owner, the offset and
         ``writer`` (e.g. "DMA channel 2 of device uart@40004000").  Writes outside every
         heap, and every write below STRICT, pass (Zephyr has no such check)."""
-        if self.live_blocks is False or size <= 0:
+        if self.config.hardening < 4 or size <= 0:
             return
         stop = addr + size
         for rec in self._heaps:
@@ -334,11 +330,6 @@ class SharedMultiHeap:
             if err is not None:
                 err.heap_index = rec.index  # type: ignore[attr-defined]
                 raise err
-
-    @property
-    def live_blocks(self) -> bool:
-        """True when the pool tracks live blocks (STRICT hardening)."""
-        return self.config.hardening >= 4
 
     def digest(self) -> int:
         """Golden ``sd`` digest over every heap (index = registration order)."""

@@ -22,6 +22,7 @@ from ..errors import (
     HeapCorruption,
     HeapError,
     InvalidAlignment,
+    InvalidArgument,
     InvalidFree,
     InvalidSize,
     MemoryMapError,
@@ -134,22 +135,22 @@ class SysHeap:
           ``left(right(c)) == c``; from MODERATE ``right(left(c)) == c``.
         * At STRICT only, before the heap relies on a free chunk or a list link:
 
-          - ``bucket-scan``: every chunk id read from a bucket head or a FREE_NEXT link
-            while searching lies inside the heap (C: ``CHECK(b->next != 0)``).
-          - ``free-list-unlink``: a chunk taken off a free list (alloc, the merges of free,
-            realloc growing into its neighbour) is free, its size is non-zero and ends
+          - ``free-list-unlink``: a chunk taken off a free list (alloc, also each chunk id its
+            bounded bucket search reads, the merges of free, realloc growing into its
+            neighbour) lies in the heap, is free, its size is non-zero and ends
             inside the heap where the next chunk's LEFT_SIZE agrees, and its links are
             inside the heap and point back at it: ``prev(next(c)) == c == next(prev(c))``
             (C: ``free_list_remove_bidx``'s CHECKs and the newer hardening's link check).
-          - ``free-list-add``: the bucket a chunk joins is consistent: its head lies inside
-            the heap and ``next(prev(head)) == head`` (C: ``free_list_add_bidx``'s CHECK).
+          - ``free-list-add``: the bucket a chunk joins is consistent:
+            ``next(prev(head)) == head`` (C: ``free_list_add_bidx``'s CHECK).
           - ``merge-neighbour``: a free right neighbour that free or a shrinking realloc
             merges with has a size that ends inside the heap (then ``free-list-unlink``).
           - ``realloc-block``: realloc runs the ``free-block`` checks on its pointer.
 
         A failed check raises HeapCorruption (``kind`` "overrun" or "free-list") naming the
-        block whose end was overrun, its owner and the offset; the heap is left as found.
-        At every level, a chunk id that would take the emulator outside the heap's views
+        block whose end was overrun, its owner and the offset; the operation stops there
+        (a refused free leaves its block live).  Each check is an expression right before the
+        writes that rely on it, marked ``# CHECK <name>``.  At every level, a chunk id that would take the emulator outside the heap's views
         (what C would do silently) raises HeapCorruption ``kind`` "wild-chunk" instead of a
         Python IndexError, and a non-integer pointer or size a typed error."""
         L, SZ, PV, NX, Z, B, ST = self._L, self._SZ, self._PV, self._NX, self._Z, self._B, self._ST
@@ -237,8 +238,8 @@ class SysHeap:
         def alloc_chunk(sz: int, op: str) -> int:
             # Bounded search of the exact bucket (rotating its head), then the smallest
             # non-empty bigger bucket.  Returns the chunk, already off its list, or 0.
-            # (CHECK bucket-scan: a chunk id below the heap's chunks fails free-list-unlink,
-            # one past its end the views' bounds: see _wild.)
+            # (A chunk id read in the search that lies below the heap's chunks fails
+            # free-list-unlink; one past its end the views' bounds: see _wild.)
             bi = (sz - m1).bit_length() - 1
             c = B[bi]
             if c:
@@ -324,9 +325,9 @@ class SysHeap:
                 p = PV[c]
                 if strict and ((s & 1) | (L[c + sz] ^ sz) | (PV[n] ^ c) | (NX[p] ^ c)
                                or c < c0min or n < c0min or p < c0min):
-                    # CHECK bucket-scan + free-list-unlink, written out: a chunk id inside the
-                    # heap, free, sized, links inside the heap pointing back.  (A chunk id or
-                    # link past the heap's end fails as an IndexError: see _wild.)
+                    # CHECK free-list-unlink, written out: free, sized, links inside the heap
+                    # pointing back.  (A chunk id or link past the heap's end fails as an
+                    # IndexError: see _wild, which reports it the same way.)
                     raise corrupt("free-list-unlink", c, "alloc")
                 if n == c:
                     Z[3] &= ~(1 << bi)
@@ -807,7 +808,7 @@ def _bad_size(nbytes: Any, op: str) -> Exception:
 
 
 def _not_int(what: str, value: Any, op: str) -> Exception:
-    cls = InvalidFree if what == "pointer" else InvalidSize
+    cls = InvalidArgument if what == "pointer" else InvalidSize
     return _c_error(
         cls,
         f"{op}: the {what} must be an int, not {type(value).__name__} {value!r}",

@@ -27,9 +27,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from ..errors import CoherencyError
 from .cache import byte_mask, mask_text
 from .events import DEFAULT_DEPTH, EventLog, MemEvent
-from .findings import HINTS, CoherencyKind, CoherencyReport, CoherencyViolation
+from .findings import HINTS, CoherencyKind, CoherencyReport
 from .linemap import LineMap
 from .records import AllocationInfo, BufferInfo, DmaTransfer
 
@@ -64,6 +65,15 @@ class CheckedMemory(Protocol):
     def is_cacheable(self, addr: int) -> bool: ...  # noqa: D102
 
     def any_cacheable(self, addr: int, size: int) -> bool: ...  # noqa: D102
+
+
+class CoherencyViolation(CoherencyError):
+    """A :class:`CoherencyReport` raised as an error (``.report``, ``.kind``)."""
+
+    def __init__(self, report: CoherencyReport):
+        self.report = report
+        self.kind = report.kind
+        super().__init__(str(report))
 
 
 class _Unflushed(NamedTuple):

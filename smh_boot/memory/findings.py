@@ -1,12 +1,12 @@
-"""What the coherency checker reports: the kinds of finding, their hints, the report and the
-error that carries it (re-exported by :mod:`~smh_boot.memory.coherency`)."""
+"""What the coherency checker reports: the kinds of finding, their hints and the report
+(re-exported by :mod:`~smh_boot.memory.coherency`, which raises them as
+:class:`~smh_boot.memory.coherency.CoherencyViolation`)."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 
-from ..errors import CoherencyError
 from .events import MemEvent
 from .records import BufferInfo
 
@@ -86,12 +86,3 @@ class CoherencyReport:
         out += [f"    {e}" for e in self.events] or ["    (none recorded)"]
         out.append(f"  hint: {self.hint}")
         return "\n".join(out)
-
-
-class CoherencyViolation(CoherencyError):
-    """A :class:`CoherencyReport` raised as an error (``.report``, ``.kind``)."""
-
-    def __init__(self, report: CoherencyReport):
-        self.report = report
-        self.kind = report.kind
-        super().__init__(str(report))

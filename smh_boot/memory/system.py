@@ -410,7 +410,7 @@ class MemorySystem:
 
         Returns True when no byte of the range is cacheable.  Otherwise it is a
         ``CACHEABLE_BUFFER_FOR_DMA`` finding: with a raising checker (every boot's, every
-        test's) it raises :class:`~smh_boot.memory.coherency.CoherencyViolation`; with a
+        test's) it raises :class:`~smh_boot.memory.findings.CoherencyViolation`; with a
         collecting checker (``raise_errors=False``) the report is collected and it returns
         False; without a checker it returns False.  (A driver refusing such a buffer at
         ``init()`` raises ``DeviceInitError`` itself, after ``any_cacheable(addr, size)``.)"""

@@ -93,7 +93,10 @@ def _sysbuild_default(p: Path) -> Path:
     if not isinstance(info, dict):
         raise InputError("expected a mapping with default: and domains:", where)
     default = info.get("default")
-    for d in info.get("domains") or []:
+    domains = info.get("domains") or []
+    if not isinstance(domains, list):
+        raise InputError("'domains' must be a list of {name, build_dir}", where)
+    for d in domains:
         if isinstance(d, dict) and d.get("name") == default and isinstance(d.get("build_dir"), str):
             bd = Path(d["build_dir"])
             return bd if bd.is_absolute() else p / bd

@@ -75,6 +75,16 @@ def _load_yaml(path: Path, what: str) -> Any:
         raise BoardError(f"YAML error in the {what}: {e}", str(path)) from e
 
 
+def _items(value: Any, what: str, path: Path) -> list[dict[str, Any]]:
+    """``value`` as a list of mappings (None -> []); BoardError naming the key otherwise."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise BoardError(f"'{what}' must be a list of mappings (- name: ...)", str(path),
+                         hint="see Zephyr's board porting guide for board.yml / soc.yml")
+    return value
+
+
 @dataclass
 class ZephyrBoard:
     """One hwmv2 board: ``name``, ``full_name``, ``vendor``, its folder ``dir``, the
@@ -97,7 +107,7 @@ class ZephyrBoard:
         for soc in self.socs:
             sname = str(soc.get("name", ""))
             clusters = self.soc_clusters.get(sname, [])
-            variants = list(_variants(soc.get("variants") or []))
+            variants = list(_variants(_items(soc.get("variants"), "variants", self.yml), self.yml))
             if clusters:
                 for c in clusters:
                     out.append((sname, c))
@@ -114,19 +124,22 @@ class ZephyrBoard:
     def revisions(self) -> tuple[str | None, list[str]]:
         """(default revision, known revisions) from ``revision:`` (None, [] without)."""
         r = self.revision or {}
-        names = [str(x.get("name")) for x in r.get("revisions") or [] if isinstance(x, dict)]
+        if not isinstance(r, dict):
+            raise BoardError("'revision' must be a mapping (format, default, revisions)",
+                             str(self.yml))
+        names = [str(x.get("name")) for x in _items(r.get("revisions"), "revisions", self.yml)]
         default = r.get("default")
         return (str(default) if default is not None else None), names
 
 
-def _variants(items: list[Any], prefix: tuple[str, ...] = ()):
+def _variants(items: list[Any], path: Path, prefix: tuple[str, ...] = ()):
     # (cpucluster or None, qualifier tail) for every (nested) variant
     for v in items:
-        if not isinstance(v, dict) or "name" not in v:
+        if "name" not in v:
             continue
         tail = (*prefix, str(v["name"]))
         yield v.get("cpucluster"), tail
-        yield from _variants(v.get("variants") or [], tail)
+        yield from _variants(_items(v.get("variants"), "variants", path), path, tail)
 
 
 def _boards_in(yml: Path) -> list[ZephyrBoard]:
@@ -134,19 +147,21 @@ def _boards_in(yml: Path) -> list[ZephyrBoard]:
     if not isinstance(data, dict) or not ({"board", "boards"} & set(data)):
         raise BoardError("not a hardware model v2 board.yml: expected a 'board:' or 'boards:' key",
                          str(yml), hint="see Zephyr's board porting guide for board.yml")
-    items = data.get("boards") or [data.get("board")]
+    items = data.get("boards") if "boards" in data else [data.get("board")]
+    if not isinstance(items, list):
+        raise BoardError("'boards' must be a list of boards", str(yml))
     out = []
     for item in items:
         if not isinstance(item, dict) or not item.get("name"):
             raise BoardError("every board needs a 'name'", str(yml))
-        socs = item.get("socs") or []
-        if not isinstance(socs, list) or not socs:
+        socs = _items(item.get("socs"), "socs", yml)
+        if not socs:
             raise BoardError(f"board {item['name']!r} lists no 'socs'", str(yml),
                              hint="add socs: [{name: <soc>}]")
         out.append(ZephyrBoard(
             name=str(item["name"]), full_name=str(item.get("full_name") or ""),
             vendor=str(item.get("vendor") or ""), dir=yml.parent, yml=yml,
-            socs=[s for s in socs if isinstance(s, dict)], revision=item.get("revision"),
+            socs=socs, revision=item.get("revision"),
         ))
     return out
 
@@ -209,27 +224,23 @@ def soc_clusters(roots: list[Path], wanted: set[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for root in roots:
         for yml in sorted((root / "soc").glob("**/soc.yml")):
-            for soc in _socs_of(_load_yaml(yml, "soc.yml")):
+            for soc in _socs_of(_load_yaml(yml, "soc.yml"), yml):
                 name = str(soc.get("name"))
                 if name in wanted and name not in out:
-                    out[name] = [str(c.get("name")) for c in soc.get("cpuclusters") or []
-                                 if isinstance(c, dict)]
+                    out[name] = [str(c.get("name"))
+                                 for c in _items(soc.get("cpuclusters"), "cpuclusters", yml)]
     return out
 
 
-def _socs_of(data: Any):
+def _socs_of(data: Any, path: Path):
+    # every SoC of a soc.yml: top-level socs, family -> series -> socs, series -> socs
     if not isinstance(data, dict):
-        return
-    for s in data.get("socs") or []:
-        if isinstance(s, dict):
-            yield s
-    for fam in data.get("family") or []:
-        if not isinstance(fam, dict):
-            continue
-        yield from _socs_of({"socs": fam.get("socs"), "series": fam.get("series")})
-    for ser in data.get("series") or []:
-        if isinstance(ser, dict):
-            yield from _socs_of({"socs": ser.get("socs")})
+        raise BoardError("expected a mapping with family:, series: or socs:", str(path))
+    yield from _items(data.get("socs"), "socs", path)
+    for fam in _items(data.get("family"), "family", path):
+        yield from _socs_of({"socs": fam.get("socs"), "series": fam.get("series")}, path)
+    for ser in _items(data.get("series"), "series", path):
+        yield from _socs_of({"socs": ser.get("socs")}, path)
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,8 @@ def test_alloc_follows_zephyr_argument_order(tmp_path):
     assert c.addr % 32 == 0 and c.size == 32  # padded to a whole line
     assert d.addr % 128 == 0 and d.size == 64 and d.name == "buf3"  # default name
     assert e.attr == "CACHEABLE"
-    owners = {blk.owner for blk in s.pool.live_blocks()} if hasattr(s.pool, "live_blocks") else None
-    assert owners is None or "thing@40016000:a" in owners
+    owners = {blk.owner for blk in s.pool.blocks()}
+    assert "thing@40016000:a" in owners
 
 
 def test_the_old_argument_order_still_works_with_a_warning(tmp_path):
@@ -461,3 +461,23 @@ def test_a_chain_calls_back_per_block_only_when_asked(chan):
     with pytest.raises(DmaError, match="only for the next pass"):
         tx.complete_block(b"x")
     assert tx.complete_block().src == nc.addr + 8 and tx.complete_block() is None
+
+
+# ------------------------------------------------------------------ dmas as a dependency
+
+
+def test_a_device_depends_on_the_dma_controller_its_dmas_names():
+    from smh_boot.drivers.dma import MemToMemDma
+
+    class BrokenDma(MemToMemDma):
+        def init(self, device):
+            raise RuntimeError("clock gate stuck")
+
+    s = boot(H7)
+    assert s.device("usart1").depends_on == ["/memory@30040000", "/soc/dma@40020000"]
+    reg = default_registry().copy()
+    reg.register(BrokenDma, replace=True)
+    s = boot(H7, drivers=reg)
+    assert s.device("dma1").init_error == "RuntimeError: clock gate stuck"
+    uart = s.device("usart1")
+    assert not uart.ready and uart.init_error == "dependency not ready: /soc/dma@40020000"

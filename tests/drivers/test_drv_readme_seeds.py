@@ -17,6 +17,8 @@ from smh_boot.drivers import default_registry
 from smh_boot.memory import CoherencyKind, CoherencyViolation
 
 SEEDS = range(200)
+# The example registers its driver in the process registry, as the README test's run does too.
+pytestmark = pytest.mark.filterwarnings("ignore::smh_boot.bootstage.driver.DriverReplacedWarning")
 BOOT_LINE = 'system = boot("stm32h747i_disco_m7", overlays=["acme-crc.overlay"], seed=1, stress=True)'
 
 

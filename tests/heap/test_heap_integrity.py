@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from smh_boot.errors import DoubleFree, HeapCorruption, InvalidFree, InvalidSize, SmhError
+from smh_boot.errors import DoubleFree, HeapCorruption, InvalidArgument, InvalidSize, SmhError
 from smh_boot.heap import Hardening, HeapConfig, SharedMultiHeap, SharedMultiHeapRegion
 from smh_boot.memory import MemorySystem
 from smh_boot.memory.dma import DmaEngine
@@ -239,18 +239,19 @@ def test_interior_free_at_none_never_raises_a_python_error():
 @pytest.mark.parametrize("level", list(Hardening))
 def test_bad_argument_types_and_negative_sizes_are_typed(level):
     p = pool(level=level)
-    with pytest.raises(InvalidFree, match="must be an int, not float"):
-        p.free(BASE + 64.5)
+    for call in (lambda: p.free(BASE + 64.5), lambda: p.alloc(0, -1), lambda: p.alloc(0, 1.5),
+                 lambda: p.aligned_alloc(0, 16, -8), lambda: p.realloc(0, p.alloc(0, 16), -3)):
+        with pytest.raises(InvalidArgument):
+            call()
+    # straight to the SysHeap (below the pool's argument check): the same family
+    h = p.heaps[0].sys_heap
     with pytest.raises(InvalidSize) as ei:
-        p.alloc(0, -1)
+        h.alloc(-1)
     assert isinstance(ei.value, ValueError) and ei.value.c_outcome == "assert"
     with pytest.raises(InvalidSize, match="must be an int"):
-        p.alloc(0, 1.5)
-    with pytest.raises(InvalidSize):
-        p.aligned_alloc(0, 16, -8)
-    a = p.alloc(0, 16)
-    with pytest.raises(InvalidSize):
-        p.realloc(0, a, -3)
+        h.alloc(1.5)
+    with pytest.raises(InvalidArgument, match="must be an int, not float"):
+        h.free(BASE + 64.5)
 
 
 def test_double_free_still_names_the_kind():

@@ -50,15 +50,15 @@ def test_freeing_a_drivers_buffer_twice_is_caught(smh_system, smh_pool):
 
 
 @pytest.mark.smh_board(*boards_with(MemToMemDma))  # boards with heaps, a cache and DMA
-def test_raw_dma_with_the_memory_fixtures(smh_pool, smh_memory, smh_dma, smh_cache):
+def test_raw_dma_with_the_memory_fixtures(smh_pool, smh_memsys, smh_dma, smh_cache):
     """The lower-level fixtures: a buffer from the pool, written by the CPU through the cache,
     flushed, then read by a bus master."""
     line = smh_cache.line_size
     addr = smh_pool.aligned_alloc(SmhAttr.CACHEABLE, line, 4 * line, owner="test:tx")
     data = pattern(4 * line)
-    smh_memory.cpu.write(addr, data)
-    assert smh_memory.memory.read(addr, len(data)) != data  # still only in the cache
-    smh_memory.sys_cache_data_flush_range(addr, len(data))
+    smh_memsys.cpu.write(addr, data)
+    assert smh_memsys.memory.read(addr, len(data)) != data  # still only in the cache
+    smh_memsys.sys_cache_data_flush_range(addr, len(data))
     t = smh_dma.start(0, device="test-dma", src=addr, size=len(data))
     smh_dma.complete(t)
     assert t.result == data

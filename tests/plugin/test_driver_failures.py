@@ -60,7 +60,7 @@ def test_the_failure_shows_the_test_and_driver_lines_then_the_report(pytester, r
     r.assert_outcomes(failed=1)
     out = r.stdout.str()
     assert "# TEST-LINE" in out and "# DRIVER-LINE" in out
-    assert "E       smh_boot.memory.coherency.CoherencyViolation: coherency error STALE_TX_DATA" in out
+    assert "E       smh_boot.memory.findings.CoherencyViolation: coherency error STALE_TX_DATA" in out
     # none of smh-boot's machinery between the driver line and the report
     for internal in ("smh_boot/memory/", "smh_boot/bootstage/", "smh_boot/pytest_plugin.py",
                      "smh_boot/drivers/_common.py"):
@@ -113,3 +113,18 @@ def test_the_factory_boots_the_tests_board(pytester, run):
     pytester.makepyfile(test_f=FACTORY_TESTS.format(selected="qemu_cortex_m3"))
     # the pinned factory test still boots its pin; the parametrised one has no selected board
     run("--smh-board", "qemu_cortex_m3,mps2_an521").assert_outcomes(passed=2, skipped=1)
+
+
+def test_smh_memory_is_a_deprecated_name_of_smh_memsys(pytester, run):
+    pytester.makepyfile(test_m='''
+import pytest
+
+def test_alias(smh_system, smh_memsys):
+    assert smh_memsys is smh_system.memsys
+
+def test_old(smh_system, smh_memory):
+    assert smh_memory is smh_system.memsys
+''')
+    r = run("-W", "error::DeprecationWarning")
+    r.assert_outcomes(passed=1, errors=1)
+    assert "use smh_memsys" in r.stdout.str()

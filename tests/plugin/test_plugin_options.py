@@ -177,11 +177,11 @@ def test_fixtures_give_the_parts_of_one_fresh_system(pytester, run):
 
         SEEN = []
 
-        def test_parts(smh_system, smh_pool, smh_memory, smh_cache, smh_dma, smh_board):
-            assert smh_pool is smh_system.pool and smh_memory is smh_system.memsys
+        def test_parts(smh_system, smh_pool, smh_memsys, smh_cache, smh_dma, smh_board):
+            assert smh_pool is smh_system.pool and smh_memsys is smh_system.memsys
             assert smh_cache is smh_system.cache and smh_dma is smh_system.dma
             assert smh_system.board.name == smh_board.name
-            assert smh_memory.checker is not None          # coherency bugs raise
+            assert smh_memsys.checker is not None          # coherency bugs raise
 
         def test_fresh_1(smh_system, smh_pool):
             SEEN.append((smh_system, len(smh_pool.blocks())))   # the drivers' buffers

@@ -89,7 +89,8 @@ def test_findings_under_the_map_carry_node_and_file_line(broken_board):
     assert len(where) == len(mm.findings)
     # every finding names the node and the overlay line (the reg line, or the node's own line
     # for the boot's heap-refused finding)
-    assert all("/memory@3003c000" in w and re.search(r"overlap\.overlay:(8|10)\b", w) for w in where)
+    assert all(re.search(r"^at /memory@3003c000 · \S*tests/report/data/overlap\.overlay:(8|10):\d+$", w)
+               for w in where), where
 
 
 def test_a_busy_regions_allocations_are_told_apart(rt1170):

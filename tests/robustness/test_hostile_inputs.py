@@ -487,9 +487,9 @@ def test_f12_a_valid_value_is_used(tmp_path, monkeypatch):
 @pytest.mark.parametrize("call", [
     lambda p: p.alloc(0, -1), lambda p: p.realloc(0, None, -5), lambda p: p.free(1.5),
     lambda p: p.alloc(0, 1.5), lambda p: p.alloc(0, "8"), lambda p: p.aligned_alloc(0, 8.0, 16),
-    lambda p: p.realloc(0, "0x10", 8),
+    lambda p: p.realloc(0, "0x10", 8), lambda p: p.alloc("x", 8), lambda p: p.aligned_alloc(None, 8, 8),
 ], ids=["alloc-negative", "realloc-negative", "free-float", "alloc-float", "alloc-str",
-        "aligned-float", "realloc-str-ptr"])
+        "aligned-float", "realloc-str-ptr", "alloc-str-attr", "aligned-none-attr"])
 def test_f12_heap_calls_with_impossible_arguments_raise_an_smh_error(call):
     # main: plain ValueError / TypeError, and free(1.5) crashed formatting its own message.
     from smh_boot.heap.config import HeapConfig
@@ -501,5 +501,6 @@ def test_f12_heap_calls_with_impossible_arguments_raise_an_smh_error(call):
     pool.add(SharedMultiHeapRegion(0, 0x1000_0000, 65536))
     with pytest.raises(SmhError) as e:
         call(pool)
-    assert "invalid argument" in str(e.value) and isinstance(e.value, (ValueError, TypeError))
+    assert type(e.value).__name__ in ("InvalidSize", "InvalidFree", "InvalidAttribute")
+    assert any(w in str(e.value) for w in ("must be an int", "not a valid allocation size"))
     assert pool.alloc(0, 16) is not None  # the pool is still usable

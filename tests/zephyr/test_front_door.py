@@ -445,3 +445,55 @@ def test_shields_as_zephyr_applies_them(in_data, capsys):
     assert rc == 2 and "no shield 'nope'; shields: fixture_psram" in err
     rc, _, err = _run(capsys, "boot", "-d", "builds/h747_m7", "--shield", "fixture_psram")
     assert rc == 2 and "cannot be combined with --build-dir" in err
+
+
+def test_small_only_heaps_on_a_64bit_build_are_an_error_not_a_crash(tmp_path, monkeypatch, capsys):
+    from .westbuild import A53_CONFIG
+
+    out = _tmp_build(tmp_path, monkeypatch, "qemu_a53", config=A53_CONFIG + "CONFIG_SYS_HEAP_SMALL_ONLY=y\n")
+    rc, _, err = _run(capsys, "boot", "-d", str(out))
+    assert rc == 2 and "internal error" not in err
+    assert ".config:23: error: CONFIG_SYS_HEAP_SMALL_ONLY=y on a 64-bit target" in err
+
+
+@pytest.mark.parametrize("line, msg", [
+    ("CONFIG_DCACHE_LINE_SIZE=33", "CONFIG_DCACHE_LINE_SIZE=33 is not a cache line size"),
+    ("CONFIG_DCACHE_LINE_SIZE=0", "CONFIG_DCACHE_LINE_SIZE=0 is not a cache line size"),
+    ("CONFIG_SYS_HEAP_ALLOC_LOOPS=0", "CONFIG_SYS_HEAP_ALLOC_LOOPS=0: sys_heap needs at least 1"),
+])
+def test_impossible_kconfig_values_are_located_errors(tmp_path, monkeypatch, capsys, line, msg):
+    out = _tmp_build(tmp_path, monkeypatch, "h747_m7", config=H747_CONFIG + line + "\n")
+    rc, _, err = _run(capsys, "boot", "-d", str(out))
+    assert rc == 2 and f".config:39: error: {msg}" in err
+
+
+@pytest.mark.parametrize("files, msg", [
+    ({"domains.yaml": "default: [x\n"}, "YAML syntax error in the sysbuild domains.yaml"),
+    ({"domains.yaml": "default: app\ndomains: 3\n"}, "'domains' must be a list of {name, build_dir}"),
+    ({"domains.yaml": "default: app\ndomains: []\n"}, "the default image 'app' has no build_dir"),
+])
+def test_broken_sysbuild_folders(tmp_path, capsys, files, msg):
+    (tmp_path / "zephyr").mkdir()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    rc, _, err = _run(capsys, "boot", "-d", str(tmp_path))
+    assert rc == 2 and msg in err and "internal error" not in err
+
+
+def test_broken_module_yml_is_located(in_data, tmp_path, capsys):
+    (tmp_path / "zephyr").mkdir()
+    (tmp_path / "zephyr" / "module.yml").write_text("[\n")
+    rc, _, err = _run(capsys, "boot", "qemu_cortex_a53", "--zephyr-base", "zephyrproject/zephyr",
+                      "--module", str(tmp_path))
+    assert rc == 2 and "module.yml:2:1: error: YAML syntax error in the module.yml" in err
+
+
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_committed_builds_hold_no_absolute_paths(name):
+    import re
+
+    for f in ("zephyr/zephyr.dts.pre", "build_info.yml"):
+        text = (DATA / "builds" / name / f).read_text()
+        markers = re.findall(r'^# \d+ "([^"]+)"', text, re.M)
+        assert not [m for m in markers if m.startswith("/") and m != "/dev/null"], f
+        assert str(DATA.parents[2]) not in text, f  # nothing of this checkout's location

@@ -94,3 +94,32 @@ def test_a_board_yml_listing_several_boards(tmp_path):
     b = hwm.find_board("qemu_x86", [tmp_path])
     assert b.target_names() == ["qemu_x86/atom", "qemu_x86/atom/nommu"]
     assert hwm.find_board("qemu_x86_64", [tmp_path]).dir == d
+
+
+@pytest.mark.parametrize("rel, text, msg", [
+    ("soc/st/stm32/soc.yml", "family: 5\n", "'family' must be a list of mappings"),
+    ("soc/st/stm32/soc.yml", "family:\n  - series: 7\n", "'series' must be a list of mappings"),
+    ("soc/st/stm32/soc.yml", "- 1\n", "expected a mapping with family:, series: or socs:"),
+    ("boards/st/stm32h747i_disco/board.yml",
+     "board:\n  name: stm32h747i_disco\n  socs:\n    - name: stm32h747xx\n      variants: 3\n",
+     "'variants' must be a list of mappings"),
+    ("boards/st/stm32h747i_disco/board.yml",
+     "board:\n  name: stm32h747i_disco\n  revision: 5\n  socs:\n    - name: stm32h747xx\n",
+     "'revision' must be a mapping"),
+    ("boards/st/stm32h747i_disco/board.yml",
+     "board:\n  name: stm32h747i_disco\n  revision:\n    revisions: 5\n  socs:\n    - name: stm32h747xx\n",
+     "'revisions' must be a list of mappings"),
+    ("boards/st/stm32h747i_disco/board.yml", "boards: 5\n", "'boards' must be a list of boards"),
+    ("boards/st/stm32h747i_disco/board.yml", "board:\n  name: stm32h747i_disco\n  socs: [x]\n",
+     "'socs' must be a list of mappings"),
+])
+def test_malformed_board_and_soc_files_are_named(tmp_path, rel, text, msg):
+    import shutil
+
+    z = tmp_path / "z"
+    shutil.copytree(ZBASE, z)
+    (z / rel).write_text(text)
+    with pytest.raises(BoardError) as e:
+        _ = hwm.resolve_target(hwm.find_board("stm32h747i_disco", [z]),
+                               hwm.parse_target("stm32h747i_disco/stm32h747xx/m7"))
+    assert msg in e.value.message and e.value.file.endswith(rel.split("/")[-1])
