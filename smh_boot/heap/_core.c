@@ -1557,7 +1557,8 @@ pool_alloc_common(PoolCore *pc, PyObject *const *args, size_t nargsf, PyObject *
     int npos = aligned ? 3 : 2;
     i64 attr, size;
     if (!bind_pool(args, PyVectorcall_NARGS(nargsf), kwnames, npos, a, &owner) ||
-        !small_int(a[0], &attr) || !small_int(a[npos - 1], &size) || size < 0)
+        !small_int(a[0], &attr) || !small_int(a[npos - 1], &size) || size < 0 ||
+        (aligned && !PyLong_CheckExact(a[1])))
         DELEGATE(ref); /* the reference refuses or handles it (InvalidArgument, ...) */
     if (attr < 0 || attr >= pc->nattr)
         Py_RETURN_NONE;

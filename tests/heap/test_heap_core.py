@@ -31,7 +31,7 @@ pytestmark = [
 ADDR = 0x2000_0000
 SIZES = st.one_of(st.integers(-3, 40), st.integers(1, 120), st.integers(41, 700), st.integers(701, 5000),
                   st.sampled_from([1 << 20, 1 << 40, 1 << 62, 1 << 70]))
-ALIGNS = st.sampled_from([0, 1, 2, 4, 8, 16, 32, 64, 128, 512, 3, 12, 24, 36, 68, 136, 7, 96, -8])
+ALIGNS = st.sampled_from([0, 1, 2, 4, 8, 16, 32, 64, 128, 512, 3, 12, 24, 36, 68, 136, 7, 96, -8, 16.0])
 OWNERS = st.sampled_from([None, "dma", "uart", 7])
 SLOT = st.integers(0, 15)
 
