@@ -47,3 +47,19 @@ def test_record_names_never_collide_and_never_follow_links(tmp_path):
     with _pytest.raises(OSError, match="symbolic link"):
         record_traces(tmp_path / "rec", "t.py::x", [Rec()])
     assert list(target.iterdir()) == []
+
+
+def test_fit_runs_a_pytest_selection_and_sizes_for_it(pytester, monkeypatch, capsys):
+    pytester.makepyfile(test_y="""
+        from smh_boot.heap import SmhAttr
+
+        def test_big(smh_pool):
+            assert smh_pool.alloc(SmhAttr.CACHEABLE, 20000, owner="app:big") is not None
+    """)
+    monkeypatch.chdir(pytester.path)
+    assert main(["fit", "stm32h747i_disco_m7", "--pytest", "test_y.py -p no:xdist", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["workloads"]) == 1 and "test_big" in out["workloads"][0]["name"]
+    sram1 = next(r for r in out["regions"] if r["name"] == "SRAM1")
+    assert sram1["peak_bytes"] > 20000 and sram1["minimum"] == 65536  # 14 KiB of drivers + 20 KB
+    assert main(["fit", "stm32h747i_disco_m7", "--pytest", "test_missing.py"]) == 2
