@@ -279,9 +279,14 @@ class TraceRecorder:
         return None if rec is None else rec.sys_heap.usable_size(ptr)
 
     def _heaps_by_region(self) -> list[Any]:
-        """Region index -> the PoolHeap added for it (None for a failed add)."""
-        by_addr = {(h.region.addr, h.region.size): h for h in getattr(self._pool, "heaps", [])}
-        return [None if r is None else by_addr.get(r) for r in self._regions]
+        """Region index -> the PoolHeap added for it (None for a failed add); rebuilt only
+        when a region was added since the last call (stats are taken after every op)."""
+        cached = getattr(self, "_heap_list", None)
+        if cached is None or len(cached) != len(self._regions) or (self._regions and cached[-1] is None
+                                                                     and self._regions[-1] is not None):
+            by_addr = {(h.region.addr, h.region.size): h for h in getattr(self._pool, "heaps", [])}
+            cached = self._heap_list = [None if r is None else by_addr.get(r) for r in self._regions]
+        return cached
 
     def _stats_now(self) -> list[Any]:
         out: list[Any] = []
