@@ -119,7 +119,12 @@ def load_trace(path: str | Path) -> Trace:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
-        raise TraceError(f"not valid JSON: {e.msg}", p, e.lineno, e.colno) from e
+        line, col = e.lineno, e.colno
+        lines = text.splitlines()
+        if line > max(len(lines), 1):  # at the end of input, after a final newline:
+            line = max(len(lines), 1)  # point at the end of the last line
+            col = len(lines[-1]) + 1 if lines else 1
+        raise TraceError(f"not valid JSON: {e.msg}", p, line, col) from e
     except ValueError as e:  # Python's 4300-digit cap on int(str)
         line, col = _long_number_at(text)
         raise TraceError(f"a number with more than {MAX_NUMBER_DIGITS} digits", p, line, col,

@@ -504,3 +504,16 @@ def test_f12_heap_calls_with_impossible_arguments_raise_an_smh_error(call):
     assert type(e.value).__name__ in ("InvalidSize", "InvalidArgument", "InvalidFree", "InvalidAttribute")
     assert any(w in str(e.value) for w in ("must be an int", "not a valid allocation size"))
     assert pool.alloc(0, 16) is not None  # the pool is still usable
+
+
+def test_json_error_at_the_end_of_a_trace_points_inside_the_file(tmp_path):
+    """Found by the long fuzz run (trace seed 100619): a trace cut short after its last newline
+    gave 'line 2' of a one-line file."""
+    from smh_boot.errors import TraceError
+    from smh_boot.heap.trace import load_trace
+
+    path = tmp_path / "t.json"
+    path.write_text('{"ops": [\n')
+    with pytest.raises(TraceError) as e:
+        load_trace(path)
+    assert e.value.line == 1 and e.value.column == len('{"ops": [') + 1
