@@ -164,7 +164,8 @@ def load_workloads(paths: list[str], regions: list[PlanRegion]) -> list[Workload
     out = []
     for path in paths:
         for f in trace_files(path):
-            out.append(bind(load_trace(f), regions, name=f.stem))
+            t = load_trace(f)
+            out.append(bind(t, regions, name=str(t.doc.get("name") or f.stem)))
     return out
 
 

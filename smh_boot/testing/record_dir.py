@@ -21,10 +21,11 @@ from ..heap.trace import INDEX_FORMAT, dumps_trace
 
 
 def trace_file_name(nodeid: str, k: int = 0) -> str:
-    """``<clean id>-<hash>.json``: readable, and unique per (node id, boot number)."""
+    """``<clean id>-<hash>.json``: readable (a long id keeps its end, which names the test),
+    and unique per (node id, boot number)."""
     clean = re.sub(r"[^A-Za-z0-9_.\-]+", "_", nodeid).strip("_.") or "test"
     digest = hashlib.sha1(f"{nodeid}#{k}".encode()).hexdigest()[:8]
-    return f"{clean[:100]}-{digest}.json"
+    return f"{clean[-100:].lstrip('_.')}-{digest}.json"  # the end names the test
 
 
 def _write(path: Path, text: str) -> None:
