@@ -16,6 +16,15 @@ import click
 from ..board import ARCHES
 
 
+def devicetree_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--overlay`` and ``-I/--include-dir``, as boot, map and fit take them."""
+    f = click.option("-I", "--include-dir", "include_dirs", multiple=True,
+                     type=click.Path(file_okay=False),
+                     help="Include folder for #include in a .dts (repeatable).")(f)
+    return click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
+                        help="Devicetree overlay applied after the board's own (repeatable).")(f)
+
+
 def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Add the shared input options (not the positional argument, whose arity differs)."""
     opts = [

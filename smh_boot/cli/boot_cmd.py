@@ -10,15 +10,12 @@ import json
 
 import click
 
-from ._target import resolve_target, target_options
+from ._target import devicetree_options, resolve_target, target_options
 
 
 @click.command("boot")
 @click.argument("board", required=False)
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
-              help="Devicetree overlay applied after the board's own (repeatable).")
-@click.option("-I", "--include-dir", "include_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Include folder for #include in a .dts (repeatable).")
+@devicetree_options
 @target_options
 @click.option("--no-drivers", is_flag=True, help="Do not bind simulated drivers.")
 @click.option("--strict/--no-strict", default=True, show_default=True,

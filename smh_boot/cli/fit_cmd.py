@@ -20,7 +20,7 @@ import tempfile
 import click
 
 from ..errors import InputError
-from ._target import print_warnings, resolve_target, target_options
+from ._target import devicetree_options, print_warnings, resolve_target, target_options
 
 _SIZE = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s*([kKmMgG]?)(i?[bB])?\s*$")
 
@@ -112,10 +112,7 @@ def render_text(board_name: str, report) -> str:
 
 @click.command("fit")
 @click.argument("board", required=False)
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
-              help="Devicetree overlay applied after the board's own (repeatable).")
-@click.option("-I", "--include-dir", "include_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Include folder for #include in a .dts (repeatable).")
+@devicetree_options
 @target_options
 @click.option("--trace", "traces", multiple=True, type=click.Path(),
               help="Golden-format trace, folder of traces or index.json (repeatable). "

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._target import print_warnings, resolve_target, target_options
+from ._target import devicetree_options, print_warnings, resolve_target, target_options
 
 
 def _boot(board: str | None, overlays: tuple[str, ...], drivers: bool, strict: bool,
@@ -27,10 +27,7 @@ def _boot(board: str | None, overlays: tuple[str, ...], drivers: bool, strict: b
 
 @click.command("map")
 @click.argument("board", required=False)
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
-              help="Devicetree overlay applied after the board's own (repeatable).")
-@click.option("-I", "--include-dir", "include_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Include folder for #include in a .dts (repeatable).")
+@devicetree_options
 @target_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the map here (format from the suffix unless --format is given).")
