@@ -513,17 +513,17 @@ fl_remove(HeapCore *h, i64 c, i64 sz, const char *op)
     }
     i64 bi = bitlen(sz - h->m1) - 1;
     i64 n = R(F_NX, c);
-    i64 p = R(F_PV, c);
-    if (h->strict) { /* CHECK free-list-unlink (every term is evaluated) */
-        i64 t0 = R(F_SZ, c), t1 = R(F_L, c + sz), t2 = R(F_PV, n), t3 = R(F_NX, p);
-        if (((t0 & 1) | (t1 ^ sz) | (t2 ^ c) | (t3 ^ c)) || c < h->c0min || n < h->c0min ||
-            p < h->c0min)
+    if (n == c) { /* a list of one: sound when prev == c too (the reference's order) */
+        if (h->strict && ((R(F_SZ, c) & 1) || R(F_L, c + sz) != sz || R(F_PV, c) != c ||
+                          c < h->c0min)) /* CHECK free-list-unlink (in order, as the reference) */
             CORRUPT("free-list-unlink", c, op);
-    }
-    if (n == c) {
         WZ(rdz(h) & ~BIT(bi));
         WB(bi, 0);
     } else {
+        i64 p = R(F_PV, c);
+        if (h->strict && ((R(F_SZ, c) & 1) || R(F_L, c + sz) != sz || R(F_PV, n) != c ||
+                          R(F_NX, p) != c || c < h->c0min || n < h->c0min || p < h->c0min))
+            CORRUPT("free-list-unlink", c, op); /* CHECK free-list-unlink */
         WB(bi, n);
         W(F_NX, p, n);
         W(F_PV, n, p);
@@ -651,18 +651,16 @@ alloc_body(HeapCore *h, i64 nbytes, PyObject *owner)
         sz = s >> 1;
     }
     i64 n = R(F_NX, c);
-    i64 p = R(F_PV, c);
-    if (h->strict) {
-        /* CHECK bucket-scan + free-list-unlink, written out (every term is evaluated) */
-        i64 t1 = R(F_L, c + sz), t2 = R(F_PV, n), t3 = R(F_NX, p);
-        if (((s & 1) | (t1 ^ sz) | (t2 ^ c) | (t3 ^ c)) || c < h->c0min || n < h->c0min ||
-            p < h->c0min)
-            CORRUPT("free-list-unlink", c, "alloc");
-    }
-    if (n == c) {
+    if (n == c) { /* a list of one: sound when prev == c too */
+        if (h->strict && ((s & 1) || R(F_L, c + sz) != sz || R(F_PV, c) != c || c < h->c0min))
+            CORRUPT("free-list-unlink", c, "alloc"); /* CHECK free-list-unlink, in order */
         WZ(rdz(h) & ~BIT(bi));
         WB(bi, 0);
     } else {
+        i64 p = R(F_PV, c);
+        if (h->strict && ((s & 1) || R(F_L, c + sz) != sz || R(F_PV, n) != c ||
+                          R(F_NX, p) != c || c < h->c0min || n < h->c0min || p < h->c0min))
+            CORRUPT("free-list-unlink", c, "alloc"); /* CHECK bucket-scan + free-list-unlink */
         WB(bi, n);
         W(F_NX, p, n);
         W(F_PV, n, p);
@@ -941,19 +939,25 @@ free_body(HeapCore *h, PyObject *ptr_o, i64 c, PyObject *owner)
         rs >>= 1;
         if (rs > m1) {
             i64 bi = bitlen(rs - m1) - 1;
-            i64 n = R(F_NX, rc), p = R(F_PV, rc);
-            if (h->strict) { /* CHECK merge-neighbour + free-list-unlink */
-                i64 t1 = R(F_L, rc + rs), t2 = R(F_PV, n), t3 = R(F_NX, p);
-                if (((t1 ^ rs) | (t2 ^ rc) | (t3 ^ rc)) || n < h->c0min || p < h->c0min) {
+            i64 n = R(F_NX, rc);
+            if (n == rc) { /* a list of one */
+                /* CHECK merge-neighbour + free-list-unlink */
+                if (h->strict && (R(F_L, rc + rs) != rs || R(F_PV, rc) != rc)) {
                     if (PyDict_SetItem(h->live, ptr_o, owner) < 0)
                         goto fail;
                     CORRUPT("merge-neighbour", rc, "free");
                 }
-            }
-            if (n == rc) {
                 WZ(rdz(h) & ~BIT(bi));
                 WB(bi, 0);
             } else {
+                i64 p = R(F_PV, rc);
+                /* CHECK merge-neighbour + free-list-unlink */
+                if (h->strict && (R(F_L, rc + rs) != rs || R(F_PV, n) != rc || R(F_NX, p) != rc ||
+                                  n < h->c0min || p < h->c0min)) {
+                    if (PyDict_SetItem(h->live, ptr_o, owner) < 0)
+                        goto fail;
+                    CORRUPT("merge-neighbour", rc, "free");
+                }
                 WB(bi, n);
                 W(F_NX, p, n);
                 W(F_PV, n, p);
@@ -971,16 +975,17 @@ free_body(HeapCore *h, PyObject *ptr_o, i64 c, PyObject *owner)
         ls >>= 1;
         if (ls > m1) {
             i64 bi = bitlen(ls - m1) - 1;
-            i64 n = R(F_NX, lc), p = R(F_PV, lc);
-            if (h->strict) { /* CHECK free-list-unlink */
-                i64 t2 = R(F_PV, n), t3 = R(F_NX, p);
-                if (((t2 ^ lc) | (t3 ^ lc)) || n < h->c0min || p < h->c0min)
+            i64 n = R(F_NX, lc);
+            if (n == lc) { /* a list of one */
+                if (h->strict && (R(F_PV, lc) != lc || lc < h->c0min)) /* CHECK free-list-unlink */
                     CORRUPT("free-list-unlink", lc, "free");
-            }
-            if (n == lc) {
                 WZ(rdz(h) & ~BIT(bi));
                 WB(bi, 0);
             } else {
+                i64 p = R(F_PV, lc);
+                if (h->strict && (R(F_PV, n) != lc || R(F_NX, p) != lc || n < h->c0min ||
+                                  p < h->c0min)) /* CHECK free-list-unlink */
+                    CORRUPT("free-list-unlink", lc, "free");
                 WB(bi, n);
                 W(F_NX, p, n);
                 W(F_PV, n, p);

@@ -220,14 +220,17 @@ class SysHeap:
                 return
             bi = (sz - m1).bit_length() - 1
             n = NX[c]
-            p = PV[c]
-            if strict and ((SZ[c] & 1) | (L[c + sz] ^ sz) | (PV[n] ^ c) | (NX[p] ^ c)
-                           or c < c0min or n < c0min or p < c0min):  # CHECK free-list-unlink
-                raise corrupt("free-list-unlink", c, op)
-            if n == c:
+            if n == c:  # a list of one: sound when prev == c too (see alloc)
+                if strict and (SZ[c] & 1 or L[c + sz] != sz or PV[c] != c
+                               or c < c0min):  # CHECK free-list-unlink
+                    raise corrupt("free-list-unlink", c, op)
                 Z[3] &= ~(1 << bi)
                 B[bi] = 0
             else:
+                p = PV[c]
+                if strict and (SZ[c] & 1 or L[c + sz] != sz or PV[n] != c or NX[p] != c
+                               or c < c0min or n < c0min or p < c0min):  # CHECK free-list-unlink
+                    raise corrupt("free-list-unlink", c, op)
                 B[bi] = n
                 NX[p] = n
                 PV[n] = p
@@ -238,28 +241,55 @@ class SysHeap:
             # Bounded search of the exact bucket (rotating its head), then the smallest
             # non-empty bigger bucket.  Returns the chunk, already off its list, or 0.
             # (A chunk id read in the search that lies below the heap's chunks fails
-            # free-list-unlink; one past its end the views' bounds: see _wild.)
+            # free-list-unlink; one past its end the views' bounds: see _wild.)  The search
+            # and fl_remove() are written out (aligned_alloc's hot path), with fl_remove()'s
+            # meaning: the compiled core's alloc_chunk() calls it.
             bi = (sz - m1).bit_length() - 1
             c = B[bi]
             if c:
                 first = c
                 i = loops
                 while True:
-                    csz = SZ[c] >> 1
+                    s = SZ[c]
+                    csz = s >> 1
                     if csz >= sz:
-                        fl_remove(c, csz, op)
-                        return c
+                        break
                     c = NX[c]
                     B[bi] = c
                     i -= 1
                     if not i or c == first:
+                        c = 0
                         break
-            mask = Z[3] >> (bi + 1)
-            if not mask:
-                return 0
-            bi += (mask & -mask).bit_length()
-            c = B[bi]
-            fl_remove(c, SZ[c] >> 1, op)
+            if not c:
+                mask = Z[3] >> (bi + 1)
+                if not mask:
+                    return 0
+                bi += (mask & -mask).bit_length()
+                c = B[bi]
+                s = SZ[c]
+                csz = s >> 1
+            if csz <= m1:
+                # undersized (never listed), or a size of 0: CHECK free-list-unlink
+                if strict and (not csz or s & 1 or L[c + csz] != csz):
+                    raise corrupt("free-list-unlink", c, op)
+                return c
+            bi = (csz - m1).bit_length() - 1  # fl_remove(): the bucket of c's own size
+            n = NX[c]
+            if n == c:  # a list of one (see alloc)
+                if strict and (s & 1 or L[c + csz] != csz or PV[c] != c or c < c0min):
+                    raise corrupt("free-list-unlink", c, op)  # CHECK free-list-unlink
+                Z[3] &= ~(1 << bi)
+                B[bi] = 0
+            else:
+                p = PV[c]
+                if strict and (s & 1 or L[c + csz] != csz or PV[n] != c or NX[p] != c
+                               or c < c0min or n < c0min or p < c0min):  # CHECK free-list-unlink
+                    raise corrupt("free-list-unlink", c, op)
+                B[bi] = n
+                NX[p] = n
+                PV[n] = p
+            if stats:
+                ST[0] -= csz * 8 - hdr
             return c
 
         def free_chunk(c: int, sz: int, op: str) -> None:
@@ -320,18 +350,22 @@ class SysHeap:
                     c = B[bi]
                     s = SZ[c]
                     sz = s >> 1
+                # CHECK free-list-unlink, written out: free, sized, links inside the heap
+                # pointing back.  (A chunk id or link past the heap's end fails as an
+                # IndexError: see _wild, which reports it the same way.)  A list of one
+                # (next == c) is sound when prev == c too: the general test, with n = c,
+                # reduces to that, and it saves two reads on the commonest case.
                 n = NX[c]
-                p = PV[c]
-                if strict and ((s & 1) | (L[c + sz] ^ sz) | (PV[n] ^ c) | (NX[p] ^ c)
-                               or c < c0min or n < c0min or p < c0min):
-                    # CHECK free-list-unlink, written out: free, sized, links inside the heap
-                    # pointing back.  (A chunk id or link past the heap's end fails as an
-                    # IndexError: see _wild, which reports it the same way.)
-                    raise corrupt("free-list-unlink", c, "alloc")
                 if n == c:
+                    if strict and (s & 1 or L[c + sz] != sz or PV[c] != c or c < c0min):
+                        raise corrupt("free-list-unlink", c, "alloc")
                     Z[3] &= ~(1 << bi)
                     B[bi] = 0
                 else:
+                    p = PV[c]
+                    if strict and (s & 1 or L[c + sz] != sz or PV[n] != c or NX[p] != c
+                                   or c < c0min or n < c0min or p < c0min):
+                        raise corrupt("free-list-unlink", c, "alloc")
                     B[bi] = n
                     NX[p] = n
                     PV[n] = p
@@ -491,15 +525,19 @@ class SysHeap:
                     if rs > m1:
                         bi = (rs - m1).bit_length() - 1
                         n = NX[rc]
-                        p = PV[rc]
-                        if strict and ((L[rc + rs] ^ rs) | (PV[n] ^ rc) | (NX[p] ^ rc)
-                                       or n < c0min or p < c0min):  # CHECK merge-neighbour + free-list-unlink
-                            live[ptr] = owner
-                            raise corrupt("merge-neighbour", rc, "free")
-                        if n == rc:
+                        if n == rc:  # a list of one (see alloc)
+                            if strict and (L[rc + rs] != rs or PV[rc] != rc):
+                                # CHECK merge-neighbour + free-list-unlink
+                                live[ptr] = owner
+                                raise corrupt("merge-neighbour", rc, "free")
                             Z[3] &= ~(1 << bi)
                             B[bi] = 0
                         else:
+                            p = PV[rc]
+                            if strict and (L[rc + rs] != rs or PV[n] != rc or NX[p] != rc
+                                           or n < c0min or p < c0min):  # CHECK merge-neighbour + free-list-unlink
+                                live[ptr] = owner
+                                raise corrupt("merge-neighbour", rc, "free")
                             B[bi] = n
                             NX[p] = n
                             PV[n] = p
@@ -518,14 +556,16 @@ class SysHeap:
                     if ls > m1:
                         bi = (ls - m1).bit_length() - 1
                         n = NX[lc]
-                        p = PV[lc]
-                        if strict and ((PV[n] ^ lc) | (NX[p] ^ lc)
-                                       or n < c0min or p < c0min):  # CHECK free-list-unlink
-                            raise corrupt("free-list-unlink", lc, "free")
-                        if n == lc:
+                        if n == lc:  # a list of one (see alloc)
+                            if strict and (PV[lc] != lc or lc < c0min):  # CHECK free-list-unlink
+                                raise corrupt("free-list-unlink", lc, "free")
                             Z[3] &= ~(1 << bi)
                             B[bi] = 0
                         else:
+                            p = PV[lc]
+                            if strict and (PV[n] != lc or NX[p] != lc
+                                           or n < c0min or p < c0min):  # CHECK free-list-unlink
+                                raise corrupt("free-list-unlink", lc, "free")
                             B[bi] = n
                             NX[p] = n
                             PV[n] = p
