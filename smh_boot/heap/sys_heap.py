@@ -302,7 +302,7 @@ class SysHeap:
                     raise corrupt("merge-neighbour", rc, op)
                 fl_remove(rc, rs, op)
                 sz += rs
-                SZ[c] = sz << 1
+                SZ[c] = sz * 2
                 L[c + sz] = sz
             lc = c - L[c]
             ls = SZ[lc]
@@ -310,7 +310,7 @@ class SysHeap:
                 ls >>= 1
                 fl_remove(lc, ls, op)
                 sz += ls
-                SZ[lc] = sz << 1
+                SZ[lc] = sz * 2
                 L[lc + sz] = sz
                 c = lc
             fl_add(c, sz)
@@ -374,7 +374,7 @@ class SysHeap:
                 if sz > need:
                     rc = c + need
                     rsz = sz - need
-                    SZ[rc] = rsz << 1
+                    SZ[rc] = rsz * 2
                     L[rc] = need
                     L[rc + rsz] = rsz
                     if rsz > m1:
@@ -396,13 +396,13 @@ class SysHeap:
                         if stats:
                             ST[0] += rsz * 8 - hdr
                     sz = need
-                SZ[c] = sz << 1 | 1
+                SZ[c] = sz * 2 + 1
                 if stats:
                     a = ST[1] + sz * 8 - hdr
                     ST[1] = a
                     if a > ST[2]:
                         ST[2] = a
-                p = hb + (c << 3)
+                p = hb + c * 8
                 if live is not None:
                     live[p] = owner
                 return p
@@ -433,7 +433,7 @@ class SysHeap:
                 c0 = alloc_chunk(padded, "aligned_alloc")
                 if not c0:
                     return None
-                m = ((hb + (c0 << 3) + rew + align - 1) & -align) - rew
+                m = ((hb + c0 * 8 + rew + align - 1) & -align) - rew
                 c = (m - hb) >> 3
                 c_end = (m + nbytes + 7 - base) >> 3
                 sz = SZ[c0] >> 1
@@ -441,20 +441,20 @@ class SysHeap:
                     # Free the unused prefix (before the suffix: the order shows in the lists).
                     lsz = c - c0
                     sz -= lsz
-                    SZ[c0] = lsz << 1
-                    SZ[c] = sz << 1
+                    SZ[c0] = lsz * 2
+                    SZ[c] = sz * 2
                     L[c] = lsz
                     L[c + sz] = sz
                     fl_add(c0, lsz)
                 if c + sz > c_end:
                     lsz = c_end - c
                     rsz = sz - lsz
-                    SZ[c_end] = rsz << 1
+                    SZ[c_end] = rsz * 2
                     L[c_end] = lsz
                     L[c_end + rsz] = rsz
                     fl_add(c_end, rsz)
                     sz = lsz
-                SZ[c] = sz << 1 | 1
+                SZ[c] = sz * 2 + 1
                 if stats:
                     a = ST[1] + sz * 8 - hdr
                     ST[1] = a
@@ -546,7 +546,7 @@ class SysHeap:
                     sz += rs
                     L[c + sz] = sz
                 # (this one write leaves c's header as C's used-bit clear + merge leaves it)
-                SZ[c] = sz << 1
+                SZ[c] = sz * 2
                 # ... then with a free left neighbour.
                 lc = c - lz
                 ls = SZ[lc]
@@ -572,7 +572,7 @@ class SysHeap:
                         if stats:
                             ST[0] -= ls * 8 - hdr
                     sz += ls
-                    SZ[lc] = sz << 1
+                    SZ[lc] = sz * 2
                     L[lc + sz] = sz
                     c = lc
                 if stats:
@@ -632,8 +632,8 @@ class SysHeap:
                         ns >>= 1
                         if not ns or nc + ns > end or unlink_bad(nc, (ns - m1).bit_length() - 1):
                             raise corrupt("merge-neighbour", nc, "realloc")
-                SZ[c] = need << 1 | 1
-                SZ[rc] = rsz << 1
+                SZ[c] = need * 2 + 1
+                SZ[rc] = rsz * 2
                 L[rc] = need
                 L[rc + rsz] = rsz
                 free_chunk(rc, rsz, "realloc")
@@ -660,12 +660,12 @@ class SysHeap:
             if split < rsz:
                 nc = rc + split
                 nsz = rsz - split
-                SZ[rc] = split << 1
-                SZ[nc] = nsz << 1
+                SZ[rc] = split * 2
+                SZ[nc] = nsz * 2
                 L[nc] = split
                 L[nc + nsz] = nsz
                 fl_add(nc, nsz)
-            SZ[c] = need << 1 | 1
+            SZ[c] = need * 2 + 1
             L[c + need] = need
             return True
 
