@@ -29,7 +29,7 @@ from . import compiled as _compiled
 from . import introspect as _introspect
 from .config import HeapConfig
 from .layout import geometry
-from .multi_heap import MultiHeap, below_all_heaps
+from .multi_heap import MAX_MULTI_HEAPS, MultiHeap, below_all_heaps
 from .region import SMH_REG_ATTR_NUM, SharedMultiHeapRegion
 from .stats import Block
 from .sys_heap import SysHeap
@@ -140,12 +140,26 @@ class SharedMultiHeap:
         lock = self.lock
         acquire, release = lock.acquire, lock.release
         nattr = SMH_REG_ATTR_NUM
-        allocs = tuple(tuple(h.alloc for h in hs) for hs in self._by_attr)
-        aligned = tuple(tuple(h.aligned_alloc for h in hs) for hs in self._by_attr)
+        # First fit over an attribute's heaps in registration order: the first heap's
+        # operation is called directly, the loop only runs when it returns NULL.
+        by_attr = self._by_attr
+        alloc1 = tuple(hs[0].alloc if hs else _no_heap for hs in by_attr)
+        allocs = tuple(tuple(h.alloc for h in hs[1:]) for hs in by_attr)
+        aligned1 = tuple(hs[0].aligned_alloc if hs else _no_heap for hs in by_attr)
+        aligned = tuple(tuple(h.aligned_alloc for h in hs[1:]) for hs in by_attr)
         mheap = self._mheap
-        bases, frees = mheap.bases, mheap.frees
+        bases = mheap.bases
+        reallocs = tuple(r.heap.aligned_realloc for r in mheap.heaps) if bases else ()
+        sheaps = tuple(r.heap for r in mheap.heaps) if bases else ()
         bisect_right = bisect.bisect_right
         ready = self._initialised
+        # free() finds the owning heap (greatest base <= ptr) with a fixed tree of compares
+        # over the (at most 8) sorted bases, padded with 2**64 (above every address) and the
+        # last heap's free (where the multi-heap sends a pointer past every heap).
+        nh = len(bases)
+        b0, b1, b2, b3, b4, b5, b6, b7 = (*bases, *[1 << 64] * (MAX_MULTI_HEAPS - nh))
+        fs = mheap.frees
+        f0, f1, f2, f3, f4, f5, f6, f7 = (*fs, *[fs[-1] if fs else None] * (MAX_MULTI_HEAPS - nh))
 
         def bad_attr(attr: Any) -> InvalidAttribute:
             # Issue 14 F12: a non-integer attribute is a typed error, never a raw TypeError
@@ -173,11 +187,13 @@ class SharedMultiHeap:
                     raise not_ready()
                 if size == 0:
                     return None
-                for a in allocs[attr]:
-                    p = a(size, owner)
-                    if p is not None:
-                        return p
-                return None
+                p = alloc1[attr](size, owner)
+                if p is None:
+                    for a in allocs[attr]:
+                        p = a(size, owner)
+                        if p is not None:
+                            break
+                return p
             finally:
                 release()
 
@@ -193,11 +209,13 @@ class SharedMultiHeap:
                     raise not_ready()
                 if size == 0:
                     return None
-                for a in aligned[attr]:
-                    p = a(align, size, owner)
-                    if p is not None:
-                        return p
-                return None
+                p = aligned1[attr](align, size, owner)
+                if p is None:
+                    for a in aligned[attr]:
+                        p = a(align, size, owner)
+                        if p is not None:
+                            break
+                return p
             finally:
                 release()
 
@@ -207,12 +225,24 @@ class SharedMultiHeap:
             acquire()
             try:
                 try:
-                    i = bisect_right(bases, ptr) - 1
+                    if ptr >= b4:
+                        if ptr >= b6:
+                            heap_free = f7 if ptr >= b7 else f6
+                        else:
+                            heap_free = f5 if ptr >= b5 else f4
+                    elif ptr >= b2:
+                        heap_free = f3 if ptr >= b3 else f2
+                    elif ptr >= b1:
+                        heap_free = f1
+                    elif ptr >= b0:
+                        heap_free = f0
+                    else:
+                        heap_free = None  # below every heap
                 except TypeError:
-                    i = -1  # not an int: refused below
-                if i < 0:
+                    heap_free = None  # not an int: refused below
+                if heap_free is None:
                     raise self._foreign(ptr)
-                frees[i](ptr)
+                heap_free(ptr)
             finally:
                 release()
 
@@ -224,9 +254,22 @@ class SharedMultiHeap:
                 raise bad_attr(attr) from None
             acquire()
             try:
-                if ptr is None and not ready:
-                    raise not_ready()
-                return mheap.aligned_realloc(attr, ptr, 0, size, owner)
+                if ptr is None or size == 0:
+                    if ptr is None and not ready:
+                        raise not_ready()
+                    return mheap.aligned_realloc(attr, ptr, 0, size, owner)
+                # sys_multi_heap_aligned_realloc written out: the owning heap first (in place,
+                # or a move inside it), then the choice function (copy, free the old block).
+                try:
+                    i = bisect_right(bases, ptr) - 1
+                except TypeError:
+                    i = -1
+                if i < 0:
+                    return mheap.aligned_realloc(attr, ptr, 0, size, owner)  # raises
+                p = reallocs[i](ptr, 0, size, owner)
+                if p is not None:
+                    return p
+                return mheap.realloc_move(attr, sheaps[i], ptr, 0, size, owner)
             finally:
                 release()
 
@@ -346,6 +389,11 @@ class SharedMultiHeap:
 
     def __repr__(self) -> str:
         return f"<SharedMultiHeap {len(self._heaps)} heap(s) initialised={self._initialised}>"
+
+
+def _no_heap(*_args: Any) -> None:
+    """The allocation of an attribute without heaps: NULL."""
+    return None
 
 
 def _heap_blocks(rec: PoolHeap) -> list[Block]:

@@ -35,6 +35,9 @@ from .stats import HeapStats
 
 _MISSING = object()
 
+#: bucket_idx(n) for n < 4096 chunks, per min_chunk_size - 1 (0 small heaps, 1 big ones).
+_BUCKETS = tuple([(n - m1).bit_length() - 1 for n in range(4096)] for m1 in (0, 1))
+
 
 class SysHeap:
     """One ``struct sys_heap`` over ``[addr, addr + size)``.
@@ -158,6 +161,10 @@ class SysHeap:
         base, addr = g.base, g.addr
         hb = base + hdr  # chunk c's data starts at hb + 8*c
         m1 = 1 if big else 0  # min_chunk_size - 1, for bucket_idx
+        # bucket_idx(n) = (n - m1).bit_length() - 1, from a table for the common sizes (a list
+        # index is ~20 ns cheaper than the method call; every n here is > m1)
+        BT = _BUCKETS[m1]
+        TL = len(BT)
         hdr7 = hdr + 7
         stats = ST is not None
         smask = (1 << (8 * self.config.ptr_size)) - 1  # size_t
@@ -193,7 +200,7 @@ class SysHeap:
             # free_list_add(): undersized chunks of big heaps are never listed.
             if sz <= m1:  # undersized (big heaps only)
                 return
-            bi = (sz - m1).bit_length() - 1
+            bi = BT[sz] if sz < TL else (sz - m1).bit_length() - 1
             h = B[bi]
             if h:
                 f = PV[h]
@@ -218,7 +225,7 @@ class SysHeap:
                 if strict and (not sz or SZ[c] & 1 or L[c + sz] != sz):
                     raise corrupt("free-list-unlink", c, op)
                 return
-            bi = (sz - m1).bit_length() - 1
+            bi = BT[sz] if sz < TL else (sz - m1).bit_length() - 1
             n = NX[c]
             if n == c:  # a list of one: sound when prev == c too (see alloc)
                 if strict and (SZ[c] & 1 or L[c + sz] != sz or PV[c] != c
@@ -244,7 +251,7 @@ class SysHeap:
             # free-list-unlink; one past its end the views' bounds: see _wild.)  The search
             # and fl_remove() are written out (aligned_alloc's hot path), with fl_remove()'s
             # meaning: the compiled core's alloc_chunk() calls it.
-            bi = (sz - m1).bit_length() - 1
+            bi = BT[sz] if sz < TL else (sz - m1).bit_length() - 1
             c = B[bi]
             if c:
                 first = c
@@ -273,7 +280,7 @@ class SysHeap:
                 if strict and (not csz or s & 1 or L[c + csz] != csz):
                     raise corrupt("free-list-unlink", c, op)
                 return c
-            bi = (csz - m1).bit_length() - 1  # fl_remove(): the bucket of c's own size
+            bi = BT[csz] if csz < TL else (csz - m1).bit_length() - 1  # fl_remove(): the bucket of c's own size
             n = NX[c]
             if n == c:  # a list of one (see alloc)
                 if strict and (s & 1 or L[c + csz] != csz or PV[c] != c or c < c0min):
@@ -326,7 +333,7 @@ class SysHeap:
                 need = (nbytes + hdr7) >> 3
                 if need > end:
                     need = end
-                bi = (need - m1).bit_length() - 1
+                bi = BT[need] if need < TL else (need - m1).bit_length() - 1
                 c = B[bi]
                 if c:
                     first = c
@@ -378,7 +385,7 @@ class SysHeap:
                     L[rc] = need
                     L[rc + rsz] = rsz
                     if rsz > m1:
-                        bi = (rsz - m1).bit_length() - 1
+                        bi = BT[rsz] if rsz < TL else (rsz - m1).bit_length() - 1
                         h = B[bi]
                         if h:
                             f = PV[h]
@@ -523,7 +530,7 @@ class SysHeap:
                     rs >>= 1
                     # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
                     if rs > m1:
-                        bi = (rs - m1).bit_length() - 1
+                        bi = BT[rs] if rs < TL else (rs - m1).bit_length() - 1
                         n = NX[rc]
                         if n == rc:  # a list of one (see alloc)
                             if strict and (L[rc + rs] != rs or PV[rc] != rc):
@@ -554,7 +561,7 @@ class SysHeap:
                     ls >>= 1
                     # inlined free_list_remove(): unlink, bucket head = successor (undersized: never listed)
                     if ls > m1:
-                        bi = (ls - m1).bit_length() - 1
+                        bi = BT[ls] if ls < TL else (ls - m1).bit_length() - 1
                         n = NX[lc]
                         if n == lc:  # a list of one (see alloc)
                             if strict and (PV[lc] != lc or lc < c0min):  # CHECK free-list-unlink
@@ -581,7 +588,7 @@ class SysHeap:
                     # below zero; C's size_t wraps, and so does this.
                     ST[1] = a if a >= 0 else a & smask
                 if sz > m1:
-                    bi = (sz - m1).bit_length() - 1
+                    bi = BT[sz] if sz < TL else (sz - m1).bit_length() - 1
                     h = B[bi]
                     if h:
                         f = PV[h]
