@@ -504,9 +504,11 @@ class SysHeap:
                     owner = live.pop(ptr, _MISSING)
                     if owner is _MISSING:
                         raise _not_live(heap, ptr, "free")
-                c = (ptr - hb) >> 3
-                if c < c0min or c >= end:
-                    raise _outside(heap, ptr, "free")
+                    c = (ptr - hb) >> 3  # a live block's start: inside the heap
+                else:
+                    c = (ptr - hb) >> 3
+                    if c < c0min or c >= end:
+                        raise _outside(heap, ptr, "free")
                 s = SZ[c]
                 sz = s >> 1
                 rc = c + sz
