@@ -139,7 +139,6 @@ class SharedMultiHeap:
     def _build_ops(self) -> None:
         lock = self.lock
         acquire, release = lock.acquire, lock.release
-        nattr = SMH_REG_ATTR_NUM
         # First fit over an attribute's heaps in registration order: the first heap's
         # operation is called directly, the loop only runs when it returns NULL.
         by_attr = self._by_attr
@@ -177,17 +176,20 @@ class SharedMultiHeap:
 
         def alloc(attr: int, size: int, *, owner: Any = None) -> int | None:
             try:
-                if not 0 <= attr < nattr:
-                    return None
+                first = alloc1[attr]  # (the index checks the attribute, and is needed anyway)
+            except IndexError:
+                return None  # an attribute past the last: NULL, as C
             except TypeError:
                 raise bad_attr(attr) from None
+            if attr < 0:
+                return None
             acquire()
             try:
                 if not ready:
                     raise not_ready()
                 if size == 0:
                     return None
-                p = alloc1[attr](size, owner)
+                p = first(size, owner)
                 if p is None:
                     for a in allocs[attr]:
                         p = a(size, owner)
@@ -199,17 +201,20 @@ class SharedMultiHeap:
 
         def aligned_alloc(attr: int, align: int, size: int, *, owner: Any = None) -> int | None:
             try:
-                if not 0 <= attr < nattr:
-                    return None
+                first = aligned1[attr]
+            except IndexError:
+                return None
             except TypeError:
                 raise bad_attr(attr) from None
+            if attr < 0:
+                return None
             acquire()
             try:
                 if not ready:
                     raise not_ready()
                 if size == 0:
                     return None
-                p = aligned1[attr](align, size, owner)
+                p = first(align, size, owner)
                 if p is None:
                     for a in aligned[attr]:
                         p = a(align, size, owner)
@@ -248,10 +253,13 @@ class SharedMultiHeap:
 
         def realloc(attr: int, ptr: int | None, size: int, *, owner: Any = None) -> int | None:
             try:
-                if not 0 <= attr < nattr:
-                    return None
+                alloc1[attr]
+            except IndexError:
+                return None
             except TypeError:
                 raise bad_attr(attr) from None
+            if attr < 0:
+                return None
             acquire()
             try:
                 if ptr is None or size == 0:

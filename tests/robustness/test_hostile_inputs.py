@@ -488,8 +488,10 @@ def test_f12_a_valid_value_is_used(tmp_path, monkeypatch):
     lambda p: p.alloc(0, -1), lambda p: p.realloc(0, None, -5), lambda p: p.free(1.5),
     lambda p: p.alloc(0, 1.5), lambda p: p.alloc(0, "8"), lambda p: p.aligned_alloc(0, 8.0, 16),
     lambda p: p.realloc(0, "0x10", 8), lambda p: p.alloc("x", 8), lambda p: p.aligned_alloc(None, 8, 8),
+    lambda p: p.alloc(0.0, 8), lambda p: p.aligned_alloc(1.0, 8, 8), lambda p: p.realloc(0.0, None, 8),
 ], ids=["alloc-negative", "realloc-negative", "free-float", "alloc-float", "alloc-str",
-        "aligned-float", "realloc-str-ptr", "alloc-str-attr", "aligned-none-attr"])
+        "aligned-float", "realloc-str-ptr", "alloc-str-attr", "aligned-none-attr",
+        "alloc-float-attr", "aligned-float-attr", "realloc-float-attr"])
 def test_f12_heap_calls_with_impossible_arguments_raise_an_smh_error(call):
     # main: plain ValueError / TypeError, and free(1.5) crashed formatting its own message.
     from smh_boot.heap.config import HeapConfig
