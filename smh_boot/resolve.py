@@ -128,7 +128,7 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
     if t.endswith(_DTS_SUFFIXES) or (p.is_file() and not t.endswith((".yaml", ".yml"))):
         return _from_dts(spec)
     if p.is_dir():
-        if (p / "zephyr" / "zephyr.dts").is_file() or (p / "zephyr" / ".config").is_file():
+        if is_build_dir(p):
             return _from_build(replace(spec, build_dir=t, target=None))
         raise InputError("is a directory; expected a board, a .dts file or a board target",
                          t, hint="for a Zephyr build directory use --build-dir DIR")
@@ -151,6 +151,26 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def on_top_of_build(board: Board, overlays: Any) -> Board:
+    """``board`` (from a build directory) with a note that ``overlays`` go on top of the
+    build's final ``zephyr.dts`` (``boot()`` and the pytest plugin allow that; the commands
+    refuse it, since a build's tree is final)."""
+    names = ", ".join(Path(o).name for o in overlays) or "none"
+    return replace(board, notes=(*board.notes, f"overlays {names} applied on top of the build's "
+                                 "final zephyr.dts, as EXTRA_DTC_OVERLAY_FILE would be at build "
+                                 "time (diagnostics point at zephyr.dts)"))
+
+
+def is_build_dir(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder a Zephyr build wrote (``zephyr/zephyr.dts`` or
+    ``zephyr/.config`` below it, or sysbuild's ``domains.yaml``), so a board argument naming it
+    means ``--build-dir``."""
+    p = Path(path)
+    return p.is_dir() and ((p / "zephyr" / "zephyr.dts").is_file()
+                           or (p / "zephyr" / ".config").is_file()
+                           or (p / "domains.yaml").is_file())
 
 
 def shown(path: Path | str) -> str:

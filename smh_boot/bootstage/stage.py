@@ -224,10 +224,8 @@ def _target(board: Any, overlays: Sequence[Any], include_dirs: Sequence[Any],
     """(board, overlays and include folders boot still applies, devicetree loader) for what
     ``boot()`` was given: a Board is used as it is; a name, path, Zephyr target or build
     directory goes through :func:`smh_boot.resolve.resolve`, as the commands' argument does."""
-    from dataclasses import replace
-
     from ..errors import InputError
-    from ..resolve import Resolved, TargetSpec, resolve
+    from ..resolve import Resolved, TargetSpec, is_build_dir, on_top_of_build, resolve
 
     given = sorted(k for k, v in kw.items() if v not in (None, ()))
     if isinstance(board, Resolved) or not (board is None or isinstance(board, (str, os.PathLike))):
@@ -245,9 +243,7 @@ def _target(board: Any, overlays: Sequence[Any], include_dirs: Sequence[Any],
     from ..infer import Flags
 
     target = None if board is None else os.fspath(board)
-    build = kw["build_dir"] is not None or (
-        target is not None and os.path.isdir(target)
-        and any(os.path.exists(os.path.join(target, "zephyr", f)) for f in ("zephyr.dts", ".config")))
+    build = kw["build_dir"] is not None or (target is not None and is_build_dir(target))
     ptr = kw["ptr_size"]
     spec = TargetSpec(
         target=target,
@@ -278,11 +274,7 @@ def _target(board: Any, overlays: Sequence[Any], include_dirs: Sequence[Any],
     if not build:
         return b, (), (), resolved.dt_loader() or dt_loader
     if overlays or include_dirs:
-        names = ", ".join(os.path.basename(os.fspath(o)) for o in overlays) or "none"
-        b = replace(b, notes=(*b.notes, f"overlays {names} applied on top of the build's final "
-                              "zephyr.dts, as EXTRA_DTC_OVERLAY_FILE would be at build time "
-                              "(diagnostics point at zephyr.dts)"))
-        return b, overlays, include_dirs, dt_loader
+        return on_top_of_build(b, overlays), overlays, include_dirs, dt_loader
     return b, (), (), resolved.dt_loader() or dt_loader
 
 
