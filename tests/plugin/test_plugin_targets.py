@@ -317,3 +317,20 @@ def test_pins_to_paths_and_targets(workspace, pytester, run):
                             "'nrf5340' (looked for board.yml below *)",
                             "*hint: did you mean nrf5340dk? *"])
     assert "During handling" not in r.stdout.str()
+
+
+def test_xdist_workers_agree_on_builds_and_targets(workspace, pytester):
+    pytester.path.joinpath("tag.overlay").write_text('/ { smh-test-tag = "x"; };\n')
+    pytester.makepyfile(test_app="""
+        import pytest
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_board(smh_system, n):
+            assert smh_system.board.origin in ("build", "zephyr")
+            assert "smh-test-tag" in smh_system.devicetree.get("/").props
+    """)
+    r = pytester.runpytest_subprocess(
+        "-p", "no:hypothesispytest", "-p", "no:benchmark", "-n", "2",
+        "--smh-build-dir", "builds/h747_m7", "--smh-board", "qemu_cortex_a53",
+        "--smh-zephyr-base", "zephyrproject/zephyr", "--smh-overlay", "tag.overlay")
+    r.assert_outcomes(passed=6)
