@@ -135,9 +135,10 @@ class SmhSettings:
         resolve it with the session's options; served from this process's cache while the
         files it was read from are unchanged (a board edited mid-run is resolved again)."""
         entry = str(entry)
-        shipped = entry in self._shipped if self.selected_boards() else False
+        self.selected_boards()  # decides which entries are smh-boot's own boards
         return self.resolver().resolve(entry, tuple(map(str, overlays)),
-                                       tuple(map(str, include_dirs)), shipped=shipped)
+                                       tuple(map(str, include_dirs)),
+                                       shipped=entry in self._shipped)
 
     def load_board(self, name: str | Any) -> Any:
         """The Board of a board entry (see :meth:`resolve`)."""
@@ -240,7 +241,8 @@ _TARGET_OPTIONS = (
     ("module", True, "DIR", "a Zephyr module folder: a DTS root and board root (repeatable)"),
     ("app", False, "DIR", "a Zephyr application folder: a DTS root, its overlays and prj.conf "
                           "taken as Zephyr takes them"),
-    ("shield", True, "NAME", "a Zephyr shield from the board roots (repeatable, in order)"),
+    ("shield", True, "NAME", "a Zephyr shield from the board roots: its overlays and .conf "
+                             "fragments (repeatable, in order)"),
     ("include-dir", True, "DIR", "include folder for #include in a .dts (repeatable)"),
     ("arch", False, "ARCH", "override the inferred architecture"),
     ("isa", False, "ISA", "override the inferred ISA, e.g. armv7e-m"),
