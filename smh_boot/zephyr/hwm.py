@@ -136,15 +136,20 @@ def _rev_key(fmt: str, text: str) -> Any:
 def pick_revision(fmt: str, requested: str, revisions: list[str], exact: bool) -> str | None:
     """The active revision for ``requested`` (already normalised) among ``revisions``: itself
     when listed; else, unless ``exact``, the nearest lower listed one (compared as versions,
-    numbers or letters by ``fmt``); None when there is none."""
-    listed = [r for r in (normalize_revision(fmt, x) for x in revisions) if r is not None]
-    if requested in listed:
+    numbers or letters by ``fmt``), spelled as board.yml lists it (its files are named after
+    that spelling); None when there is none."""
+    if requested in revisions:
         return requested
     if exact or fmt == "custom":
         return None
     want = _rev_key(fmt, requested)
-    lower = [r for r in listed if _rev_key(fmt, r) < want]
-    return max(lower, key=lambda r: _rev_key(fmt, r)) if lower else None
+    listed = [(_rev_key(fmt, n), x) for x in revisions
+              if (n := normalize_revision(fmt, x)) is not None]
+    # as board_check_revision: VERSION_GREATER_EQUAL for versions, strictly greater for
+    # letters and numbers (so a number spelled "02" is not revision "2")
+    lower = [(k, x) for k, x in listed
+             if (k <= want if fmt == "major.minor.patch" else k < want)]
+    return max(lower, key=lambda kx: kx[0])[1] if lower else None
 
 
 def find_conf_files(folder: Path, names: list[tuple[str, str | None]], suffix: str,

@@ -55,12 +55,13 @@ def test_revisions_are_written_in_the_boards_format(fmt, text, want):
     ("major.minor.patch", "0.10.0", ["0.2.0", "0.9.0", "1.0.0"], False, "0.9.0"),  # as versions
     ("major.minor.patch", "0.0.1", ["0.1.0", "0.2.0"], False, None),         # none below
     ("major.minor.patch", "0.1.5", ["0.1.0", "0.2.0"], True, None),          # exact: no stand-in
-    ("major.minor.patch", "1.0.0", ["1", "0.5"], False, "1.0.0"),            # listed loosely
+    ("major.minor.patch", "1.0.0", ["1", "0.5"], False, "1"),    # listed loosely: its spelling
     ("letter", "D", ["A", "C", "E"], False, "C"),
     ("letter", "A", ["B", "C"], False, None),
     ("number", "20", ["1", "2", "10"], False, "10"),   # numbers, not strings ("2" > "10" as text)
     ("number", "9", ["1", "2", "10"], False, "2"),
     ("number", "3", ["1", "2"], True, None),
+    ("number", "02", ["2", "5"], False, None),          # compared as Zephyr does: 2 > 2 is false
 ])
 def test_nearest_lower_revision(fmt, requested, revisions, exact, want):
     assert hwm.pick_revision(fmt, requested, revisions, exact) == want
