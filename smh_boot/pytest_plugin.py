@@ -659,6 +659,7 @@ def _prepare(s: SmhSettings, entry: str, ovl: list[Path], inc: list[Path], stric
 
     build = entry in s.build_dirs or is_build_dir(entry)
     r = s.resolve(entry, () if build else ovl, () if build else inc)
+    rec.board = r.board.name  # the board's own name (the active revision, the YAML's name:)
     rec.selection = tuple(_selection_args(s, entry))
     rec.warnings = tuple(plugin_words(w) for w in r.board.warnings)
     if strict and r.guesses:
