@@ -334,3 +334,35 @@ def test_xdist_workers_agree_on_builds_and_targets(workspace, pytester):
         "--smh-build-dir", "builds/h747_m7", "--smh-board", "qemu_cortex_a53",
         "--smh-zephyr-base", "zephyrproject/zephyr", "--smh-overlay", "tag.overlay")
     r.assert_outcomes(passed=6)
+
+
+def _westbuild():
+    """tests/zephyr/westbuild.py (what `west build` leaves behind, without a toolchain)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("westbuild", DATA.parent / "westbuild.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_warning_that_is_no_guess_is_said_but_does_not_stop_a_strict_boot(workspace, pytester,
+                                                                             run, monkeypatch):
+    wb = _westbuild()
+    config = wb.H747_CONFIG.replace("CONFIG_SHARED_MULTI_HEAP=y",
+                                    "# CONFIG_SHARED_MULTI_HEAP is not set")
+    monkeypatch.chdir(workspace)
+    wb.make_build(workspace / "build", H747, "zephyrproject/zephyr", ("app/app.overlay",),
+                  ("zephyrproject/modules/hal/stm32",), config)
+    pytester.makepyfile(test_app="""
+        def test_boots(smh_system):
+            assert smh_system.warnings[0].startswith("CONFIG_SHARED_MULTI_HEAP is not set")
+    """)
+    r = run("--smh-build-dir", "build")
+    r.assert_outcomes(passed=1, warnings=1)
+    r.stdout.fnmatch_lines([
+        f"smh-boot: {H747}: build directory build: *",
+        "smh-boot:   warning: CONFIG_SHARED_MULTI_HEAP is not set in zephyr/.config: this firmware "
+        "has no shared multi-heap; smh-boot builds the pool anyway to show what it would do",
+        f"*InferenceWarning: {H747}: CONFIG_SHARED_MULTI_HEAP is not set in zephyr/.config*",
+    ])
