@@ -79,6 +79,9 @@ def _extension(tmp_path, text):
     ("board:\n  extend: nrf5340dk\n  variants:\n    - name: psram\n",
      "every variant of an 'extend:' entry needs a 'name' and a 'qualifier'"),
     ("board:\n  extend: nrf5340dk\n  variants: psram\n", "'variants' must be a list of mappings"),
+    ("board:\n  extend: [nrf5340dk]\n", "'extend' names the board to extend"),
+    ("board:\n  extend: nrf5340dk\nboards:\n  - extend: nrf5340dk\n",
+     "'board' and 'boards' cannot both be given"),
 ])
 def test_broken_extensions_are_located(tmp_path, capsys, monkeypatch, text, msg):
     root = _extension(tmp_path, text)
