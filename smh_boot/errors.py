@@ -201,6 +201,13 @@ class TraceError(InputError):
     """A golden-format trace file is malformed."""
 
 
+class InferenceWarning(UserWarning):
+    """What smh-boot could not infer about a target, or had to choose between contradicting
+    sources (``Board.warnings``): issued by ``boot()`` when it resolved the target itself, and
+    by the pytest plugin for every test that boots such a board.  Turn it into an error with
+    ``-W error::smh_boot.InferenceWarning`` (or ``warnings.simplefilter("error", ...)``)."""
+
+
 class LayoutError(SmhError):
     """The memory layout has error-level findings (``boot(strict=True)``)."""
 

@@ -7,7 +7,15 @@ projects' test runs pay nothing.
 Options (command line, or ``[tool.pytest.ini_options]``):
 
 ``--smh-board NAME`` (repeatable; ``all``) / ini ``smh_boards``
-    boards to run board-parametrised tests on (default: the default board).
+    boards to run board-parametrised tests on (default: the default board): anything
+    ``smh-boot boot`` takes: a board name or YAML, a ``.dts``, a Zephyr board target, a build
+    directory.
+``--smh-build-dir DIR`` (repeatable) / ini ``smh_build_dirs``
+    Zephyr build directories (what ``west build`` wrote) to run on, as more boards.
+``--smh-zephyr-base DIR``, ``--smh-board-root DIR``, ``--smh-module DIR``, ``--smh-app DIR``,
+``--smh-shield NAME``, ``--smh-include-dir DIR``, ``--smh-arch``, ``--smh-isa``,
+``--smh-ptr-size``, ``--smh-dcache`` / ini ``smh_zephyr_base``, ``smh_board_roots``...
+    the commands' ``--zephyr-base``, ``--board-root``... for every board of the run.
 ``--smh-overlay FILE`` (repeatable) / ini ``smh_overlays``
     devicetree overlays applied to every boot.
 ``--smh-seed N`` / ini ``smh_seed``
@@ -25,6 +33,10 @@ deprecated name), ``smh_cache``,
 ``smh_dma``, ``smh_seed``, ``smh_overlays`` and ``smh_boot_factory``.
 
 Markers: ``smh_board("name", ...)``, ``smh_overlay("path", ...)``, ``smh_stress(seeds=N)``.
+
+Every board goes through the commands' resolver (:mod:`smh_boot.testing.targets`); what it
+could not infer is in the run's header and is issued as ``InferenceWarning`` by every test
+that boots that board.
 
 State lives on pytest's config and items (``stash``), never in this module, so the plugin is
 safe under pytest-xdist: each worker process has its own devicetree cache.
@@ -45,6 +57,7 @@ from .errors import InputError, LayoutError, SmhError
 if TYPE_CHECKING:  # pragma: no cover
     from .testing.artifacts import BootRecord
     from .testing.dt_cache import DevicetreeCache
+    from .testing.targets import TargetOptions, TargetResolver
 
 
 # --------------------------------------------------------------------------- session state
@@ -64,12 +77,18 @@ class SmhSettings:
     stress: bool
     overlays: list[Path]
     artifacts: Path
+    #: the session's --smh-zephyr-base, --smh-board-root... (None: none given)
+    targets: "TargetOptions | None" = None
+    #: the --smh-build-dir / smh_build_dirs folders (absolute; also in requested_boards)
+    build_dirs: list[str] = field(default_factory=list)
     _boards: list[str] | None = None
     _known: list[str] | None = None
     _default: str | None = None
     _dt_cache: "DevicetreeCache | None" = None
     _boot_kwargs: dict[str, Any] | None = None
-    _board_files: dict[str, tuple[Any, tuple[int, int, int]]] = field(default_factory=dict, repr=False)
+    _resolver: "TargetResolver | None" = field(default=None, repr=False)
+    #: selected entries that are smh-boot's own boards by selection (the default, ``all``)
+    _shipped: set[str] = field(default_factory=set, repr=False)
     _check: Any = field(default=None, repr=False)
 
     # Board lists are resolved on first use: a run that never asks for a board never loads one.
@@ -91,28 +110,39 @@ class SmhSettings:
     def selected_boards(self) -> list[str]:
         """The boards chosen by ``--smh-board`` / ``smh_boards`` (default board otherwise)."""
         if self._boards is None:
-            from .testing.selection import resolve_boards
+            from .testing.selection import resolve_boards, split_names
 
+            # names that are not shipped boards go to the resolver (_read_settings checks them)
             self._boards = resolve_boards(self.requested_boards, self.known_boards(),
-                                          self.default_board())
+                                          self.default_board(), other=lambda _name: True)
+            # the default board and the boards of `all` are smh-boot's own, whatever
+            # --smh-zephyr-base says; a name typed by the user follows the commands' rule
+            typed = set(split_names(self.requested_boards)) - {"all"}
+            self._shipped = {b for b in self._boards if b not in typed}
         return self._boards
 
-    def load_board(self, name: str | Any) -> Any:
-        """``load_board(name)``, served from this process's cache while the board's YAML keeps
-        its inode, mtime and size (a board that is edited mid-run is loaded again)."""
-        from .board import load_board
+    def resolver(self) -> "TargetResolver":
+        """This process's resolver of board entries (with the session's target options)."""
+        if self._resolver is None:
+            from .testing.targets import TargetOptions, TargetResolver
 
-        key = str(name)
-        hit = self._board_files.get(key)
-        if hit is not None:
-            board, stamp = hit
-            if _stamp(getattr(board, "path", None)) == stamp:
-                return board
-        board = load_board(name)
-        stamp = _stamp(getattr(board, "path", None))
-        if stamp is not None:
-            self._board_files[key] = (board, stamp)
-        return board
+            self._resolver = TargetResolver(self.targets or TargetOptions(), tuple(self.build_dirs))
+        return self._resolver
+
+    def resolve(self, entry: str, overlays: Sequence[str | Path] = (),
+                include_dirs: Sequence[str | Path] = ()) -> Any:
+        """The :class:`~smh_boot.resolve.Resolved` of a board entry, as ``smh-boot boot`` would
+        resolve it with the session's options; served from this process's cache while the
+        files it was read from are unchanged (a board edited mid-run is resolved again)."""
+        entry = str(entry)
+        self.selected_boards()  # decides which entries are smh-boot's own boards
+        return self.resolver().resolve(entry, tuple(map(str, overlays)),
+                                       tuple(map(str, include_dirs)),
+                                       shipped=entry in self._shipped)
+
+    def load_board(self, name: str | Any) -> Any:
+        """The Board of a board entry (see :meth:`resolve`)."""
+        return self.resolve(str(name)).board
 
     def dt_cache(self) -> "DevicetreeCache":
         """This process's devicetree cache."""
@@ -132,14 +162,6 @@ class SmhSettings:
             params = inspect.signature(boot).parameters
             self._boot_kwargs = {"dt_loader": self.dt_cache().load} if "dt_loader" in params else {}
         return self._boot_kwargs
-
-
-def _stamp(path: Any) -> tuple[int, int, int] | None:
-    try:
-        st = Path(path).stat()
-    except (OSError, TypeError):
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 _SETTINGS = pytest.StashKey[SmhSettings]()
@@ -163,9 +185,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
              "'all' for every shipped board (default: the default board)",
     )
     group.addoption(
+        "--smh-build-dir", action="append", default=[], metavar="DIR", dest="smh_build_dir",
+        help="a Zephyr build directory (what `west build -d DIR` wrote) to run on, as a board "
+             "(repeatable)",
+    )
+    group.addoption(
         "--smh-overlay", action="append", default=[], metavar="FILE", dest="smh_overlay",
         help="devicetree overlay applied to every boot (repeatable)",
     )
+    for name, many, metavar, text in _TARGET_OPTIONS:
+        group.addoption(f"--smh-{name}", action="append" if many else "store",
+                        default=[] if many else None, metavar=metavar,
+                        dest=f"smh_{name.replace('-', '_')}", help=text)
     group.addoption(
         "--smh-seed", type=int, default=None, metavar="N", dest="smh_seed",
         help="boot seed of the cache stress modes; a failure prints its seed (default 0)",
@@ -188,11 +219,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="smh-boot: boards to run on (like --smh-board)")
     parser.addini("smh_overlays", type="args", default=[],
                   help="smh-boot: overlays for every boot, relative to the ini file")
+    parser.addini("smh_build_dirs", type="args", default=[],
+                  help="smh-boot: Zephyr build directories to run on, relative to the ini file")
+    for name, many, _metavar, text in _TARGET_OPTIONS:
+        key = _ini_key(name, many)
+        parser.addini(key, type="args" if many else "string", default=[] if many else "",
+                      help=f"smh-boot: like --smh-{name}" + (", relative to the ini file"
+                                                              if name in _PATH_OPTIONS else ""))
     parser.addini("smh_seed", default="0", help="smh-boot: boot seed (like --smh-seed)")
     parser.addini("smh_stress", type="bool", default=False,
                   help="smh-boot: stress modes for every boot (like --smh-stress)")
     parser.addini("smh_artifacts", default="smh-artifacts",
                   help="smh-boot: artifact folder, relative to the rootdir")
+
+
+#: the commands' target flags as plugin options: (name, repeatable, metavar, help)
+_TARGET_OPTIONS = (
+    ("zephyr-base", False, "DIR", "Zephyr tree for board targets (default: $ZEPHYR_BASE)"),
+    ("board-root", True, "DIR", "extra board folder: board YAML files, or a Zephyr BOARD_ROOT "
+                                "(repeatable)"),
+    ("module", True, "DIR", "a Zephyr module folder: a DTS root and board root (repeatable)"),
+    ("app", False, "DIR", "a Zephyr application folder: a DTS root, its overlays and prj.conf "
+                          "taken as Zephyr takes them"),
+    ("shield", True, "NAME", "a Zephyr shield from the board roots: its overlays and .conf "
+                             "fragments (repeatable, in order)"),
+    ("include-dir", True, "DIR", "include folder for #include in a .dts (repeatable)"),
+    ("arch", False, "ARCH", "override the inferred architecture"),
+    ("isa", False, "ISA", "override the inferred ISA, e.g. armv7e-m"),
+    ("ptr-size", False, "4|8", "override the inferred pointer size (bytes)"),
+    ("dcache", False, "none|LINE:SIZE:WAYS", "override the inferred data cache"),
+)
+#: options that name folders (relative to the current folder, or the ini file for ini keys)
+_PATH_OPTIONS = ("zephyr-base", "board-root", "module", "app", "include-dir")
+
+
+def _ini_key(name: str, many: bool) -> str:
+    """``board-root`` -> ``smh_board_roots`` (repeatable options have plural ini keys)."""
+    return "smh_" + name.replace("-", "_") + ("s" if many else "")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -243,26 +306,95 @@ def _read_settings(config: pytest.Config) -> SmhSettings:
     else:
         artifacts = _resolve(Path(config.rootpath), config.getini("smh_artifacts") or "smh-artifacts")
 
+    build_dirs = [str(_resolve(inv, p)) for p in (getattr(opt, "smh_build_dir", None) or [])]
+    build_dirs = build_dirs or [str(_resolve(ini_dir, p)) for p in (config.getini("smh_build_dirs") or [])]
+    for b in build_dirs:
+        if not Path(b).is_dir():
+            raise pytest.UsageError(f"--smh-build-dir / smh_build_dirs: no such folder {b} "
+                                    "(relative paths start at the current folder for the option "
+                                    "and at the ini file for the setting)")
+    targets = _target_options(config, inv, ini_dir)
+
     settings = SmhSettings(
-        requested_boards=boards,
-        explicit_boards=bool(boards),
+        requested_boards=[*boards, *build_dirs],
+        explicit_boards=bool(boards or build_dirs),
         seed=seed,
         explicit_seed=explicit_seed,
         stress=stress,
         overlays=overlays,
         artifacts=artifacts,
+        targets=targets,
+        build_dirs=build_dirs,
     )
-    if boards:
-        # Check names now so a typo is a one-line usage error, not a collection error per test.
+    if boards or build_dirs or targets.any():
+        # Check every named board now, so a typo is one usage error, not a failure per test
+        # (and the header can say what each board is and what could not be inferred).
         from .testing.selection import SelectionError
+        from .testing.targets import error_text
 
         try:
-            settings.selected_boards()
+            selected = settings.selected_boards()
         except SelectionError as e:
             raise pytest.UsageError(f"--smh-board: {e}") from None
-        except SmhError as e:  # a broken board file: its own located message
-            raise pytest.UsageError(f"--smh-board: {e}") from None
+        for entry in selected:
+            if entry in build_dirs or entry not in settings.known_boards() or targets.any():
+                opt_name = "--smh-build-dir" if entry in build_dirs else "--smh-board"
+                try:
+                    settings.resolve(entry)
+                except SmhError as e:  # the resolver's located message, flags as options
+                    raise pytest.UsageError(f"{opt_name}: {error_text(e)}") from None
     return settings
+
+
+def _target_options(config: pytest.Config, inv: Path, ini_dir: Path) -> "TargetOptions":
+    """The target options: each option replaces its ini setting; folders are made absolute
+    (options from the current folder, ini settings from the ini file's)."""
+    from .testing.targets import TargetOptions
+
+    values: dict[str, Any] = {}
+    for name, many, _metavar, _text in _TARGET_OPTIONS:
+        dest = name.replace("-", "_")
+        cli = getattr(config.option, f"smh_{dest}", None)
+        if many:
+            raw, base = (list(cli), inv) if cli else (list(config.getini(_ini_key(name, many)) or []), ini_dir)
+        else:
+            ini = str(config.getini(_ini_key(name, many)) or "").strip()
+            raw, base = (cli, inv) if cli is not None else ((ini or None), ini_dir)
+        if name in _PATH_OPTIONS and raw:
+            paths = [str(_resolve(base, p)) for p in (raw if many else [raw])]
+            for p in paths:
+                if not Path(p).is_dir():
+                    raise pytest.UsageError(
+                        f"--smh-{name} / {_ini_key(name, many)}: no such folder {p} (relative "
+                        "paths start at the current folder for the option and at the ini file "
+                        "for the setting)")
+            raw = paths if many else paths[0]
+        values[dest + ("s" if many else "")] = tuple(raw) if many else raw
+    arch = values.get("arch")
+    if arch is not None:
+        from .board import ARCHES
+
+        if arch.lower() not in ARCHES:
+            raise pytest.UsageError(f"--smh-arch / smh_arch: unknown architecture {arch!r}; one "
+                                    f"of {', '.join(ARCHES)}")
+        values["arch"] = arch.lower()
+    ptr = values.get("ptr_size")
+    if ptr is not None:
+        if str(ptr) not in ("4", "8"):
+            raise pytest.UsageError(f"--smh-ptr-size / smh_ptr_size: {ptr!r} is not a pointer "
+                                    "size; 4 or 8 (bytes)")
+        values["ptr_size"] = int(ptr)
+    dcache = values.get("dcache")
+    if dcache is not None:
+        from .infer import parse_dcache
+
+        try:
+            parse_dcache(dcache)
+        except SmhError as e:
+            from .testing.targets import plugin_words
+
+            raise pytest.UsageError(f"--smh-dcache / smh_dcache: {plugin_words(str(e))}") from None
+    return TargetOptions(**values)
 
 
 def _resolve(base: Path, p: str | Path) -> Path:
@@ -272,13 +404,41 @@ def _resolve(base: Path, p: str | Path) -> Path:
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     s = _settings(config)
-    if not (s.explicit_boards or s.explicit_seed or s.stress or s.overlays):
+    targets = s.targets
+    if not (s.explicit_boards or s.explicit_seed or s.stress or s.overlays
+            or (targets is not None and targets.any())):
         return None
-    boards = ", ".join(s.selected_boards()) if s.explicit_boards else "default board"
+    from .testing.targets import board_id, plugin_words
+
+    boards = (", ".join(board_id(b) for b in s.selected_boards()) if s.explicit_boards
+              else "default board")
     line = f"smh-boot: boards {boards}; seed {s.seed}; stress {'on' if s.stress else 'off'}"
     if s.overlays:
         line += "; overlays " + ", ".join(str(p) for p in s.overlays)
-    return [line]
+    lines = [line]
+    # Every board that is not a plain board file: what it is, how it was inferred (with -v),
+    # and what could not be inferred, never in silence.
+    verbose = config.get_verbosity() > 0
+    for entry in (s.selected_boards() if s.explicit_boards else []):
+        r = s.resolve(entry)
+        b = r.board
+        if r.kind != "board" or verbose:
+            lines.append(f"smh-boot: {board_id(entry)}: {_kind_text(r)}: {b.cpu} ({b.arch}, "
+                         f"{b.isa}), {8 * b.ptr_size}-bit pointers, "
+                         + (f"d-cache {b.cache.describe()}" if b.cache else "no data cache"))
+        if verbose:
+            lines += [f"smh-boot:   inferred: {n}" for n in b.notes]
+        lines += [f"smh-boot:   warning: {plugin_words(w)}" for w in b.warnings]
+    return lines
+
+
+def _kind_text(r: Any) -> str:
+    from .resolve import shown
+
+    b = r.board
+    return {"build": f"build directory {shown(b.path)}",
+            "zephyr": f"Zephyr board target, {shown(b.path)}",
+            "dts": f"devicetree {shown(b.dts_path)}"}.get(r.kind, f"board file {shown(b.path)}")
 
 
 # --------------------------------------------------------------------------- parametrisation
@@ -304,15 +464,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             pin = definition.get_closest_marker("smh_board")
             pinned = None
             if pin is not None:
-                base = Path(str(definition.path)).parent
-                # board YAML paths, like overlays, are relative to the test file
-                pinned = [str(_resolve(base, a)) if str(a).endswith((".yaml", ".yml")) else str(a)
-                          for a in pin.args]
-                check_pinned(pinned, s.known_boards())
+                pinned = _pins(pin.args, Path(str(definition.path)).parent)
+                check_pinned(pinned, s.known_boards(), other=lambda _name: True)
+                for p in pinned:
+                    if p not in s.known_boards() and _bare_name(p):
+                        _resolve_pin(s, p)  # paths and targets fail at setup, per test
+            from .testing.targets import board_id, same_board
+
             choices = boards_for_test(s.selected_boards(), restricts_pins(s.requested_boards),
-                                      pinned)
+                                      pinned, same=same_board)
             params = [
-                pytest.param(c.board, id=_board_id(c.board),
+                pytest.param(c.board, id=board_id(c.board),
                              marks=[pytest.mark.skip(reason=c.skip)] if c.skip else [])
                 for c in choices
             ]
@@ -330,7 +492,39 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                                      ids=[f"seed{x}" for x in seeds])
     except (SelectionError, SmhError) as e:
         # SmhError: a board file that does not load; its message names the file and line.
-        pytest.fail(f"{definition.nodeid}: {e}", pytrace=False)
+        failure = f"{definition.nodeid}: {e}"
+    else:
+        return
+    pytest.fail(failure, pytrace=False)  # outside the except: no "during handling" chain
+
+
+def _pins(args: Sequence[Any], base: Path) -> list[str]:
+    """The boards of an ``smh_board`` marker: a path (board YAML, ``.dts``, build directory) is
+    relative to the test file; a board name or Zephyr board target stays as written."""
+    out = []
+    for a in args:
+        a = str(a)
+        p = _resolve(base, a)
+        out.append(str(p) if a.endswith((".yaml", ".yml", ".dts")) or p.is_dir() else a)
+    return out
+
+
+def _bare_name(pin: str) -> bool:
+    """A pin that is a plain name (a board name, a Zephyr board without qualifiers), not a
+    path or a board target with qualifiers or a revision."""
+    return not any(c in pin for c in "/\\@") and not pin.endswith((".yaml", ".yml", ".dts"))
+
+
+def _resolve_pin(s: SmhSettings, pin: str) -> None:
+    """Resolve a pinned board now: a pin to a board that does not exist is an error of the
+    test (``@pytest.mark.smh_board: <what the resolver says>``)."""
+    from .testing.selection import SelectionError
+    from .testing.targets import error_text
+
+    try:
+        s.resolve(pin)
+    except SmhError as e:
+        raise SelectionError(f"@pytest.mark.smh_board: {error_text(e)}") from None
 
 
 def _user_parametrized(definition: Any, name: str) -> bool:
@@ -342,11 +536,6 @@ def _user_parametrized(definition: Any, name: str) -> bool:
         if name in argnames:
             return True
     return False
-
-
-def _board_id(board: str) -> str:
-    """Test id of a board: its name (a YAML path gives its file stem)."""
-    return Path(board).stem if board.endswith((".yaml", ".yml")) else board
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -367,8 +556,10 @@ def smh_board(request: pytest.FixtureRequest) -> Any:
     name = getattr(request, "param", None) or s.selected_boards()[0]
     try:
         return s.load_board(name)
-    except SmhError as e:  # a board YAML of the project's own that does not load
-        pytest.fail(f"{type(e).__name__}: {e}", pytrace=False)
+    except SmhError as e:  # a board of the project's own that does not load
+        from .testing.targets import plugin_words
+
+        pytest.fail(f"{type(e).__name__}: {plugin_words(str(e))}", pytrace=False)
 
 
 @pytest.fixture
@@ -419,6 +610,7 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
         if board is None:
             board = test_board
         ovl = list(smh_overlays) if overlays is None else [_resolve(base, o) for o in overlays]
+        inc = [_resolve(base, d) for d in include_dirs]
         rec = BootRecord(
             board=_board_name(board, s),
             seed=smh_seed if seed is None else seed,
@@ -433,15 +625,19 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
 
         try:
             if isinstance(board, (str, Path)):
-                board = s.load_board(board)  # cached while its YAML is unchanged
+                # the commands' resolver, cached while its files are unchanged
+                board, ovl, inc, loader = _prepare(s, str(board), ovl, inc, strict, rec)
+            else:
+                loader = None
             system = boot(board, overlays=ovl, drivers=drivers, strict=strict, seed=rec.seed,
-                          stress=rec.stress, include_dirs=list(include_dirs), pool_hook=hook,
-                          **s.boot_kwargs())
+                          stress=rec.stress, include_dirs=inc, pool_hook=hook,
+                          **({"dt_loader": loader} if loader else s.boot_kwargs()))
         except BaseException as e:
             rec.error = e
             raise
         _ensure_checker(system)
         rec.system = system
+        _warn_inference(node, system)
         if system.coherency_errors:
             # A driver whose init() breaks the cache rules fails the test with the report
             # (the boot itself went on: the failure report's boot log shows every device).
@@ -451,10 +647,91 @@ def smh_boot_factory(request: pytest.FixtureRequest, smh_seed: int,
     return factory
 
 
+def _prepare(s: SmhSettings, entry: str, ovl: list[Path], inc: list[Path], strict: bool,
+             rec: Any) -> tuple[Any, list[Path], list[Path], Callable[..., Any] | None]:
+    """(board, overlays and include folders boot still applies, devicetree loader) for a
+    board entry, resolved as the commands resolve their argument: the overlays go to the
+    resolver (a Zephyr target's application folder is the first one's), except for a build
+    directory, whose final ``zephyr.dts`` gets them on top (the log says so)."""
+    from .errors import InputError
+    from .resolve import on_top_of_build
+    from .testing.targets import is_build_dir, plugin_words
+
+    build = entry in s.build_dirs or is_build_dir(entry)
+    r = s.resolve(entry, () if build else ovl, () if build else inc)
+    rec.board = r.board.name  # the board's own name (the active revision, the YAML's name:)
+    rec.selection = tuple(_selection_args(s, entry))
+    rec.warnings = tuple(plugin_words(w) for w in r.board.warnings)
+    if strict and r.guesses:
+        raise InputError(
+            "refusing to go on with what smh-boot had to guess (strict=True):\n  "
+            + "\n  ".join(plugin_words(g) for g in r.guesses), file=str(r.board.path),
+            hint="pass the options named above (or their ini settings), or boot with "
+            "smh_boot_factory(..., strict=False) to go on with the warnings")
+    b = r.board
+    cache = s.dt_cache()
+    if r.devicetree is not None:
+        # the resolver parsed the tree to infer the platform: the cache serves it from now on
+        cache.seed(b.dts_path, b.overlay_paths, b.include_dirs, r.devicetree)
+    loader = cache.load if "dt_loader" in s.boot_kwargs() else None
+    if build and (ovl or inc or (s.targets and s.targets.include_dirs)):
+        inc = [*(Path(d) for d in (s.targets.include_dirs if s.targets else ())), *inc]
+        return on_top_of_build(b, ovl), ovl, inc, loader
+    return b, [], [], loader
+
+
+def _selection_args(s: SmhSettings, entry: str) -> list[str]:
+    """The options that make ``entry`` a board of the run again (for the reproduce line)."""
+    from .testing.targets import TargetOptions, _shown
+
+    args: list[str] = []
+    if entry != s.default_board():
+        from .testing.targets import is_build_dir
+
+        args += ["--smh-build-dir" if entry in s.build_dirs or is_build_dir(entry) else "--smh-board",
+                 _shown(entry)]
+    return args + (s.targets or TargetOptions()).command_line()
+
+
+_WARNED = pytest.StashKey[set]()
+
+
+def _warn_inference(node: pytest.Item, system: Any) -> None:
+    """Each of the board's inference warnings, once per test, as an ``InferenceWarning`` at
+    the test (pytest's warnings summary lists them; ``-W error::smh_boot.InferenceWarning``
+    makes them failures)."""
+    from .errors import InferenceWarning
+    from .testing.targets import plugin_words
+
+    seen = node.stash.setdefault(_WARNED, set())
+    name = getattr(system.board, "name", "?")
+    for w in getattr(system, "warnings", ()):
+        text = f"{name}: {plugin_words(w)}"
+        if text not in seen:
+            seen.add(text)
+            try:
+                node.warn(InferenceWarning(text))
+            except InferenceWarning as e:  # -W error::smh_boot.InferenceWarning
+                failure = f"InferenceWarning (an error in this run): {e}"
+                break
+    else:
+        return
+    pytest.fail(failure, pytrace=False)
+
+
 @pytest.fixture
-def smh_system(smh_boot_factory: Callable[..., Any], smh_board: Any) -> Any:
+def smh_system(request: pytest.FixtureRequest, smh_boot_factory: Callable[..., Any],
+               smh_board: Any) -> Any:
     """A freshly booted :class:`~smh_boot.bootstage.System` of ``smh_board`` (never shared
     between tests)."""
+    # Boot the board entry (not the Board made from it), so the test's overlays reach the
+    # resolver as the commands' --overlay does; a Board a test passed in itself is booted as is.
+    callspec = getattr(request.node, "callspec", None)
+    entry = callspec.params.get("smh_board") if callspec is not None else None
+    if isinstance(smh_board, str):
+        return smh_boot_factory(smh_board)
+    if isinstance(entry, str) and _settings(request.config).load_board(entry) is smh_board:
+        return smh_boot_factory(entry)
     return smh_boot_factory(smh_board)
 
 
@@ -503,8 +780,7 @@ def _test_board(request: pytest.FixtureRequest, s: SmhSettings) -> str:
         return str(callspec.params["smh_board"])
     pin = request.node.get_closest_marker("smh_board")
     if pin is not None and pin.args:
-        a = str(pin.args[0])
-        return str(_resolve(Path(request.node.path).parent, a)) if a.endswith((".yaml", ".yml")) else a
+        return _pins(pin.args[:1], Path(request.node.path).parent)[0]
     return s.selected_boards()[0]
 
 
@@ -512,7 +788,11 @@ def _board_name(board: Any, s: SmhSettings) -> str:
     if board is None:
         return s.default_board()
     name = getattr(board, "name", None)
-    return str(name) if name else _board_id(str(board))
+    if name:
+        return str(name)
+    from .testing.targets import board_id
+
+    return board_id(str(board))
 
 
 def _ensure_checker(system: Any) -> None:
@@ -629,7 +909,9 @@ def _report_failure(item: pytest.Item, rep: pytest.TestReport, call: pytest.Call
     if exc is not None and any(r.error is exc for r in records) and isinstance(exc, _INPUT_ERRORS):
         # Bad input (board, devicetree, overlay, layout): the message names the file, line and
         # what to do; a traceback through the boot stage would only bury it.
-        rep.longrepr = f"{type(exc).__name__}: {exc}"
+        from .testing.targets import plugin_words
+
+        rep.longrepr = f"{type(exc).__name__}: {plugin_words(str(exc))}"
     longrepr = str(rep.longrepr) if rep.longrepr is not None else None
     folder: Path | None = None
     try:

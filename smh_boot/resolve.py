@@ -128,7 +128,7 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
     if t.endswith(_DTS_SUFFIXES) or (p.is_file() and not t.endswith((".yaml", ".yml"))):
         return _from_dts(spec)
     if p.is_dir():
-        if (p / "zephyr" / "zephyr.dts").is_file() or (p / "zephyr" / ".config").is_file():
+        if is_build_dir(p):
             return _from_build(replace(spec, build_dir=t, target=None))
         raise InputError("is a directory; expected a board, a .dts file or a board target",
                          t, hint="for a Zephyr build directory use --build-dir DIR")
@@ -151,6 +151,26 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def on_top_of_build(board: Board, overlays: Any) -> Board:
+    """``board`` (from a build directory) with a note that ``overlays`` go on top of the
+    build's final ``zephyr.dts`` (``boot()`` and the pytest plugin allow that; the commands
+    refuse it, since a build's tree is final)."""
+    names = ", ".join(Path(o).name for o in overlays) or "none"
+    return replace(board, notes=(*board.notes, f"overlays {names} applied on top of the build's "
+                                 "final zephyr.dts, as EXTRA_DTC_OVERLAY_FILE would be at build "
+                                 "time (diagnostics point at zephyr.dts)"))
+
+
+def is_build_dir(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder a Zephyr build wrote (``zephyr/zephyr.dts`` or
+    ``zephyr/.config`` below it, or sysbuild's ``domains.yaml``), so a board argument naming it
+    means ``--build-dir``."""
+    p = Path(path)
+    return p.is_dir() and ((p / "zephyr" / "zephyr.dts").is_file()
+                           or (p / "zephyr" / ".config").is_file()
+                           or (p / "domains.yaml").is_file())
 
 
 def shown(path: Path | str) -> str:
@@ -341,7 +361,7 @@ def _from_dts(spec: TargetSpec) -> Resolved:
 def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     from .devicetree import load_devicetree
     from .zephyr import dtsroots, hwm
-    from .zephyr.kconfig import parse_kconfig
+    from .zephyr.kconfig import merge_fragments
 
     target = hwm.parse_target(spec.target)  # type: ignore[arg-type]
     modules = _module_roots(spec)
@@ -361,9 +381,12 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
         raise
     rt = hwm.resolve_target(zb, target)
     meta = hwm.read_twister(rt.twister_yaml) if rt.twister_yaml else None
-    cfg = parse_kconfig(rt.defconfig) if rt.defconfig else None
-    app_dir, app_overlays = _app_overlays(spec, rt)
-    shield_dirs, shield_ovl = _shields(spec, roots, rt)
+    app_dir, app_overlays, app_confs = _app_files(spec, rt)
+    shield_dirs, shield_ovl, shield_confs = _shields(spec, roots, rt)
+    # Kconfig fragments in kconfig.cmake's merge order: the board's defconfigs (and the
+    # revision's), the application's prj.conf and its board fragments, each shield's .conf
+    kfiles = [*rt.kconfig_files, *app_confs, *shield_confs]
+    cfg = merge_fragments(kfiles)
     overlays = (*rt.revision_overlays, *shield_ovl, *app_overlays, *(Path(o) for o in spec.overlays))
     if app_dir is None and spec.overlays:
         # without --app, the application folder (a DTS root) is the first overlay's, as an
@@ -373,7 +396,11 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     arches = [spec.flags.arch] if spec.flags.arch else (
         [meta["arch"]] if meta and isinstance(meta.get("arch"), str) else
         dtsroots.arch_dirs_for(rt.dts, droots))
-    notes = [f"board {zb.name} from {shown(zb.yml)}", f"devicetree {rt.dts.name}"
+    notes = [f"board {zb.name} from {shown(zb.yml)}"
+             + (" extended by " + ", ".join(shown(e.yml) for e in zb.extensions)
+                if zb.extensions else ""),
+             *rt.notes,
+             f"devicetree {rt.dts.name}"
              + (f" + revision overlay {', '.join(o.name for o in rt.revision_overlays)}"
                 if rt.revision_overlays else "")]
     warnings = []
@@ -389,54 +416,62 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
     board, plat = _platform_board(
         name=name, vendor=vendor, soc=rt.soc, description=desc or "", path=zb.yml,
         dts=rt.dts, overlays=overlays, include_dirs=inc, dt=dt, cfg=cfg,
-        cfg_where=str(rt.defconfig.name) if rt.defconfig else "", meta=meta,
+        cfg_where=" + ".join(f.name for f in kfiles), meta=meta,
         meta_where=str(rt.twister_yaml.name) if rt.twister_yaml else "",
-        spec=spec, origin="zephyr", extra_notes=notes, extra_warnings=warnings)
+        spec=spec, origin="zephyr", extra_notes=notes,
+        extra_warnings=[*warnings, *rt.warnings])  # rt.warnings inform: not guesses
     return Resolved(board, "zephyr", dt, cfg, plat, _guesses(plat, warnings))
 
 
-def _shields(spec: TargetSpec, roots: list[Path], rt: Any) -> tuple[list[Path], list[Path]]:
-    """(shield folders, their overlays) for ``--shield`` names, found in the board roots."""
+def _shields(spec: TargetSpec, roots: list[Path], rt: Any) -> tuple[list[Path], list[Path], list[Path]]:
+    """(shield folders, their overlays, their Kconfig fragments) for ``--shield`` names, found
+    in the board roots, each in Zephyr's order (``shields.cmake``)."""
     from .zephyr import hwm
 
     if not spec.shields:
-        return [], []
+        return [], [], []
     known = hwm.find_shields(roots)
-    stems = list(dict.fromkeys([rt.stem, "_".join((rt.board.name, *rt.qualifiers))]))
-    dirs, overlays = [], []
+    names = rt.file_names()
+    dirs, overlays, confs = [], [], []
     for name in spec.shields:
         if name not in known:
             raise BoardError(f"no shield {name!r}; shields: " + (", ".join(sorted(known)) or "(none)"),
                              hint="shields live in <board root>/boards/shields/<dir>/<name>.overlay "
                              "next to a Kconfig.shield")
         dirs.append(known[name])
-        overlays += hwm.shield_overlays(name, known[name], stems)
-    return dirs, overlays
+        overlays += hwm.shield_overlays(name, known[name], names)
+        confs += hwm.shield_conf_files(name, known[name], names)
+    return dirs, overlays, confs
 
 
-def _app_overlays(spec: TargetSpec, rt: Any) -> tuple[Path | None, tuple[Path, ...]]:
-    """(application folder, its overlays) as Zephyr picks them when DTC_OVERLAY_FILE is not
-    set: ``boards/<target>.overlay`` (and ``boards/<target>_<revision>.overlay``), else
-    ``<target>.overlay``, else ``app.overlay``; ``--overlay`` files come after them, as
-    EXTRA_DTC_OVERLAY_FILE does."""
+def _app_files(spec: TargetSpec, rt: Any) -> tuple[Path | None, tuple[Path, ...], tuple[Path, ...]]:
+    """(application folder, its overlays, its Kconfig fragments) as Zephyr's
+    ``configuration_files.cmake`` picks them when DTC_OVERLAY_FILE and CONF_FILE are not set.
+
+    Overlays: ``boards/<target>.overlay`` (and ``boards/<target>_<revision>.overlay``), else
+    ``<board>.overlay``, else ``app.overlay``; ``--overlay`` files come after them, as
+    EXTRA_DTC_OVERLAY_FILE does.  Kconfig: ``prj_<board>.conf``, else ``prj.conf`` followed by
+    ``boards/<target>.conf`` (and ``boards/<target>_<revision>.conf``)."""
+    from .zephyr.hwm import find_conf_files
+
     if spec.app is None:
-        return None, ()
+        return None, (), ()
     app = Path(spec.app)
     if not app.is_dir():
         raise InputError("application folder does not exist", spec.app,
                          hint="--app takes the folder holding the app's CMakeLists.txt")
-    stems = list(dict.fromkeys([rt.stem, "_".join((rt.board.name, *rt.qualifiers))]))
-    found: list[Path] = []
-    for stem in stems:
-        for name in [f"{stem}.overlay"] + ([f"{stem}_{rt.revision.replace('.', '_')}.overlay"]
-                                           if rt.revision else []):
-            f = app / "boards" / name
-            if f.is_file() and f not in found:
-                found.append(f)
+    names = rt.file_names()
+    board = rt.board.name
+    found = find_conf_files(app / "boards", names, ".overlay", "application board overlay")
     if not found:
-        found = next(([app / f"{s}.overlay"] for s in stems if (app / f"{s}.overlay").is_file()),
-                     [app / "app.overlay"] if (app / "app.overlay").is_file() else [])
-    return app, tuple(found)
+        found = next(([f] for f in (app / f"{board}.overlay", app / "app.overlay") if f.is_file()), [])
+    confs: list[Path] = []
+    if (app / f"prj_{board}.conf").is_file():
+        confs = [app / f"prj_{board}.conf"]
+    elif (app / "prj.conf").is_file():
+        confs = [app / "prj.conf",
+                 *find_conf_files(app / "boards", names, ".conf", "application board fragment")]
+    return app, tuple(found), tuple(confs)
 
 
 def _from_build(spec: TargetSpec) -> Resolved:

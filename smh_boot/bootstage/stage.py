@@ -8,7 +8,15 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..errors import BoardError, CoherencyError, HeapError, LayoutError, MemoryMapError, SmhError
+from ..errors import (
+    BoardError,
+    CoherencyError,
+    HeapError,
+    InferenceWarning,
+    LayoutError,
+    MemoryMapError,
+    SmhError,
+)
 from ..heap import HeapConfig, Hardening, MemAttr, MemAttrHeap, SharedMultiHeap
 from ..heap.region import SmhAttr
 from ..memory import AddressSpace
@@ -32,11 +40,37 @@ def boot(
     pool_hook: Callable[[Any], Any] | None = None,
     collect_coherency: bool = False,
     dt_loader: Callable[..., Any] | None = None,
+    build_dir: str | os.PathLike | None = None,
+    zephyr_base: str | os.PathLike | None = None,
+    board_roots: Sequence[str | os.PathLike] = (),
+    modules: Sequence[str | os.PathLike] = (),
+    app: str | os.PathLike | None = None,
+    shields: Sequence[str] = (),
+    arch: str | None = None,
+    isa: str | None = None,
+    ptr_size: int | None = None,
+    dcache: str | None = None,
 ) -> System:
     """Boot a board and return the :class:`System`.
 
-    ``board`` is a name from ``boards/``, a path to a board YAML, a ``Board`` or None (the
-    default board).  ``overlays`` are applied after the board's own.  ``drivers``: True binds
+    ``board`` takes what ``smh-boot boot`` takes, through the same resolver
+    (:mod:`smh_boot.resolve`): a shipped board name, a board YAML, a plain ``.dts``, a Zephyr
+    board target (``BOARD[@REV][/SOC[/CPUCLUSTER[/VARIANT]]]``, with ``zephyr_base`` or
+    ``$ZEPHYR_BASE``, ``board_roots``, ``modules``, ``app``, ``shields``), a Zephyr build
+    directory, or None (the default board; or the build given as ``build_dir``).  ``arch``,
+    ``isa``, ``ptr_size`` and ``dcache`` (``"none"`` or ``"LINE:SIZE:WAYS"``) override what is
+    inferred, as the command's flags do.  It may also be a :class:`~smh_boot.board.Board` or a
+    :class:`~smh_boot.resolve.Resolved` (then the Zephyr keywords must not be given).
+
+    What the resolver inferred is logged (``inferred:`` lines); what it could not infer is in
+    ``system.warnings`` (``board.warnings``), the log and the JSON report, and, when ``boot()``
+    resolved the target itself, issued as :class:`~smh_boot.errors.InferenceWarning`.  With
+    ``strict=True`` a target whose architecture, pointer size or cache had to be guessed is
+    refused (an InputError naming what to pass), as ``smh-boot boot --strict`` refuses it.
+
+    ``overlays`` are applied after the board's own (for a Zephyr target, after the
+    application's, as ``EXTRA_DTC_OVERLAY_FILE``; for a build directory, on top of the build's
+    final ``zephyr.dts``, which the log says).  ``drivers``: True binds
     every registered driver, False none, or pass a DriverRegistry / a list of Driver classes.
     With ``strict=True`` error-level layout findings raise :class:`LayoutError`, and so does a
     heap region the pool cannot take; with False they are logged (a refused region as a
@@ -54,7 +88,11 @@ def boot(
     ``load_devicetree`` (same signature), e.g. a per-process cache keyed by file contents:
     boot and drivers only read the tree, so one loaded tree may serve many boots.
     """
-    from ..board import default_board, load_board
+    b, overlays, include_dirs, dt_loader = _target(
+        board, overlays, include_dirs, dt_loader, strict,
+        dict(build_dir=build_dir, zephyr_base=zephyr_base, board_roots=tuple(board_roots),
+             modules=tuple(modules), app=app, shields=tuple(shields), arch=arch, isa=isa,
+             ptr_size=ptr_size, dcache=dcache))
     from ..devicetree import (
         MappingPolicy,
         find_regions,
@@ -63,12 +101,6 @@ def boot(
         mem_attr_table,
     )
 
-    if board is None:
-        b = default_board()
-    elif isinstance(board, (str, os.PathLike)):
-        b = load_board(board)
-    else:
-        b = board
     log = BootLog()
     log.banner(b, overlays)
     # A board resolved from a Zephyr tree, build or plain .dts says how each value was found
@@ -182,6 +214,80 @@ def boot(
 
 
 # ------------------------------------------------------------------------- helpers
+
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _target(board: Any, overlays: Sequence[Any], include_dirs: Sequence[Any],
+            dt_loader: Callable[..., Any] | None, strict: bool,
+            kw: dict[str, Any]) -> tuple[Any, Sequence[Any], Sequence[Any], Callable[..., Any] | None]:
+    """(board, overlays and include folders boot still applies, devicetree loader) for what
+    ``boot()`` was given: a Board is used as it is; a name, path, Zephyr target or build
+    directory goes through :func:`smh_boot.resolve.resolve`, as the commands' argument does."""
+    from ..errors import InputError
+    from ..resolve import Resolved, TargetSpec, is_build_dir, on_top_of_build, resolve
+
+    given = sorted(k for k, v in kw.items() if v not in (None, ()))
+    if isinstance(board, Resolved) or not (board is None or isinstance(board, (str, os.PathLike))):
+        if given:
+            raise InputError(
+                f"boot(): {', '.join(f'{k}=' for k in given)} only apply when board names a "
+                f"target (a name, a path, a Zephyr board target or a build directory), not "
+                f"when it is a {type(board).__name__}",
+                hint="pass the board as a string, or resolve it yourself with "
+                "smh_boot.resolve.resolve(TargetSpec(...))")
+        if isinstance(board, Resolved):
+            return board.board, overlays, include_dirs, board.dt_loader() or dt_loader
+        return board, overlays, include_dirs, dt_loader
+
+    from ..infer import Flags
+
+    target = None if board is None else os.fspath(board)
+    build = kw["build_dir"] is not None or (target is not None and is_build_dir(target))
+    ptr = kw["ptr_size"]
+    spec = TargetSpec(
+        target=target,
+        build_dir=None if kw["build_dir"] is None else os.fspath(kw["build_dir"]),
+        zephyr_base=None if kw["zephyr_base"] is None else os.fspath(kw["zephyr_base"]),
+        # a build's zephyr.dts is final: boot applies overlays on top of it (below)
+        overlays=() if build else tuple(map(os.fspath, overlays)),
+        include_dirs=() if build else tuple(map(os.fspath, include_dirs)),
+        board_roots=tuple(map(os.fspath, kw["board_roots"])),
+        modules=tuple(map(os.fspath, kw["modules"])),
+        app=None if kw["app"] is None else os.fspath(kw["app"]),
+        shields=tuple(kw["shields"]),
+        flags=Flags(arch=kw["arch"].lower() if kw["arch"] else None, isa=kw["isa"],
+                    ptr_size=int(ptr) if ptr is not None else None, dcache=kw["dcache"]),
+    )
+    resolved = resolve(spec)
+    if strict and resolved.guesses:
+        raise InputError(
+            "refusing to go on with what smh-boot had to guess (strict=True):\n  "
+            + "\n  ".join(resolved.guesses), file=str(resolved.board.path),
+            hint="give boot() what the warnings name (arch=, isa=, ptr_size=, dcache= for the "
+            "flags --arch, --isa, --ptr-size, --dcache), or strict=False to go on with them")
+    b = resolved.board
+    import warnings
+
+    for w in b.warnings:
+        warnings.warn(InferenceWarning(f"{b.name}: {w}"), stacklevel=_user_stacklevel())
+    if not build:
+        return b, (), (), resolved.dt_loader() or dt_loader
+    if overlays or include_dirs:
+        return on_top_of_build(b, overlays), overlays, include_dirs, dt_loader
+    return b, (), (), resolved.dt_loader() or dt_loader
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` of the first frame outside smh-boot (a warning points at the user's
+    call, however deep inside smh-boot it is issued)."""
+    import sys
+
+    f, level = sys._getframe(1), 1
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PKG + os.sep):
+        f, level = f.f_back, level + 1
+    return level
+
 
 
 def _per_tree(dt: Any, key: tuple, compute: Callable[[], Any]) -> Any:

@@ -41,7 +41,8 @@ class System:
     None), ``memory`` (AddressSpace), ``memsys`` (MemorySystem: CPU view, DMA view, cache),
     ``cache`` (DataCache or None), ``dma`` (the default DmaEngine; :meth:`dma_controller` gives
     the engine of a DMA controller node), ``devices`` (by node name, path and
-    label), ``log`` (boot log lines), ``diagnostics`` (validator findings), ``seed``.
+    label), ``log`` (boot log lines), ``diagnostics`` (validator findings), ``seed``,
+    ``warnings`` (what the target's inference could not settle, see ``board.warnings``).
     """
 
     board: Any
@@ -129,6 +130,12 @@ class System:
 
         return [d.init_exception for d in self.device_list
                 if isinstance(d.init_exception, CoherencyError)]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What smh-boot could not infer about this target or had to choose (each names the
+        flag or keyword to pass); empty for a board file, which states everything."""
+        return tuple(getattr(self.board, "warnings", ()) or ())
 
     @property
     def ready(self) -> bool:

@@ -38,10 +38,12 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      "BOARD_ROOT with boards/<vendor>/<board>/board.yml (repeatable; also "
                      "$SMH_BOOT_BOARD_ROOT)."),
         click.option("--app", metavar="DIR",
-                     help="A Zephyr application folder: a DTS root, and its boards/<target>"
-                     ".overlay or app.overlay applied as Zephyr applies them."),
+                     help="A Zephyr application folder: a DTS root, its boards/<target>"
+                     ".overlay or app.overlay applied and its prj.conf (and boards/<target>"
+                     ".conf) read as Zephyr takes them."),
         click.option("--shield", "shields", multiple=True, metavar="NAME",
-                     help="A Zephyr shield from the board roots (repeatable, in order)."),
+                     help="A Zephyr shield from the board roots: its overlays and .conf "
+                     "fragments (repeatable, in order)."),
         click.option("--module", "modules", multiple=True, metavar="DIR",
                      help="A Zephyr module folder: a DTS root and board root (repeatable)."),
         click.option("--arch", type=click.Choice(ARCHES, case_sensitive=False), default=None,

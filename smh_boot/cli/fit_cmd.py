@@ -45,10 +45,26 @@ def parse_margin(text: str) -> float:
     return v
 
 
-def _record_pytest(selection: str, board: str | None, out_dir: str) -> None:
+def _record_pytest(selection: str, board: str | None, out_dir: str, overlays=(), include_dirs=(),
+                   **target) -> None:
+    """Run the pytest selection with ``--smh-record`` on the same board: the command's target
+    options given as the plugin's (``--build-dir`` as ``--smh-build-dir``, ``--zephyr-base``
+    as ``--smh-zephyr-base``...), so the plugin resolves the board as this command did."""
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--smh-record", out_dir]
-    if board:
+    if target.get("build_dir"):
+        args += ["--smh-build-dir", target["build_dir"]]  # the build names its board
+    elif board:
         args += ["--smh-board", board]
+    for key in ("zephyr_base", "app", "arch", "isa", "ptr_size", "dcache"):
+        if target.get(key):
+            args += [f"--smh-{key.replace('_', '-')}", str(target[key])]
+    for key, opt in (("board_roots", "board-root"), ("modules", "module"), ("shields", "shield")):
+        for v in target.get(key) or ():
+            args += [f"--smh-{opt}", v]
+    for o in overlays:
+        args += ["--smh-overlay", o]
+    for d in include_dirs:
+        args += ["--smh-include-dir", d]
     args += selection.split()
     proc = subprocess.run(args, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
@@ -151,13 +167,11 @@ def command(board, overlays, include_dirs, traces, pytest_sel, margin, resizes, 
                                          dt_loader=resolved.dt_loader())
     regions = board_side.plan_regions(system)
     if pytest_sel:
-        if resolved.kind != "board":
-            raise InputError("--pytest records on a board the pytest plugin can boot by name",
-                             hint="pass a shipped board or a board YAML, or record with "
-                                  "`pytest --smh-record DIR` and use --trace DIR/<board>")
+        from ..testing.record_dir import board_folder
+
         tmp = tempfile.mkdtemp(prefix="smh-fit-")
-        _record_pytest(pytest_sel, board, tmp)
-        traces = (*traces, os.path.join(tmp, resolved.board.name))
+        _record_pytest(pytest_sel, board, tmp, overlays, include_dirs, **target)
+        traces = (*traces, os.path.join(tmp, board_folder(resolved.board.name)))
     if traces:
         workloads = load_workloads(list(traces), regions)
     else:

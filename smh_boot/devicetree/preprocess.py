@@ -195,6 +195,8 @@ def _wait_bounded(proc: subprocess.Popen, output: str, limit: float) -> tuple[by
             proc.wait()
             break
     reader.join(timeout=5)
+    if not reader.is_alive() and proc.stderr is not None:
+        proc.stderr.close()  # else every cpp run leaves an unclosed pipe (ResourceWarning)
     return (b"".join(chunks), why)
 
 

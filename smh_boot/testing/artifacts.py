@@ -38,6 +38,11 @@ class BootRecord:
     recorder: Any = None  #: the TraceRecorder installed as the pool hook
     error: BaseException | None = None  #: why the boot failed
     files: list[Path] = field(default_factory=list)  #: artifacts written for it
+    #: the options that select this board again (``--smh-board X``, ``--smh-build-dir D``,
+    #: ``--smh-zephyr-base Z``...), for the reproduce line
+    selection: tuple[str, ...] = ()
+    #: what the board's inference could not settle (as the plugin words it)
+    warnings: tuple[str, ...] = ()
 
 
 def safe_name(text: str, limit: int = 120) -> str:
@@ -164,9 +169,13 @@ def collected_reports(record: BootRecord) -> list[str]:
 
 def reproduce_hint(nodeid: str, record: BootRecord) -> str:
     """The command line that re-runs this test with the same seed."""
+    import shlex
+
     cmd = f"pytest '{nodeid}' --smh-seed {record.seed}"
     if record.stress:
         cmd += " --smh-stress"
+    if record.selection:
+        cmd += " " + " ".join(shlex.quote(a) for a in record.selection)
     return cmd
 
 
@@ -226,6 +235,7 @@ def failure_summary(records: list[BootRecord], exc: BaseException | None, nodeid
             head = f"boot {i + 1}/{len(records)}: " + head
         out.append(head)
         out.append(f"  reproduce: {reproduce_hint(nodeid, rec)}")
+        out += [f"  warning: {w}" for w in rec.warnings]
         if rec.error is not None:
             out.append(f"  boot failed: {type(rec.error).__name__}: {rec.error}")
         for r in collected_reports(rec):

@@ -68,6 +68,20 @@ class DevicetreeCache:
 
     __call__ = load
 
+    def seed(
+        self,
+        dts: str | os.PathLike[str],
+        overlays: Sequence[str | os.PathLike[str]] = (),
+        include_dirs: Sequence[str | os.PathLike[str]] = (),
+        tree: Any = None,
+    ) -> None:
+        """Remember ``tree`` as what these inputs load to, when it was loaded elsewhere (the
+        resolver parses a Zephyr target's or build's tree to infer the platform): the next
+        :meth:`load` of the same contents is a hit instead of a second ``cpp`` run."""
+        key = self.key(dts, overlays, include_dirs)
+        with self._lock:
+            self._trees.setdefault(key, tree)
+
     def key(
         self,
         dts: str | os.PathLike[str],

@@ -39,6 +39,12 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def board_folder(board: str) -> str:
+    """The folder of ``DIR`` that holds a board's traces: its name made safe for a file name
+    (``stm32h747i_disco/stm32h747xx/m7`` -> ``stm32h747i_disco_stm32h747xx_m7``)."""
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", str(board)) or "board"
+
+
 def record_traces(out_dir: Path, nodeid: str, records: list[Any]) -> list[Path]:
     """Write the trace of every boot of one test; returns the files written."""
     written = []
@@ -46,8 +52,7 @@ def record_traces(out_dir: Path, nodeid: str, records: list[Any]) -> list[Path]:
         recorder = getattr(rec, "recorder", None)
         if recorder is None:
             continue
-        board = re.sub(r"[^A-Za-z0-9_.\-]+", "_", str(rec.board)) or "board"
-        folder = out_dir / board
+        folder = out_dir / board_folder(rec.board)
         if folder.is_symlink():
             raise OSError(f"{folder} is a symbolic link; smh-boot does not write through links")
         folder.mkdir(parents=True, exist_ok=True)

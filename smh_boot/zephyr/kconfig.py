@@ -21,12 +21,17 @@ _UNSET_RE = re.compile(r"^#\s*(CONFIG_[A-Za-z0-9_]+) is not set\s*$")
 
 @dataclass
 class KconfigValues:
-    """Symbols of one ``.config``: ``values`` maps ``CONFIG_X`` to ``True``/``False`` (y/n),
-    ``"m"``, a ``str`` or an ``int``; ``lines`` maps it to its line; ``path`` is the file."""
+    """Symbols of one ``.config`` (or of several fragments merged): ``values`` maps
+    ``CONFIG_X`` to ``True``/``False`` (y/n), ``"m"``, a ``str`` or an ``int``; ``lines`` maps
+    it to its line; ``path`` is the file (the last fragment of a merge); ``files`` maps a
+    symbol to the fragment that set it last when fragments were merged (else ``path``)."""
 
     path: Path | None = None
     values: dict[str, bool | int | str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    #: the fragments merged into this view, in merge order (just ``path`` for one file)
+    sources: tuple[Path, ...] = ()
 
     def __contains__(self, name: str) -> bool:
         return _full(name) in self.values
@@ -56,20 +61,46 @@ class KconfigValues:
         v = self.values.get(_full(name))
         return v if isinstance(v, int) and not isinstance(v, bool) else None
 
+    def file_of(self, name: str) -> Path | None:
+        """The file that set ``name`` (the fragment, when fragments were merged)."""
+        return self.files.get(_full(name), self.path)
+
     def where(self, name: str) -> str:
         """``path:line`` of a symbol (for messages), or the path alone."""
         line = self.lines.get(_full(name))
-        return f"{self.path}:{line}" if line else str(self.path)
+        f = self.file_of(name)
+        return f"{f}:{line}" if line else str(f)
 
     def location(self, name: str) -> tuple[str | None, int | None]:
         """(file, line) of a symbol, for an InputError."""
-        return (str(self.path) if self.path else None), self.lines.get(_full(name))
+        f = self.file_of(name)
+        return (str(f) if f else None), self.lines.get(_full(name))
 
     def merged(self, other: "KconfigValues") -> "KconfigValues":
-        """``self`` with ``other``'s symbols on top (a later fragment wins, as in Kconfig)."""
-        out = KconfigValues(other.path or self.path, {**self.values, **other.values},
-                            {**self.lines, **other.lines})
-        return out
+        """``self`` with ``other``'s symbols on top (a later fragment wins, as when Kconfig
+        reads fragments in order); every symbol keeps the file and line that set it."""
+        mine = {k: self.file_of(k) for k in self.values if self.file_of(k) is not None}
+        theirs = {k: other.file_of(k) for k in other.values if other.file_of(k) is not None}
+        return KconfigValues(other.path or self.path, {**self.values, **other.values},
+                             {**self.lines, **other.lines}, {**mine, **theirs},
+                             (*(self.sources or _one(self.path)), *(other.sources or _one(other.path))))
+
+
+def _one(path: Path | None) -> tuple[Path, ...]:
+    return (path,) if path is not None else ()
+
+
+def merge_fragments(paths: "list[str | Path]") -> KconfigValues | None:
+    """The Kconfig view of several fragments read in order (a board's ``_defconfig``, a
+    revision's, the application's ``prj.conf``, each shield's ``.conf``...): a symbol set in
+    a later fragment wins, as Zephyr's ``kconfig.py`` applies them; each symbol remembers its
+    file and line.  None for no fragments.  This is an assignment view, not Kconfig: symbol
+    dependencies and defaults are not evaluated."""
+    out: KconfigValues | None = None
+    for p in paths:
+        cfg = parse_kconfig(p)
+        out = cfg if out is None else out.merged(cfg)
+    return out
 
 
 def _full(name: str) -> str:
@@ -101,7 +132,7 @@ def _value(raw: str, path: str, lineno: int, name: str) -> bool | int | str:
 
 def parse_kconfig_text(text: str, path: str = "<.config>") -> KconfigValues:
     """Parse ``.config`` text; InputError (file, line) on a line that is not Kconfig."""
-    out = KconfigValues(Path(path))
+    out = KconfigValues(Path(path), sources=(Path(path),))
     for lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped:

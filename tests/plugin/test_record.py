@@ -63,3 +63,31 @@ def test_fit_runs_a_pytest_selection_and_sizes_for_it(pytester, monkeypatch, cap
     sram1 = next(r for r in out["regions"] if r["name"] == "SRAM1")
     assert sram1["peak_bytes"] > 20000 and sram1["minimum"] == 65536  # 14 KiB of drivers + 20 KB
     assert main(["fit", "stm32h747i_disco_m7", "--pytest", "test_missing.py"]) == 2
+
+
+def test_fit_runs_a_pytest_selection_on_a_build_or_a_board_target(pytester, monkeypatch, capsys):
+    """fit --pytest hands the plugin the same target (a build, a Zephyr target with its module
+    and overlay) and reads the traces of that board's folder."""
+    import shutil
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "zephyr" / "data"
+    for item in ("zephyrproject", "builds", "app"):
+        shutil.copytree(data / item, pytester.path / item)
+    monkeypatch.delenv("ZEPHYR_BASE", raising=False)
+    pytester.makepyfile(test_y="""
+        from smh_boot.heap import SmhAttr
+
+        def test_big(smh_system, smh_pool):
+            assert smh_pool.alloc(SmhAttr.CACHEABLE, 20000, owner="app:big") is not None
+            assert [r.name for r in smh_system.regions][3] == "SRAM4"   # the app's overlay
+    """)
+    monkeypatch.chdir(pytester.path)
+    for argv in (["--build-dir", "builds/h747_m7"],
+                 ["stm32h747i_disco/stm32h747xx/m7", "--zephyr-base", "zephyrproject/zephyr",
+                  "--module", "zephyrproject/modules/hal/stm32", "--overlay", "app/app.overlay"]):
+        assert main(["fit", *argv, "--pytest", "test_y.py -p no:xdist", "--json"]) == 0, argv
+        out = json.loads(capsys.readouterr().out)
+        assert len(out["workloads"]) == 1 and "test_big" in out["workloads"][0]["name"], argv
+        sram1 = next(r for r in out["regions"] if r["name"] == "SRAM1")
+        assert sram1["peak_bytes"] > 20000, argv

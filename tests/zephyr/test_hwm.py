@@ -64,7 +64,7 @@ def test_unknown_board_suggests_close_names():
     ("stm32h747i_disco/stm32h747xx/m3", "has no target with qualifiers 'stm32h747xx/m3'"),
     ("stm32h747i_disco/stm32h743xx", "valid targets: stm32h747i_disco/stm32h747xx/m7, "
                                      "stm32h747i_disco/stm32h747xx/m4"),
-    ("nrf5340dk@9.9.9/nrf5340/cpuapp", "has no revision '9.9.9'; revisions: 0.1.0, 0.2.0"),
+    ("nrf5340dk@0.0.1/nrf5340/cpuapp", "has no revision '0.0.1' nor any below it; revisions: 0.1.0, 0.2.0"),
     ("qemu_cortex_a53@2", "has no revisions"),
     ("nrf5340dk/nrf5340/cpunet", "has no devicetree: expected nrf5340dk_nrf5340_cpunet.dts"),
 ])

@@ -21,7 +21,7 @@ def _section() -> str:
 def test_console_blocks_match_real_runs(capsys, monkeypatch):
     monkeypatch.chdir(DATA)
     blocks = list(_BLOCK.finditer(_section()))
-    assert len(blocks) == 3
+    assert len(blocks) == 6
     for m in blocks:
         main(shlex.split(m["args"]))
         captured = capsys.readouterr()
