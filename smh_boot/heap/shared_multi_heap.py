@@ -77,6 +77,7 @@ class SharedMultiHeap:
         #: :attr:`dma_guard`); while any is held, free and realloc check it first.
         self._held: dict[int, list[Any]] = {}
         self._dma_guard: Any = None
+        self._writer_lookup: Callable[[int, int], Any] | None = None
         self._build_ops()
 
     # ------------------------------------------------------------------ set-up
@@ -120,6 +121,8 @@ class SharedMultiHeap:
                     "the pool's address space; map it before shared_multi_heap_add()"
                 )
             heap = SysHeap(self.memory, region.addr, region.size, self.config)
+            if self._writer_lookup is not None:
+                heap.writer_lookup = self._writer_lookup  # type: ignore[attr-defined]
             # A 9th heap in total passes the per-attribute check above; the shared
             # multi-heap array then refuses it (TooManyHeaps, c_outcome "assert").
             self._mheap.add_heap(heap, user_data)
@@ -243,6 +246,16 @@ class SharedMultiHeap:
         self._fast_free_realloc = (self.free, self.realloc)
         if self._held:
             self._check_held_frees()
+
+    # ------------------------------------------------------------------ who damaged a header
+    def set_writer_lookup(self, lookup: Callable[[int, int], Any] | None) -> None:
+        """Name writers in corruption reports: ``lookup(addr, size)`` returns who last wrote
+        those bytes (its ``str()`` goes into the report and ``HeapCorruption.writer``), or None.
+        The boot stage passes ``memsys.writer_of`` (the memory system's log of recent CPU and
+        bus-master writes); without one, reports say the writer was not recorded."""
+        self._writer_lookup = lookup
+        for rec in self._heaps:
+            rec.sys_heap.writer_lookup = lookup  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ DMA in flight
     @property
