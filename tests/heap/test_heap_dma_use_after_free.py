@@ -202,3 +202,23 @@ def test_a_dma_end_that_is_no_address_is_a_dma_error():
         dma.start(0, device="uart", dst="0x38100040", size=4, data=bytes(4))
     with pytest.raises(DmaError, match="src must be"):
         dma.start(0, device="uart", src=True, size=4)
+
+
+# --------------------------------------------------------------------------- README
+
+
+def test_the_readme_cache_section_examples_raise_their_heap_kind_at_the_dma_or_free():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("<!-- section:cache -->"):text.index("<!-- /section:cache -->")]
+    rows = re.findall(r"^\| `(dma-[a-z-]+)` \| .*? \| `(.*)` \|$", section, re.M)
+    assert [k for k, _ in rows] == ["dma-into-free", "dma-overrun", "dma-use-after-free"]
+    for kind, code in rows:
+        p, dma = rig()
+        rx = p.alloc(0, 64, owner="uart:rx")
+        p.alloc(0, 16, owner="keep")
+        with pytest.raises(HeapCorruption) as ei:
+            exec(compile(code, f"README.md:{kind}", "exec"), {"pool": p, "dma": dma, "rx": rx})
+        assert ei.value.kind == kind, f"{code}: {ei.value}"
