@@ -361,15 +361,27 @@ def damaged_bytes(heap: SysHeap, hdr_addr: int) -> tuple[int, int]:
 def writer_of(heap: SysHeap, addr: int, size: int) -> str | None:
     """Who last wrote ``[addr, addr+size)``, from the write log the boot stage attached
     (``SharedMultiHeap.set_writer_lookup``): e.g. ``"CPU write by device spi0 at 0x..
-    (40 bytes, from spi.py:31)"``; None when no log is attached or it knows no such write."""
+    (40 bytes, from spi.py:31)"``; None when no log is attached or it knows no such write.
+    A write that lies inside one live block is no culprit: it is passed over (it was made
+    before the heap reshaped that memory; its bytes may match the header by chance)."""
     lookup = getattr(heap, "writer_lookup", None)
     if lookup is None:
         return None
     try:
-        rec = lookup(addr, size)
+        rec = lookup(addr, size, lambda a, n: _inside_one_block(heap, a, n))
     except Exception:  # noqa: BLE001 - a report must never fail for want of its writer
         return None
     return None if rec is None else str(rec)
+
+
+def _inside_one_block(heap: SysHeap, addr: int, size: int) -> bool:
+    """True when ``[addr, addr+size)`` lies in the bytes of one live block before the next
+    chunk header (a block whose own header is damaged does not count)."""
+    p = _block_before(heap, addr + 1)
+    if p is None:
+        return False
+    span = _span_or_none(heap, p)
+    return span is not None and p <= addr and addr + size <= p + span
 
 
 def _writer_text(heap: SysHeap, hdr_addr: int | None) -> tuple[str, str | None]:

@@ -77,7 +77,7 @@ class SharedMultiHeap:
         #: :attr:`dma_guard`); while any is held, free and realloc check it first.
         self._held: dict[int, list[Any]] = {}
         self._dma_guard: Any = None
-        self._writer_lookup: Callable[[int, int], Any] | None = None
+        self._writer_lookup: Callable[..., Any] | None = None
         self._build_ops()
 
     # ------------------------------------------------------------------ set-up
@@ -248,11 +248,13 @@ class SharedMultiHeap:
             self._check_held_frees()
 
     # ------------------------------------------------------------------ who damaged a header
-    def set_writer_lookup(self, lookup: Callable[[int, int], Any] | None) -> None:
-        """Name writers in corruption reports: ``lookup(addr, size)`` returns who last wrote
-        those bytes (its ``str()`` goes into the report and ``HeapCorruption.writer``), or None.
-        The boot stage passes ``memsys.writer_of`` (the memory system's log of recent CPU and
-        bus-master writes); without one, reports say the writer was not recorded."""
+    def set_writer_lookup(self, lookup: Callable[..., Any] | None) -> None:
+        """Name writers in corruption reports: ``lookup(addr, size, innocent)`` returns who
+        last wrote those bytes (its ``str()`` goes into the report and
+        ``HeapCorruption.writer``), or None, passing over writes ``innocent(addr, size)``
+        clears (the heap's: a write inside one live block).  The boot stage passes
+        ``memsys.writer_of`` (the memory system's log of recent CPU and bus-master writes);
+        without one, reports say the writer was not recorded."""
         self._writer_lookup = lookup
         for rec in self._heaps:
             rec.sys_heap.writer_lookup = lookup  # type: ignore[attr-defined]

@@ -193,11 +193,13 @@ class MemorySystem:
         self._wlog = self.writes.record
         return self.writes
 
-    def writer_of(self, addr: int, size: int) -> WriteRecord | None:
-        """The newest recorded write into ``[addr, addr+size)`` whose bytes are still there
-        (see :meth:`WriteLog.find`), or None (not recording, nothing recorded there, or
-        overwritten since by a store the log does not see)."""
-        return None if self.writes is None else self.writes.find(addr, addr + size)
+    def writer_of(self, addr: int, size: int,
+                  innocent: Callable[[int, int], bool] | None = None) -> WriteRecord | None:
+        """The newest recorded write into ``[addr, addr+size)`` whose bytes are still there,
+        passing over writes ``innocent(addr, size)`` clears (see :meth:`WriteLog.find`), or
+        None (not recording, nothing recorded there, or overwritten since by a store the log
+        does not see)."""
+        return None if self.writes is None else self.writes.find(addr, addr + size, innocent)
 
     # ------------------------------------------------------------------ cache traffic
     def _fill(self, la: int, why: str, quiet: bool = False) -> CacheLine:

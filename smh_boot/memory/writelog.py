@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .address_space import AddressSpace
 
@@ -121,12 +121,17 @@ class WriteLog:
         """Forget every recorded write."""
         self._ring.clear()
 
-    def find(self, lo: int, hi: int) -> WriteRecord | None:
+    def find(self, lo: int, hi: int, innocent: Callable[[int, int], bool] | None = None) -> WriteRecord | None:
         """The newest recorded write into ``[lo, hi)`` whose bytes memory still holds there, or
         None (nothing recorded there, or the newest write there was overwritten since by a
-        store the log does not see, such as the heap's own header writes)."""
+        store the log does not see, such as the heap's own header writes).
+
+        ``innocent(addr, size)``, when given, clears writes the caller knows to be no culprit
+        (the heap: a write that lies inside one live block); they are passed over."""
         for addr, size, actor, data, code, lasti, kind, transfer in reversed(self._ring):
             if addr >= hi or addr + size <= lo:
+                continue
+            if innocent is not None and innocent(addr, size):
                 continue
             a, b = max(lo, addr), min(hi, addr + size)
             checked = data is not None
