@@ -42,7 +42,7 @@ from . import bulk
 from .coherency import BULK_MIN_LINES
 from .records import AllocationInfo, DmaTransfer
 from .stress import Stressor
-from .writelog import DEFAULT_ENTRIES, WriteLog, WriteRecord, _getframe
+from .writelog import DEFAULT_ENTRIES, WORD_STORE, WriteLog, WriteRecord, _getframe
 
 if TYPE_CHECKING:
     from .coherency import CoherencyChecker
@@ -186,9 +186,9 @@ class MemorySystem:
     def record_writes(self, entries: int = DEFAULT_ENTRIES) -> WriteLog:
         """Keep the last ``entries`` writes made through :attr:`cpu`, :attr:`dma` and the DMA
         engines (address, size, ``acting_as`` device or bus master, the calling ``file:line``
-        except for a CPU store within one cacheable line) in :attr:`writes`, so a later report
-        can name who damaged a byte (:meth:`writer_of`).  One tuple per write call; every boot
-        turns it on.  Returns the log."""
+        except for CPU stores of up to 8 bytes) in :attr:`writes`, so a later report can name
+        who damaged a byte (:meth:`writer_of`).  One tuple per write call; every boot turns it
+        on.  Returns the log."""
         self.writes = WriteLog(self.memory, entries)
         self._wlog = self.writes.record
         return self.writes
@@ -352,17 +352,24 @@ class MemorySystem:
             line = self.cache.lookup(la) or self._fill(la, "miss fill")  # type: ignore[union-attr]
             line.data[addr - la : addr - la + n] = data
             line.dirty |= ((1 << n) - 1) << (addr - la)
-            if self._wlog is not None:  # who wrote, for heap damage found later; no source
-                # line here: reading the caller's frame would cost a word store ~20%
-                self._wlog((addr, n, self._actor, data, None, -1, "cpu", None))
+            if self._wlog is not None:  # who wrote, for heap damage found later
+                if n <= WORD_STORE:  # no source line: reading the frame costs a store ~20%
+                    self._wlog((addr, n, self._actor, data, None, -1, "cpu", None))
+                else:
+                    f = _getframe(2)  # the code that called the CpuView method
+                    self._wlog((addr, n, self._actor, data, f.f_code, f.f_lasti, "cpu", None))
             if self.checker is not None:
                 self.checker.cpu_write(addr, n, self.actor)
             if self.stressor is not None:
                 self.stressor.tick(la)
             return
+        wlog = self._wlog
+        if wlog is not None:
+            if type(data) is bytes and len(data) <= WORD_STORE:  # a word store: as cheap as can be
+                wlog((addr, len(data), self._actor, data, None, -1, "cpu", None))
+            else:
+                self._log_write(addr, memoryview(data).cast("B"), "cpu", None, 3)
         data = memoryview(data).cast("B")
-        if self._wlog is not None:
-            self._log_write(addr, data, "cpu", None, 3)
         chk = self.checker
         for cached, start, stop in self._spans(addr, addr + len(data)):
             if not cached:
@@ -424,7 +431,7 @@ class MemorySystem:
         n = len(data)
         keep = bytes(data) if n <= self.writes.keep_bytes else None  # type: ignore[union-attr]
         code, lasti = None, -1
-        if transfer is None:
+        if transfer is None and (kind != "cpu" or n > WORD_STORE):
             try:
                 f = _getframe(depth)
                 while kind == "bus" and f.f_back is not None and f.f_code is not None \

@@ -6,9 +6,8 @@ driver.py:42"), :class:`~smh_boot.memory.system.MemorySystem` can keep the last 
 writes made through its CPU view and its bus-master views in a ring (``memsys.record_writes()``;
 every boot turns it on).  Recording is one tuple appended per write call (not per byte or
 line): cheap enough for the hot path, and bounded whatever a test runs.  The calling
-``file:line`` is kept too, except for a CPU store within one cacheable line (``write_u32``
-and the like: the one-line hot path), where reading the caller's frame would cost the store
-about a fifth more.
+``file:line`` is kept too, except for CPU stores of up to 8 bytes (``write_u32`` and the
+like), where reading the caller's frame would cost the store about a fifth more.
 
 :meth:`WriteLog.find` answers "who last wrote into ``[lo, hi)``?" by walking the ring from the
 newest write.  To never blame a write whose bytes were overwritten since (by the heap itself
@@ -32,6 +31,9 @@ from .address_space import AddressSpace
 DEFAULT_ENTRIES = 4096
 #: Writes up to this many bytes keep their bytes (to check them against memory later).
 KEEP_BYTES = 256
+#: CPU stores up to this many bytes (``write_u8`` ... ``write_u64``) are logged without their
+#: source line: reading the caller's frame would cost each store about a fifth more.
+WORD_STORE = 8
 
 
 
@@ -56,8 +58,8 @@ class WriteRecord:
     """One write found by :meth:`WriteLog.find`: ``kind`` (``"cpu"``, ``"dma"`` for a DMA
     engine transfer, ``"bus"`` for a bus-master access outside a transfer), ``actor`` (the
     ``acting_as`` device, or the bus master), ``addr``, ``size``, ``source`` (``file:line`` of
-    the code that called the memory system; None for a store within one cacheable line, and
-    for DMA engine transfers), ``transfer`` (the DMA transfer as
+    the code that called the memory system; None for CPU stores of up to 8 bytes and for
+    DMA engine transfers), ``transfer`` (the DMA transfer as
     text), ``checked`` (False when the write was too long to keep its bytes, so it is the newest
     write into the range but could not be compared with what memory holds now)."""
 

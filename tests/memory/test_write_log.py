@@ -38,7 +38,8 @@ def test_cpu_writes_name_the_device_the_address_and_the_calling_line():
     ms = rig()
     with ms.acting_as("spi0"):
         ms.cpu.write(UNCACHED + 8, b"0123456789")  # LOG-A
-        ms.cpu.write_u32(CACHED + 4, 7)  # one cacheable line: the hot path, no source line
+        ms.cpu.write_u32(CACHED + 4, 7)  # a word store: no source line
+        ms.cpu.write(CACHED + 12, b"ten bytes!")  # LOG-C: inside one cacheable line, has its line
     rec = ms.writer_of(UNCACHED + 12, 2)
     assert (rec.kind, rec.actor, rec.addr, rec.size, rec.checked) == ("cpu", "spi0", UNCACHED + 8, 10, True)
     assert rec.source == f"{HERE}:{line_of('LOG-A')}"
@@ -46,6 +47,10 @@ def test_cpu_writes_name_the_device_the_address_and_the_calling_line():
     assert ms.writer_of(CACHED + 4, 1) is None  # still in the cache: memory does not hold it yet
     ms.sys_cache_data_flush_range(CACHED, 32)
     assert str(ms.writer_of(CACHED + 4, 1)) == f"CPU write by device spi0 at {CACHED + 4:#x} (4 bytes)"
+    assert ms.writer_of(CACHED + 12, 1).source == f"{HERE}:{line_of('LOG-C')}"
+    with ms.acting_as("uart0"):
+        ms.cpu.write_u16(UNCACHED, 1)  # non-cacheable word store: no line either
+    assert ms.writer_of(UNCACHED, 2).source is None
     assert ms.writer_of(CACHED + 8, 4) is None  # nobody wrote there
 
 
