@@ -593,21 +593,30 @@ def _chunk_holding(heap: SysHeap, a: int, p: int | None) -> tuple[int | None, bo
 
 
 def first_fault(heap: SysHeap) -> int | None:
-    """The first chunk (in address order) whose header or free-list links are damaged, or a
-    bucket head outside the heap (returned as that head's id); None when none is found.
-    One bounded walk: never loops."""
+    """The first chunk (in address order) whose header is damaged; else a bucket head outside
+    the heap (returned as that head's id); else the first free chunk whose free-list links are
+    damaged; None when none is found.  One bounded walk: never loops.
+
+    Damaged links rank last: they are also what a chunk shows in the middle of a free that
+    stopped on damage elsewhere (marked free, its links not written yet: its old data reads as
+    links), so a damaged size or left size further up is the better answer."""
     SZ = heap._SZ
     end, c0 = heap.end_chunk, heap.chunk0
+    links = None
     c = c0
     while c < end:
-        if header_fault(heap, c) is not None:
-            return c
-        c += SZ[c] >> 1  # > 0: header_fault checked the size
+        why = header_fault(heap, c)
+        if why is not None:
+            if not why.startswith("free-list links"):
+                return c
+            if links is None:
+                links = c
+        c += SZ[c] >> 1  # > 0: header_fault checked the size (it reports links last)
     for b in range(heap.nb):
         h = heap._B[b]
         if h and not c0 <= h < end:
             return h
-    return None
+    return links
 
 
 def damage_report(heap: SysHeap) -> str | None:

@@ -208,3 +208,25 @@ def test_a_driver_overrun_at_boot_names_the_driver_and_its_line(tmp_path):
     assert f"writer: CPU write by device buggy at {dev.init_exception.block:#x}" in dev.init_error
     assert f"from {HERE}:{line_of('STORE-D')}" in dev.init_error
     assert dev.init_exception.writer.startswith("CPU write by device buggy")
+
+
+def test_a_free_that_stops_half_way_names_the_damage_not_the_freed_blocks_own_data():
+    # Found by the property test: free(a) marks a's chunk free, then stops on the damaged
+    # free chunk it was going to join; a's chunk now looks like a free chunk whose "links" are
+    # a's old data (the 0 the device wrote), which used to be reported, with that device as
+    # the writer.  The damaged size further up is the answer, with the write that made it.
+    p, ms = rig()
+    a = p.alloc(0, 1, owner="a")
+    b = p.aligned_alloc(0, 16, 1, owner="b")
+    p.alloc(0, 5, owner="c")
+    p.free(b)  # a one-unit free chunk: the bucket a's chunk will join
+    p.alloc(0, 1, owner="d")
+    ms.dma.write(a, b"\0", device="dma0")  # inside a: fine
+    p.alloc(0, 1, owner="e")
+    with ms.acting_as("stale"):
+        ms.cpu.write(b, b"\xff" * 6)  # through a stale pointer: the free chunk's header
+    with pytest.raises(HeapCorruption) as ei:
+        p.free(a)
+    e = ei.value
+    assert e.where == b and "SIZE_AND_USED reads 0xffff" in str(e)
+    assert e.writer == f"CPU write by device stale at {b:#x} (6 bytes)"  # <= 8 bytes: no source line
