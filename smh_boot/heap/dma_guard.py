@@ -12,7 +12,8 @@ it) tells the pool when a transfer starts, moves a piece and ends:
   transfer.  A transfer that completed or was stopped holds nothing.
 * **every step** checks that each held block is still the allocation the transfer started
   with (a free that went round the pool, e.g. through a ``SysHeap`` or a saved bound method,
-  is caught at the transfer's next piece, naming the block that lives there now).
+  is caught at the transfer's next piece, naming the block that lives there now; a handle's
+  block is held like any other).
 
 Handles are duck-typed (this layer knows nothing of drivers): an object with an int ``addr``
 and a ``freed`` flag, or with a ``buffer`` that has them (a view), and optionally ``name``
@@ -90,7 +91,7 @@ class PoolDmaGuard:
             return
         for role, handle in (("source", t.src_buffer), ("destination", t.dst_buffer)):
             if handle is not None and handle_freed(handle):
-                raise self._through_freed_handle(t, role, handle, "start")
+                raise self._through_freed_handle(t, role, handle)
         pool = self.pool
         held = []
         for role, addr in (("source", t.src), ("destination", t.dst)):
@@ -107,14 +108,11 @@ class PoolDmaGuard:
                 pool._hold(p, t)
 
     def step(self, t: Any) -> None:
-        """Before a piece moves: every held block is still the allocation the transfer began
-        with, and no handle was freed meanwhile (a free that went round the pool's check)."""
+        """Before a piece moves: every held block (a handle's too) is still the allocation the
+        transfer began with (a free that went round the pool's check)."""
         for p, role, owner, live in self.held.get(t, ()):
             if live.get(p, _GONE) is not owner:
                 raise self._freed_in_flight(t, role, p, owner)
-        for role, handle in (("source", t.src_buffer), ("destination", t.dst_buffer)):
-            if handle is not None and handle_freed(handle) and self._strict():
-                raise self._through_freed_handle(t, role, handle, "step")
 
     def end(self, t: Any) -> None:
         """The transfer completed, was stopped or was refused: it holds nothing any more."""
@@ -129,18 +127,17 @@ class PoolDmaGuard:
         heap = self.pool.heaps[blk.heap_index].sys_heap
         return blk.addr, blk.owner, f"{_introspect.describe_block(heap, blk.addr)} lives there now"
 
-    def _through_freed_handle(self, t: Any, role: str, handle: Any, when: str) -> DmaUseAfterFree:
+    def _through_freed_handle(self, t: Any, role: str, handle: Any) -> DmaUseAfterFree:
         text, name = _handle_text(handle)
         buf = _handle_buffer(handle)
         now_block, now_owner, now = self._now(handle.addr)
         verb = f"write {t.size} byte(s) into" if role == "destination" else f"read {t.size} byte(s) from"
-        lead = "DMA refused" if when == "start" else "DMA stopped"
         err = DmaUseAfterFree(
-            f"{lead}: {transfer_text(t)} would {verb} {text} through its handle, but that buffer "
-            f"was freed; {now}: a buffer handle used after free (keep the buffer until the device "
-            "is done with it, or allocate a new one for this transfer)"
+            f"DMA refused: {transfer_text(t)} would {verb} {text} through its handle, but that "
+            f"buffer was freed; {now}: a buffer handle used after free (keep the buffer until the "
+            "device is done with it, or allocate a new one for this transfer)"
         )
-        return _fill(err, t, check=f"dma-handle-{when}", block=buf.addr,
+        return _fill(err, t, check="dma-handle", block=buf.addr,
                      owner=getattr(buf, "owner", None), buffer=name, now_block=now_block,
                      now_owner=now_owner, offset=handle.addr - buf.addr, where=handle.addr)
 
@@ -159,8 +156,8 @@ class PoolDmaGuard:
 def freed_under_dma(pool: Any, op: str, ptr: int, holders: list[Any]) -> DmaUseAfterFree:
     """The report of a free/realloc (``op``) of block ``ptr`` that transfers in flight hold."""
     t = holders[0]
-    heap = pool.heap_for(ptr)
-    block = _introspect.describe_block(heap.sys_heap, ptr) if heap is not None else f"block {ptr:#x}"
+    heap = pool.heap_for(ptr).sys_heap  # a held block lies in a heap of the pool
+    block = _introspect.describe_block(heap, ptr)
     guard = pool.dma_guard
     role = next((r for p, r, _o, _l in guard.held.get(t, ()) if p == ptr), "buffer")
     others = f" (and {len(holders) - 1} other transfer(s))" if len(holders) > 1 else ""
@@ -169,8 +166,7 @@ def freed_under_dma(pool: Any, op: str, ptr: int, holders: list[Any]) -> DmaUseA
         f"flight ({_progress(t)}): the device would go on using memory the pool may hand to "
         "someone else; stop the transfer (dma_stop) or let it complete before freeing its buffer"
     )
-    owner = heap.sys_heap.owner_of(ptr) if heap is not None else None
-    return _fill(err, t, check=f"dma-{op}", block=ptr, owner=owner, where=ptr)
+    return _fill(err, t, check=f"dma-{op}", block=ptr, owner=heap.owner_of(ptr), where=ptr)
 
 
 def _fill(err: DmaUseAfterFree, t: Any, **kw: Any) -> DmaUseAfterFree:

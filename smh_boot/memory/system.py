@@ -434,12 +434,12 @@ class MemorySystem:
         if transfer is None and (kind != "cpu" or n > WORD_STORE):
             try:
                 f = _getframe(depth)
-                while kind == "bus" and f.f_back is not None and f.f_code is not None \
-                        and f.f_code.co_filename == __file__:
-                    f = f.f_back  # DmaView.write_u32 -> write -> here: name the caller
+            except ValueError:  # called from the bottom of the stack: no caller to name
+                f = None
+            while kind == "bus" and f is not None and f.f_back is not None and f.f_code.co_filename == __file__:
+                f = f.f_back  # DmaView.write_u32 -> write -> here: name the caller
+            if f is not None:
                 code, lasti = f.f_code, f.f_lasti
-            except ValueError:
-                pass
         self._wlog((addr, n, self._actor if actor is None else actor, keep, code, lasti, kind,  # type: ignore[misc]
                     transfer))
 

@@ -36,21 +36,8 @@ KEEP_BYTES = 256
 WORD_STORE = 8
 
 
-
-class _NoFrame:
-    """What :func:`_getframe` gives where Python has no ``sys._getframe``: no source line."""
-
-    f_code = None
-    f_lasti = -1
-    f_back = None
-
-
-def _no_getframe(depth: int = 0) -> _NoFrame:
-    return _NoFrame()
-
-
-#: ``sys._getframe`` (CPython), else a stand-in that knows no source line.
-_getframe = getattr(sys, "_getframe", _no_getframe)
+#: The caller's frame, for the source line of a write.
+_getframe = sys._getframe
 
 
 @dataclass(frozen=True)
@@ -90,14 +77,7 @@ def _source(code: Any, lasti: int) -> str | None:
     """``file:line`` of instruction offset ``lasti`` in ``code``."""
     if code is None:
         return None
-    line = None
-    try:
-        for start, end, ln in code.co_lines():
-            if start <= lasti < end:
-                line = ln
-                break
-    except (AttributeError, ValueError):
-        return code.co_filename
+    line = next((ln for start, end, ln in code.co_lines() if start <= lasti < end), None)
     return f"{code.co_filename}:{line}" if line is not None else code.co_filename
 
 
@@ -137,12 +117,7 @@ class WriteLog:
                 continue
             a, b = max(lo, addr), min(hi, addr + size)
             checked = data is not None
-            if checked:
-                try:
-                    now = self.memory.read(a, b - a)
-                except Exception:  # noqa: BLE001 - unmapped since: cannot tell
-                    return None
-                if now != bytes(data[a - addr : b - addr]):
-                    return None
+            if checked and self.memory.read(a, b - a) != bytes(data[a - addr : b - addr]):
+                return None
             return WriteRecord(kind, actor, addr, size, _source(code, lasti), transfer, checked)
         return None

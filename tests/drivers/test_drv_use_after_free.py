@@ -195,7 +195,7 @@ def test_a_dma_through_the_freed_handle_is_refused_at_start_naming_the_new_owner
     with pytest.raises(DmaUseAfterFree) as ei:
         drv.receive(b"pong")
     e = ei.value
-    assert (e.device, e.channel, e.buffer, e.check) == ("spi@40013000", 3, "rx", "dma-handle-start")
+    assert (e.device, e.channel, e.buffer, e.check) == ("spi@40013000", 3, "rx", "dma-handle")
     assert (e.block, e.owner) == (stale.addr, "spi@40013000:rx")
     assert (e.now_block, e.now_owner) == (victim, "app:frame")
     msg = str(e)

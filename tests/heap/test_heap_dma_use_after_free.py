@@ -101,6 +101,8 @@ def test_two_transfers_on_one_block_hold_it_until_both_end():
     buf = p.alloc(0, 128, owner="cam:frame")
     t1 = dma.start(0, device="cam", dst=buf, size=64, data=bytes(64))
     t2 = dma.start(1, device="cam", dst=buf + 64, size=64, data=bytes(64))
+    with pytest.raises(DmaUseAfterFree, match=r"transfer #1\) \(and 1 other transfer\(s\)\)"):
+        p.free(buf)
     dma.complete(t1)
     with pytest.raises(DmaUseAfterFree, match="transfer #2"):
         p.free(buf)
@@ -149,7 +151,7 @@ def test_a_transfer_through_a_freed_and_reused_handle_is_refused_at_start(throug
     e = ei.value
     assert (e.device, e.channel, e.transfer, e.buffer) == ("spi@40013000", 3, 1, "rx")
     assert (e.block, e.owner, e.now_block, e.now_owner) == (rx.addr, "drv:rx", victim, "app:victim")
-    assert e.check == "dma-handle-start"
+    assert e.check == "dma-handle"
     msg = str(e)
     assert f"would write 16 byte(s) into buffer 'rx'" in msg and f"at {rx.addr:#x} (owner 'drv:rx')" in msg
     assert f"block {victim:#x} (owner 'app:victim'" in msg and "lives there now" in msg
@@ -176,8 +178,10 @@ def test_a_handle_freed_in_flight_round_the_pool_stops_the_next_step():
     rx = handle(p, "rx", 64)
     t = dma.start(0, device="uart", dst=rx, size=64, data=bytes(64))
     p.heaps[0].sys_heap.free(rx.addr)
-    with pytest.raises(DmaUseAfterFree):
+    with pytest.raises(DmaUseAfterFree) as ei:
         dma.advance(t, 8)
+    assert ei.value.check == "dma-step" and (ei.value.now_block, ei.value.now_owner) == (None, None)
+    assert "no live block holds that address now" in str(ei.value)
 
 
 def test_a_realloc_to_another_owner_frees_the_handle():

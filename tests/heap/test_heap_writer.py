@@ -4,8 +4,6 @@ from the memory system's log of recent writes; never a write whose bytes are no 
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from smh_boot.errors import HeapCorruption
@@ -180,7 +178,6 @@ def test_introspection_names_the_writer_where_it_stops():
     assert "writer: CPU write by device spi0" in where
 
 
-@pytest.mark.skipif(not hasattr(sys, "_getframe"), reason="needs sys._getframe for the line")
 def test_a_driver_overrun_at_boot_names_the_driver_and_its_line(tmp_path):
     from smh_boot.bootstage import Driver, DriverRegistry, boot
     from smh_boot.heap import SmhAttr
@@ -230,3 +227,19 @@ def test_a_free_that_stops_half_way_names_the_damage_not_the_freed_blocks_own_da
     e = ei.value
     assert e.where == b and "SIZE_AND_USED reads 0xffff" in str(e)
     assert e.writer == f"CPU write by device stale at {b:#x} (6 bytes)"  # <= 8 bytes: no source line
+
+
+def test_a_failing_writer_lookup_never_hides_the_report():
+    p, ms = rig()
+
+    def broken(addr, size, innocent):
+        raise RuntimeError("log unavailable")
+
+    p.set_writer_lookup(broken)
+    buf = p.alloc(0, 32, owner="spi0:rx")
+    with ms.acting_as("spi0"):
+        ms.cpu.write(buf, b"\xff" * (span(p, buf) + 8))
+    with pytest.raises(HeapCorruption) as ei:
+        p.alloc(0, 32)
+    assert ei.value.kind == "overrun" and ei.value.writer is None
+    assert "writer: not recorded" in str(ei.value)
