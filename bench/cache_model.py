@@ -20,7 +20,9 @@ its machine, and CPU time is what the model costs.  Sections:
 4. **DMA**: a 768,000-byte transfer each way through the bus-master view, with and without
    the checker (it records one range event per transfer piece of a long transfer).
 5. **throughput**: bytes/s through ``memsys.cpu`` in five access patterns, for a buffer that
-   fits the cache (16 KiB) and one that streams through it (256 KiB), with and without checker.
+   fits the cache (16 KiB) and one that streams through it (256 KiB), with and without checker,
+   and with the write log every boot keeps (``memsys.record_writes()``: who wrote what, for
+   heap corruption reports) beside the same column without it.
 """
 
 from __future__ import annotations
@@ -154,11 +156,13 @@ def build(kind: str):
     memory.map(UNCACHED, REGION, "sram_nocache")
     if kind == "raw":
         return memory, CACHED
-    checker = CoherencyChecker(raise_errors=False) if kind in ("checker", "stress") else None
+    checker = CoherencyChecker(raise_errors=False) if kind.startswith(("checker", "stress")) else None
     stress = StressConfig(1) if kind == "stress" else None
     ms = MemorySystem(
         memory, DataCache(32, 32768, 4), cacheable=[(CACHED, REGION)], checker=checker, stress=stress
     )
+    if kind.endswith("+log"):
+        ms.record_writes()
     return ms.cpu, UNCACHED if kind == "non-cacheable" else CACHED
 
 
@@ -215,7 +219,7 @@ def measure(fn, view, base, seconds: float) -> tuple[float, float]:
 
 def throughput_section(quick: bool) -> None:
     seconds = 0.05 if quick else 0.25
-    columns = ["raw", "non-cacheable", "cacheable", "checker", "stress"]
+    columns = ["raw", "non-cacheable", "cacheable", "cacheable+log", "checker", "checker+log", "stress"]
     print("5. throughput through memsys.cpu, MB/s per CPU second (per wall second)")
     print(f"  {'pattern':<12} {'buffer':>7}  " + "  ".join(f"{c:>19}" for c in columns))
     for span in (16 << 10, (64 if quick else 256) << 10):

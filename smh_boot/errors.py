@@ -107,6 +107,28 @@ class HeapCorruption(HeapError):
     where: int | None = None
 
 
+class DmaUseAfterFree(HeapCorruption):
+    """STRICT: a DMA through a freed buffer (``kind`` ``"dma-use-after-free"``): a buffer freed
+    (or reallocated) while a transfer in flight still reads or writes it, a transfer started
+    through a buffer handle whose block was freed, or the same found at the transfer's next
+    step when the free went round the pool's check.  C has no such check: the device would
+    keep using memory the pool may have given to someone else.
+
+    Besides :class:`HeapCorruption`'s fields (``block`` and ``owner``: the freed block and its
+    owner tag; ``writer``: the transfer as text): ``device`` (the bus master), ``channel``,
+    ``transfer`` (the transfer's number), ``buffer`` (the handle's name when the DMA went
+    through a handle, else None), ``now_block`` / ``now_owner`` (the block that lives at the
+    freed address now and its owner, None when none does)."""
+
+    kind: str | None = "dma-use-after-free"
+    device: str | None = None
+    channel: int | None = None
+    transfer: int | None = None
+    buffer: str | None = None
+    now_block: int | None = None
+    now_owner: object = None
+
+
 class DoubleFree(HeapCorruption):
     """Free (or realloc) of a block that is not in use (C: "heap corruption (double free?)")."""
 

@@ -10,7 +10,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SmhError
+from ..errors import DmaUseAfterFree, DoubleFree, SmhError
+from ..heap.config import Hardening
 from ..heap.region import SmhAttr
 from .dmas import DmaChannel, DmaController, DmaSpecError, DmaSpecs, decode_dmas
 from .levels import InitLevel
@@ -28,13 +29,19 @@ def round_up(n: int, align: int) -> int:
     return -(-n // align) * align
 
 
+_GONE = object()
+
+
 @dataclass
 class Buffer:
     """A buffer a device obtained from the pool (reported in the boot log and the JSON report).
 
     ``addr``, ``size`` (as allocated: padded for DMA buffers), ``end``, ``name`` (owner tag
-    ``device:name`` in heap and coherency reports), ``attr``, ``region``, ``align``.
-    :meth:`view` and :meth:`split` cut it into named parts (a header and a payload)."""
+    ``device:name`` in heap and coherency reports), ``attr``, ``region``, ``align``, ``owner``
+    (the owner tag the pool keeps for it), ``freed``.  :meth:`view` and :meth:`split` cut it
+    into named parts (a header and a payload).  A Buffer or a view can be given to DMA in
+    place of its address (``DmaBlockConfig(dest_address=buf)``, ``dma.start(dst=buf)``): at
+    STRICT a transfer through a freed buffer is then refused at its start."""
 
     name: str
     addr: int
@@ -42,6 +49,25 @@ class Buffer:
     attr: str  #: SMH attribute name the driver asked for (CACHEABLE, NON_CACHEABLE, EXTERNAL)
     region: str | None  #: zephyr,memory-region name (or node name) of the heap it came from
     align: int = 0
+    #: the owner tag the pool keeps for this allocation (``device:name``; one object per
+    #: allocation, so a later block at the same address is told apart)
+    owner: Any = field(default=None, compare=False)
+    _live: dict | None = field(default=None, init=False, repr=False, compare=False)
+    _freed: bool = field(default=False, init=False, repr=False, compare=False)
+
+    @property
+    def freed(self) -> bool:
+        """True once the buffer was freed: by ``device.free(buf)``, or (STRICT, where the pool
+        keeps a table of live blocks) by any free or realloc of its block through the pool,
+        even when the pool has since given the address to another allocation."""
+        if self._freed:
+            return True
+        live = self._live
+        return live is not None and live.get(self.addr, _GONE) is not self.owner
+
+    def _track(self, live: dict | None) -> None:
+        """Follow the pool's live-block table (STRICT) to tell when this block is freed."""
+        self._live = live
 
     @property
     def end(self) -> int:
@@ -281,14 +307,42 @@ class Device:
                 + (f", align {align}" if align else "")
                 + ")"
             )
-        buf = Buffer(name, addr, size, a.name, self.system.region_name_at(addr), align)
+        buf = Buffer(name, addr, size, a.name, self.system.region_name_at(addr), align, owner)
+        rec = self.pool.heap_for(addr)
+        if rec is not None:
+            buf._track(rec.sys_heap.live)
         self.buffers.append(buf)
         return buf
 
     def free(self, buf: Buffer) -> None:
-        """``shared_multi_heap_free()`` of a buffer from one of the alloc calls."""
-        self.pool.free(buf.addr)
+        """``shared_multi_heap_free()`` of a buffer from one of the alloc calls.  At STRICT a
+        buffer freed already is refused (``DoubleFree``; its address may belong to another
+        allocation now), and so is one a DMA transfer in flight still uses
+        (``DmaUseAfterFree``, naming the transfer)."""
+        if buf.freed and self.pool.config.hardening >= Hardening.STRICT:
+            raise self._freed_twice(buf)
+        try:
+            self.pool.free(buf.addr)
+        except DmaUseAfterFree as e:
+            if e.buffer is None:
+                e.buffer = buf.name
+            raise
+        buf._freed = True
         self.buffers = [b for b in self.buffers if b is not buf]
+
+    def _freed_twice(self, buf: Buffer) -> DoubleFree:
+        blk = self.pool.block_at(buf.addr)
+        if blk is None:
+            now = "no live block holds that address now"
+        else:
+            now = (f"block {blk.addr:#x} (owner {blk.owner!r}, {blk.usable} usable bytes) lives "
+                   "there now, and freeing it would free that block instead")
+        err = DoubleFree(
+            f"{self.name}: free of buffer {buf.name!r} at {buf.addr:#x} (owner {buf.owner!r}) "
+            f"refused: it was freed already; {now} (a buffer handle used after free)"
+        )
+        err.check, err.block, err.owner, err.where = "device-free", buf.addr, buf.owner, buf.addr
+        return err
 
     # -------------------------------------------------------------- DMA
     @property

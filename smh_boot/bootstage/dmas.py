@@ -266,10 +266,14 @@ class DmaBlockConfig:
     """Zephyr's ``struct dma_block_config``: ``source_address``, ``dest_address``,
     ``block_size`` in bytes, ``next_block`` (a chain runs block after block).  For a
     memory-to-peripheral block ``dest_address`` is the peripheral's register (not memory, not
-    written); for peripheral-to-memory ``source_address`` is."""
+    written); for peripheral-to-memory ``source_address`` is.
 
-    source_address: int = 0
-    dest_address: int = 0
+    A memory end may be a ``Buffer`` or ``BufferView`` instead of an address: the transfer
+    then keeps the handle, and at STRICT a start through a handle whose buffer was freed is
+    refused (``DmaUseAfterFree``), even when the pool has reused the memory."""
+
+    source_address: Any = 0  #: an address, or a Buffer / BufferView
+    dest_address: Any = 0  #: an address, or a Buffer / BufferView
     block_size: int = 0
     next_block: "DmaBlockConfig | None" = None
 

@@ -488,7 +488,10 @@ def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], po
     memsys = MemorySystem(memory, cache, cacheable=ranges if ranges is not None else cacheable,
                           owner_lookup=owner_lookup,
                           stress=StressConfig(seed=seed) if stress else None, checker=checker)
-    return cache, memsys, DmaEngine(memsys, write_check=pool.check_dma_write)
+    # Heap corruption reports name who wrote the damaged header (CPU store by device X...).
+    memsys.record_writes()
+    pool.set_writer_lookup(memsys.writer_of)
+    return cache, memsys, DmaEngine(memsys, write_check=pool.check_dma_write, guard=pool.dma_guard)
 
 
 def _cacheable_ranges(memory: AddressSpace, noncacheable: list[tuple[int, int]],

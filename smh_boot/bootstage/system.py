@@ -115,8 +115,9 @@ class System:
             n = self.devicetree.int_prop(node, "dma-channels", None) if node is not None else None
             eng = DmaController(self.memsys, n or DEFAULT_CHANNELS, path, self.dma)
             # Whatever the boot stage installed on the default engine (the heap's check of
-            # DMA writes into free blocks) guards every controller's transfers too.
-            for hook in ("write_check",):
+            # DMA writes into free blocks, its guard against freed buffers under DMA) guards
+            # every controller's transfers too.
+            for hook in ("write_check", "guard"):
                 if hasattr(self.dma, hook):
                     setattr(eng, hook, getattr(self.dma, hook))
             self._dma_controllers[path] = eng

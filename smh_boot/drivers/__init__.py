@@ -37,7 +37,7 @@ from ..bootstage.driver import (
     register_driver,
 )
 from ..bootstage.levels import InitLevel
-from ..errors import CoherencyError
+from ..errors import CoherencyError, DmaUseAfterFree, HeapCorruption
 from ..heap.region import SmhAttr
 from ..memory import CoherencyKind, CoherencyReport, DmaDirection, DmaError, DmaTransfer
 from ._common import DriverError, as_device, dma_alloc, region_alloc
@@ -61,10 +61,12 @@ __all__ = [
     "DmaSpec",
     "DmaSpecs",
     "DmaTransfer",
+    "DmaUseAfterFree",
     "Driver",
     "DriverError",
     "DriverRegistry",
     "DriverReplacedWarning",
+    "HeapCorruption",
     "InitLevel",
     "SmhAttr",
     "as_device",

@@ -5,6 +5,7 @@ devicetree).  Addresses are ints, NULL is None; C error codes become exceptions.
 from __future__ import annotations
 
 from ..errors import (
+    DmaUseAfterFree,
     DoubleFree,
     HeapCorruption,
     HeapError,
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_MULTI_HEAPS",
     "SMH_REG_ATTR_NUM",
     "Block",
+    "DmaUseAfterFree",
     "DoubleFree",
     "Geometry",
     "Hardening",

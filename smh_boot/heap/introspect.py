@@ -343,6 +343,58 @@ def _block_before(heap: SysHeap, where: int) -> int | None:
     return starts[i - 1] if i else None
 
 
+#: Said of the writer when no write log is attached (a pool outside a booted system).
+_NO_LOG = ("not recorded (a CPU store; DMA writes through smh-boot's DMA engine are checked "
+           "when they happen)")
+
+
+def damaged_bytes(heap: SysHeap, hdr_addr: int) -> tuple[int, int]:
+    """``(addr, size)`` of the bytes a damaged header at ``hdr_addr`` is made of: the chunk
+    header, plus the free-list links when the chunk is a listed free chunk."""
+    c = (hdr_addr - heap.base) >> 3
+    n = heap.hdr
+    if heap.chunk0 <= c < heap.end_chunk and not heap._SZ[c] & 1 and not (heap.big and heap._SZ[c] >> 1 < 2):
+        n *= 2
+    return hdr_addr, n
+
+
+def writer_of(heap: SysHeap, addr: int, size: int) -> str | None:
+    """Who last wrote ``[addr, addr+size)``, from the write log the boot stage attached
+    (``SharedMultiHeap.set_writer_lookup``): e.g. ``"CPU write by device spi0 at 0x..
+    (40 bytes, from spi.py:31)"``; None when no log is attached or it knows no such write.
+    A write that lies inside one live block is no culprit: it is passed over (it was made
+    before the heap reshaped that memory; its bytes may match the header by chance)."""
+    lookup = getattr(heap, "writer_lookup", None)
+    if lookup is None:
+        return None
+    try:
+        rec = lookup(addr, size, lambda a, n: _inside_one_block(heap, a, n))
+    except Exception:  # noqa: BLE001 - a report must never fail for want of its writer
+        return None
+    return None if rec is None else str(rec)
+
+
+def _inside_one_block(heap: SysHeap, addr: int, size: int) -> bool:
+    """True when ``[addr, addr+size)`` lies in the bytes of one live block before the next
+    chunk header (a block whose own header is damaged does not count)."""
+    p = _block_before(heap, addr + 1)
+    if p is None:
+        return False
+    span = _span_or_none(heap, p)
+    return span is not None and p <= addr and addr + size <= p + span
+
+
+def _writer_text(heap: SysHeap, hdr_addr: int | None) -> tuple[str, str | None]:
+    """(``writer: ...`` for a report on the header at ``hdr_addr``, the writer or None)."""
+    if hdr_addr is None or getattr(heap, "writer_lookup", None) is None:
+        return f"writer: {_NO_LOG}", None
+    w = writer_of(heap, *damaged_bytes(heap, hdr_addr))
+    if w is None:
+        return ("writer: not recorded (no write the memory system logged is what the header "
+                "holds now: a store past the memory system, or one older than its log)"), None
+    return f"writer: {w}", w
+
+
 def _fill(err: HeapCorruption, **kw: Any) -> HeapCorruption:
     for k, v in kw.items():
         setattr(err, k, v)
@@ -387,13 +439,14 @@ def corruption(heap: SysHeap, point: str, c: int, op: str) -> HeapCorruption:
                          f"at {hdr_addr:#x} is at offset +{offset} from its start (a write through "
                          "a stale pointer, or an overrun of a block freed since?)")
     where = f" at {hdr_addr:#x}" if hdr_addr is not None else ""
+    wtext, writer = _writer_text(heap, hdr_addr)
     err = HeapCorruption(
         f"heap corruption (buffer overflow?) during {op} [check {point}]: the header of chunk "
-        f"{c}{where} is damaged ({why}); {blame}; writer: not recorded (a CPU store; DMA "
-        f"writes through smh-boot's DMA engine are checked when they happen) [{heap!r}]"
+        f"{c}{where} is damaged ({why}); {blame}; {wtext} [{heap!r}]"
     )
     err.zephyr_message = "heap corruption (buffer overflow?) at %p"  # type: ignore[attr-defined]
-    return _fill(err, kind=kind, check=point, block=block, owner=owner, offset=offset, where=hdr_addr)
+    return _fill(err, kind=kind, check=point, block=block, owner=owner, offset=offset, where=hdr_addr,
+                 writer=writer)
 
 
 def _span_or_none(heap: SysHeap, ptr: int) -> int | None:
@@ -431,10 +484,12 @@ def overflow_at_free(heap: SysHeap, ptr: int, c: int, op: str) -> HeapCorruption
                 f"{nxt:#x} (offset +{nxt - ptr} from the block start) reads LEFT_SIZE {L[rc]}, "
                 f"expected {sz}")
         blk, off = ptr, nxt - ptr
-    err = HeapCorruption(f"heap corruption (buffer overflow?) at {ptr:#x} during {op}: {text}")
+    where = own_hdr if not own_ok else heap.base + 8 * (c + sz)
+    wtext, writer = _writer_text(heap, where)
+    err = HeapCorruption(f"heap corruption (buffer overflow?) at {ptr:#x} during {op}: {text}; {wtext}")
     err.zephyr_message = "heap corruption (buffer overflow?) at %p"  # type: ignore[attr-defined]
     return _fill(err, kind="overrun", check="free-block", block=blk, owner=owner, offset=off,
-                 where=own_hdr if not own_ok else heap.base + 8 * (c + sz))
+                 where=where, writer=writer)
 
 
 def sound_blocks(heap: SysHeap) -> tuple[list[tuple[int, int, int, Any]], str | None]:
@@ -538,21 +593,30 @@ def _chunk_holding(heap: SysHeap, a: int, p: int | None) -> tuple[int | None, bo
 
 
 def first_fault(heap: SysHeap) -> int | None:
-    """The first chunk (in address order) whose header or free-list links are damaged, or a
-    bucket head outside the heap (returned as that head's id); None when none is found.
-    One bounded walk: never loops."""
+    """The first chunk (in address order) whose header is damaged; else a bucket head outside
+    the heap (returned as that head's id); else the first free chunk whose free-list links are
+    damaged; None when none is found.  One bounded walk: never loops.
+
+    Damaged links rank last: they are also what a chunk shows in the middle of a free that
+    stopped on damage elsewhere (marked free, its links not written yet: its old data reads as
+    links), so a damaged size or left size further up is the better answer."""
     SZ = heap._SZ
     end, c0 = heap.end_chunk, heap.chunk0
+    links = None
     c = c0
     while c < end:
-        if header_fault(heap, c) is not None:
-            return c
-        c += SZ[c] >> 1  # > 0: header_fault checked the size
+        why = header_fault(heap, c)
+        if why is not None:
+            if not why.startswith("free-list links"):
+                return c
+            if links is None:
+                links = c
+        c += SZ[c] >> 1  # > 0: header_fault checked the size (it reports links last)
     for b in range(heap.nb):
         h = heap._B[b]
         if h and not c0 <= h < end:
             return h
-    return None
+    return links
 
 
 def damage_report(heap: SysHeap) -> str | None:
@@ -565,4 +629,6 @@ def damage_report(heap: SysHeap) -> str | None:
     why = header_fault(heap, c)
     below = _block_before(heap, heap.base + 8 * c)
     blame = f"; the live block below is {describe_block(heap, below)}" if below is not None else ""
-    return f"the header of chunk {c} at {heap.base + 8 * c:#x} is damaged ({why}){blame}"
+    writer = writer_of(heap, *damaged_bytes(heap, heap.base + 8 * c))
+    wtext = f"; writer: {writer}" if writer is not None else ""
+    return f"the header of chunk {c} at {heap.base + 8 * c:#x} is damaged ({why}){blame}{wtext}"

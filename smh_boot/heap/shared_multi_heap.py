@@ -73,6 +73,11 @@ class SharedMultiHeap:
         self._mheap = MultiHeap(None)
         self._by_attr: list[list[SysHeap]] = [[] for _ in range(SMH_REG_ATTR_NUM)]
         self._heaps: list[PoolHeap] = []
+        #: STRICT: block start -> the DMA transfers in flight that read or write it (see
+        #: :attr:`dma_guard`); while any is held, free and realloc check it first.
+        self._held: dict[int, list[Any]] = {}
+        self._dma_guard: Any = None
+        self._writer_lookup: Callable[..., Any] | None = None
         self._build_ops()
 
     # ------------------------------------------------------------------ set-up
@@ -116,6 +121,8 @@ class SharedMultiHeap:
                     "the pool's address space; map it before shared_multi_heap_add()"
                 )
             heap = SysHeap(self.memory, region.addr, region.size, self.config)
+            if self._writer_lookup is not None:
+                heap.writer_lookup = self._writer_lookup  # type: ignore[attr-defined]
             # A 9th heap in total passes the per-attribute check above; the shared
             # multi-heap array then refuses it (TooManyHeaps, c_outcome "assert").
             self._mheap.add_heap(heap, user_data)
@@ -287,6 +294,76 @@ class SharedMultiHeap:
         self.realloc: Callable[..., int | None] = realloc
         # With the compiled core, the four operations run in C over the same heaps.
         _compiled.attach_pool(self, self._by_attr, mheap, ready)
+        self._fast_free_realloc = (self.free, self.realloc)
+        if self._held:
+            self._check_held_frees()
+
+    # ------------------------------------------------------------------ who damaged a header
+    def set_writer_lookup(self, lookup: Callable[..., Any] | None) -> None:
+        """Name writers in corruption reports: ``lookup(addr, size, innocent)`` returns who
+        last wrote those bytes (its ``str()`` goes into the report and
+        ``HeapCorruption.writer``), or None, passing over writes ``innocent(addr, size)``
+        clears (the heap's: a write inside one live block).  The boot stage passes
+        ``memsys.writer_of`` (the memory system's log of recent CPU and bus-master writes);
+        without one, reports say the writer was not recorded."""
+        self._writer_lookup = lookup
+        for rec in self._heaps:
+            rec.sys_heap.writer_lookup = lookup  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ DMA in flight
+    @property
+    def dma_guard(self) -> Any:
+        """This pool's :class:`~smh_boot.heap.dma_guard.PoolDmaGuard`, for
+        ``DmaEngine(memsys, guard=pool.dma_guard)`` (every boot installs it): at STRICT a
+        transfer through a freed buffer handle is refused at its start, and freeing or
+        reallocating a block a transfer in flight reads or writes is refused at that call
+        (``DmaUseAfterFree``, kind "dma-use-after-free", naming the transfer)."""
+        if self._dma_guard is None:
+            from .dma_guard import PoolDmaGuard
+
+            self._dma_guard = PoolDmaGuard(self)
+        return self._dma_guard
+
+    def _hold(self, block: int, transfer: Any) -> None:
+        """A transfer in flight uses ``block``: until :meth:`_release`, its free is refused.
+        The first hold swaps in checking free/realloc; the last release restores the plain
+        ones, so the pool's hot path costs nothing while no DMA is in flight."""
+        first = not self._held
+        self._held.setdefault(block, []).append(transfer)
+        if first:
+            self._check_held_frees()
+
+    def _release(self, block: int, transfer: Any) -> None:
+        holders = self._held.get(block)
+        if holders is None:
+            return
+        holders[:] = [t for t in holders if t is not transfer]
+        if not holders:
+            del self._held[block]
+        if not self._held:
+            self.free, self.realloc = self._fast_free_realloc
+
+    def _check_held_frees(self) -> None:
+        fast_free, fast_realloc = self._fast_free_realloc
+        held = self._held
+
+        def refused(op: str, ptr: int) -> Exception:
+            from .dma_guard import freed_under_dma
+
+            return freed_under_dma(self, op, ptr, held[ptr])
+
+        def free(ptr: int | None) -> None:
+            if type(ptr) is int and ptr in held:
+                raise refused("free", ptr)
+            fast_free(ptr)
+
+        def realloc(attr: int, ptr: int | None, size: int, *, owner: Any = None) -> int | None:
+            if type(ptr) is int and ptr in held:
+                raise refused("realloc", ptr)
+            return fast_realloc(attr, ptr, size, owner=owner)
+
+        self.free = free
+        self.realloc = realloc
 
     def _foreign(self, ptr: int) -> InvalidFree:
         note = ""

@@ -5,11 +5,12 @@ checker.  Nothing here knows about heaps, devicetrees or drivers."""
 from .address_space import AddressSpace, MappedRegion
 from .cache import CacheConfigError, CacheLine, CacheStats, DataCache
 from .coherency import CoherencyChecker, CoherencyKind, CoherencyReport, CoherencyViolation
-from .dma import DmaDirection, DmaEngine, DmaError, DmaTransfer
+from .dma import DmaDirection, DmaEngine, DmaError, DmaGuard, DmaTransfer
 from .events import EventLog, MemEvent
 from .records import AllocationInfo, BufferInfo
 from .stress import StressConfig, Stressor
 from .system import CpuView, DmaView, MemorySystem
+from .writelog import WriteLog, WriteRecord
 
 __all__ = [
     "AddressSpace",
@@ -27,6 +28,7 @@ __all__ = [
     "DmaDirection",
     "DmaEngine",
     "DmaError",
+    "DmaGuard",
     "DmaTransfer",
     "DmaView",
     "EventLog",
@@ -35,4 +37,6 @@ __all__ = [
     "MemorySystem",
     "StressConfig",
     "Stressor",
+    "WriteLog",
+    "WriteRecord",
 ]

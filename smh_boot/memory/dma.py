@@ -24,7 +24,7 @@ memory system's bus-master view, so it never sees the cache.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from ..errors import SmhError
 from .records import DmaDirection, DmaTransfer
@@ -35,6 +35,34 @@ if TYPE_CHECKING:
 
 #: ``write_check(addr, size, *, writer)``: raises to refuse a bus-master write.
 WriteCheck = Callable[..., None]
+
+
+class DmaGuard(Protocol):
+    """What a layer above may watch of a transfer's life (the boot stage installs the SMH
+    pool's guard, which knows which buffers are freed; this layer knows nothing of heaps):
+    ``start(transfer)`` before anything moves (it raises to refuse the transfer), ``step(
+    transfer)`` before every piece :meth:`DmaEngine.advance` moves, ``end(transfer)`` once the
+    transfer completed, was aborted or was refused after ``start`` accepted it."""
+
+    def start(self, transfer: DmaTransfer) -> None: ...
+
+    def step(self, transfer: DmaTransfer) -> None: ...
+
+    def end(self, transfer: DmaTransfer) -> None: ...
+
+
+def _address(value: Any, role: str) -> tuple[Any, int | None]:
+    """``(handle, address)`` of a ``src``/``dst`` argument: a plain address, None, or a buffer
+    handle (anything with an int ``addr``, e.g. a driver's ``Buffer`` or ``BufferView``)."""
+    if value is None or type(value) is int:
+        return None, value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None, int(value)
+    addr = getattr(value, "addr", None)
+    if isinstance(addr, int) and not isinstance(addr, bool):
+        return value, addr
+    raise DmaError(f"DMA {role} must be an address or a buffer handle (with an int addr), "
+                   f"not {type(value).__name__} {value!r}")
 
 
 def _writer(t: DmaTransfer) -> str:
@@ -53,7 +81,8 @@ class DmaEngine:
 
     Attribute ``active``: channel -> transfer in flight."""
 
-    def __init__(self, memsys: MemorySystem, channels: int = 8, *, write_check: WriteCheck | None = None):
+    def __init__(self, memsys: MemorySystem, channels: int = 8, *, write_check: WriteCheck | None = None,
+                 guard: DmaGuard | None = None):
         if channels < 1:
             raise DmaError(f"a DMA engine needs at least one channel, not {channels}")
         self.memsys = memsys
@@ -65,14 +94,17 @@ class DmaEngine:
         #: writes); it raises to refuse the write.  The boot stage installs the heap's
         #: ``SharedMultiHeap.check_dma_write`` here (this layer knows nothing of heaps).
         self.write_check = write_check
+        #: A :class:`DmaGuard` told of every transfer's start, steps and end (the boot stage
+        #: installs the pool's ``dma_guard``: freed buffers under DMA); None: no guard.
+        self.guard = guard
 
     def start(
         self,
         channel: int,
         *,
         device: str,
-        src: int | None = None,
-        dst: int | None = None,
+        src: Any = None,
+        dst: Any = None,
         size: int,
         data: bytes | bytearray | None = None,
         requires_noncacheable: bool = False,
@@ -81,20 +113,34 @@ class DmaEngine:
         reads and writes memory in :meth:`advance` and :meth:`complete`.
 
         Give ``src`` (memory-to-peripheral), ``dst`` with ``data`` (peripheral-to-memory) or
-        both (memory-to-memory).  ``requires_noncacheable`` declares that the device needs
-        non-cacheable buffers.  Raises :class:`DmaError` on a malformed request and
-        :class:`~smh_boot.errors.CoherencyError` when the checker objects (the transfer
-        is then not started)."""
+        both (memory-to-memory): addresses, or buffer handles (anything with an int ``addr``,
+        such as a driver's ``Buffer`` or ``BufferView``), which the transfer keeps
+        (``src_buffer``, ``dst_buffer``) for the guard to check.  ``requires_noncacheable``
+        declares that the device needs non-cacheable buffers.  Raises :class:`DmaError` on a
+        malformed request, what the guard or ``write_check`` raise, and
+        :class:`~smh_boot.errors.CoherencyError` when the checker objects (the transfer is
+        then not started)."""
+        src_buffer, src = _address(src, "src")
+        dst_buffer, dst = _address(dst, "dst")
         direction = self._validate(channel, src, dst, size, data)
         t = DmaTransfer(
             self._next_id, channel, device, direction, src, dst, size,
             data=bytes(data) if data is not None else None,
             requires_noncacheable=requires_noncacheable,
+            src_buffer=src_buffer, dst_buffer=dst_buffer,
         )
         self._next_id += 1  # a refused transfer keeps its number, so histories stay unambiguous
-        if dst is not None and self.write_check is not None:
-            self.write_check(dst, size, writer=_writer(t))
-        self.memsys._dma_started(t)
+        guard = self.guard
+        if guard is not None:
+            guard.start(t)
+        try:
+            if dst is not None and self.write_check is not None:
+                self.write_check(dst, size, writer=_writer(t))
+            self.memsys._dma_started(t)
+        except BaseException:
+            if guard is not None:
+                guard.end(t)
+            raise
         if src is not None:
             t._took(b"")
         self.active[channel] = t
@@ -134,6 +180,8 @@ class DmaEngine:
         n = max(0, min(nbytes, transfer.size - done))
         if not n:
             return 0
+        if self.guard is not None:  # a buffer may have been freed meanwhile
+            self.guard.step(transfer)
         m, dev = self.memsys, transfer.device
         if transfer.src is not None:
             piece = m._dma_read(transfer.src + done, n, dev, transfer)
@@ -154,6 +202,8 @@ class DmaEngine:
         self.advance(transfer, transfer.size)
         transfer.done = True
         del self.active[transfer.channel]
+        if self.guard is not None:
+            self.guard.end(transfer)
         self.memsys._dma_ended(transfer, "complete")
         # Evictions right after the device wrote are the ones that clobber its data.
         self.memsys._dma_window(transfer)
@@ -165,5 +215,7 @@ class DmaEngine:
         self._check_active(transfer)
         transfer.done = True
         del self.active[transfer.channel]
+        if self.guard is not None:
+            self.guard.end(transfer)
         self.memsys._dma_ended(transfer, "abort")
         return transfer

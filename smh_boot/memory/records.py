@@ -69,7 +69,8 @@ class DmaTransfer:
     """One transfer.  ``result`` holds the bytes read from ``src`` so far (None when nothing
     is read; all ``size`` bytes once the transfer completed); ``data`` the bytes a
     peripheral-to-memory transfer writes; ``read`` counts the bytes already read from ``src``,
-    ``written`` those already written to ``dst``; ``done`` turns True at completion or abort."""
+    ``written`` those already written to ``dst``; ``done`` turns True at completion or abort;
+    ``src_buffer`` / ``dst_buffer`` the handles the addresses came from (None for plain ints)."""
 
     id: int
     channel: int
@@ -83,6 +84,10 @@ class DmaTransfer:
     written: int = 0
     done: bool = False
     requires_noncacheable: bool = False
+    #: the buffer handles ``src`` / ``dst`` were given as (any object with an ``addr``, e.g. a
+    #: driver's ``Buffer``), None for a plain address; the layers above check them
+    src_buffer: object = field(default=None, repr=False)
+    dst_buffer: object = field(default=None, repr=False)
     #: pieces read so far, joined on demand (a scan-out row by row stays linear)
     _got: list[bytes] | None = field(default=None, repr=False)
 

@@ -42,6 +42,7 @@ from . import bulk
 from .coherency import BULK_MIN_LINES
 from .records import AllocationInfo, DmaTransfer
 from .stress import Stressor
+from .writelog import DEFAULT_ENTRIES, WORD_STORE, WriteLog, WriteRecord, _getframe
 
 if TYPE_CHECKING:
     from .coherency import CoherencyChecker
@@ -117,6 +118,11 @@ class MemorySystem:
         self.cpu = CpuView(self)
         self.dma = DmaView(self)
         self._actors: list[str] = []
+        self._actor: str | None = None  # the innermost acting_as name (hot paths read it)
+        #: The :class:`~smh_boot.memory.writelog.WriteLog` of the last writes (None until
+        #: :meth:`record_writes`); ``_wlog`` is its append, read by the write paths.
+        self.writes: WriteLog | None = None
+        self._wlog: Callable[[tuple], None] | None = None
         self.checker = checker
         if checker is not None:
             checker.bind(self)
@@ -162,17 +168,38 @@ class MemorySystem:
     @property
     def actor(self) -> str | None:
         """The device/driver named by the innermost :meth:`acting_as`, or None."""
-        return self._actors[-1] if self._actors else None
+        return self._actor
 
     @contextmanager
     def acting_as(self, device_name: str) -> Iterator[MemorySystem]:
         """Within the block, accesses and maintenance are attributed to ``device_name`` in
         histories and reports (nests; the innermost name wins)."""
         self._actors.append(device_name)
+        self._actor = device_name
         try:
             yield self
         finally:
             self._actors.pop()
+            self._actor = self._actors[-1] if self._actors else None
+
+    # ------------------------------------------------------------------ who wrote
+    def record_writes(self, entries: int = DEFAULT_ENTRIES) -> WriteLog:
+        """Keep the last ``entries`` writes made through :attr:`cpu`, :attr:`dma` and the DMA
+        engines (address, size, ``acting_as`` device or bus master, the calling ``file:line``
+        except for CPU stores of up to 8 bytes) in :attr:`writes`, so a later report can name
+        who damaged a byte (:meth:`writer_of`).  One tuple per write call; every boot turns it
+        on.  Returns the log."""
+        self.writes = WriteLog(self.memory, entries)
+        self._wlog = self.writes.record
+        return self.writes
+
+    def writer_of(self, addr: int, size: int,
+                  innocent: Callable[[int, int], bool] | None = None) -> WriteRecord | None:
+        """The newest recorded write into ``[addr, addr+size)`` whose bytes are still there,
+        passing over writes ``innocent(addr, size)`` clears (see :meth:`WriteLog.find`), or
+        None (not recording, nothing recorded there, or overwritten since by a store the log
+        does not see)."""
+        return None if self.writes is None else self.writes.find(addr, addr + size, innocent)
 
     # ------------------------------------------------------------------ cache traffic
     def _fill(self, la: int, why: str, quiet: bool = False) -> CacheLine:
@@ -325,11 +352,23 @@ class MemorySystem:
             line = self.cache.lookup(la) or self._fill(la, "miss fill")  # type: ignore[union-attr]
             line.data[addr - la : addr - la + n] = data
             line.dirty |= ((1 << n) - 1) << (addr - la)
+            if self._wlog is not None:  # who wrote, for heap damage found later
+                if n <= WORD_STORE:  # no source line: reading the frame costs a store ~20%
+                    self._wlog((addr, n, self._actor, data, None, -1, "cpu", None))
+                else:
+                    f = _getframe(2)  # the code that called the CpuView method
+                    self._wlog((addr, n, self._actor, data, f.f_code, f.f_lasti, "cpu", None))
             if self.checker is not None:
                 self.checker.cpu_write(addr, n, self.actor)
             if self.stressor is not None:
                 self.stressor.tick(la)
             return
+        wlog = self._wlog
+        if wlog is not None:
+            if type(data) is bytes and len(data) <= WORD_STORE:  # a word store: as cheap as can be
+                wlog((addr, len(data), self._actor, data, None, -1, "cpu", None))
+            else:
+                self._log_write(addr, memoryview(data).cast("B"), "cpu", None, 3)
         data = memoryview(data).cast("B")
         chk = self.checker
         for cached, start, stop in self._spans(addr, addr + len(data)):
@@ -365,6 +404,11 @@ class MemorySystem:
     def _dma_write(
         self, addr: int, data: bytes | bytearray | memoryview, device: str | None, transfer: DmaTransfer | None
     ) -> None:
+        if self._wlog is not None:
+            text = None if transfer is None else (
+                f"DMA channel {transfer.channel} of device {transfer.device} (transfer #{transfer.id})")
+            self._log_write(addr, memoryview(data).cast("B"), "bus" if transfer is None else "dma", text, 3,
+                            device)
         chk = self.checker
         cache = self.cache
         if chk is not None or cache is not None:
@@ -379,6 +423,25 @@ class MemorySystem:
                 if cache is not None:
                     self._mark_device_bytes(start, stop)
         self.memory.write(addr, data)
+
+    def _log_write(self, addr: int, data: memoryview, kind: str, transfer: str | None, depth: int,
+                   actor: str | None = None) -> None:
+        """Record one write in the write log (off the one-line fast path): its bytes when short
+        enough to keep, and the frame ``depth`` levels up (the code that called the view)."""
+        n = len(data)
+        keep = bytes(data) if n <= self.writes.keep_bytes else None  # type: ignore[union-attr]
+        code, lasti = None, -1
+        if transfer is None and (kind != "cpu" or n > WORD_STORE):
+            try:
+                f = _getframe(depth)
+            except ValueError:  # called from the bottom of the stack: no caller to name
+                f = None
+            while kind == "bus" and f is not None and f.f_back is not None and f.f_code.co_filename == __file__:
+                f = f.f_back  # DmaView.write_u32 -> write -> here: name the caller
+            if f is not None:
+                code, lasti = f.f_code, f.f_lasti
+        self._wlog((addr, n, self._actor if actor is None else actor, keep, code, lasti, kind,  # type: ignore[misc]
+                    transfer))
 
     def _mark_device_bytes(self, start: int, stop: int) -> None:
         """Remember, on lines the cache holds, which bytes a device wrote behind them."""

@@ -43,6 +43,6 @@ def test_readme_heap_integrity_example_runs():
 def test_readme_errors_section_lists_every_heap_corruption_kind():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     errors = text[text.index("<!-- section:errors -->"):text.index("<!-- /section:errors -->")]
-    for kind in ("overrun", "free-list", "dma-into-free", "dma-overrun", "wild-chunk",
+    for kind in ("overrun", "free-list", "dma-into-free", "dma-overrun", "dma-use-after-free", "wild-chunk",
                  "DoubleFree", "InvalidFree", "UseAfterFree"):
         assert f"| `{kind}`" in errors, kind
