@@ -562,7 +562,10 @@ alloc_chunk(HeapCore *h, i64 sz, const char *op)
         return 0;
     bi += bitlen(mask & -mask);
     c = RB(bi);
-    if (!fl_remove(h, c, R(F_SZ, c) >> 1, op))
+    i64 csz = R(F_SZ, c) >> 1;
+    if (h->strict && csz < sz) /* CHECK free-list-unlink (C: chunk_size(c) >= sz) */
+        CORRUPT("free-list-unlink", c, op);
+    if (!fl_remove(h, c, csz, op))
         goto fail;
     return c;
 fail:
@@ -649,6 +652,8 @@ alloc_body(HeapCore *h, i64 nbytes, PyObject *owner)
         c = RB(bi);
         s = R(F_SZ, c);
         sz = s >> 1;
+        if (h->strict && sz < need) /* CHECK free-list-unlink (C: chunk_size(c) >= sz) */
+            CORRUPT("free-list-unlink", c, "alloc");
     }
     i64 n = R(F_NX, c);
     if (n == c) { /* a list of one: sound when prev == c too */

@@ -593,13 +593,15 @@ def _chunk_holding(heap: SysHeap, a: int, p: int | None) -> tuple[int | None, bo
 
 
 def first_fault(heap: SysHeap) -> int | None:
-    """The first chunk (in address order) whose header is damaged; else a bucket head outside
-    the heap (returned as that head's id); else the first free chunk whose free-list links are
-    damaged; None when none is found.  One bounded walk: never loops.
+    """The first chunk (in address order) whose header is damaged; else the first free chunk
+    whose free-list links are damaged; else a bucket head outside the heap (returned as that
+    head's id); None when none is found.  One bounded walk: never loops.
 
-    Damaged links rank last: they are also what a chunk shows in the middle of a free that
-    stopped on damage elsewhere (marked free, its links not written yet: its old data reads as
-    links), so a damaged size or left size further up is the better answer."""
+    Damaged links rank after damaged sizes: they are also what a chunk shows in the middle of a
+    free that stopped on damage elsewhere (marked free, its links not written yet: its old data
+    reads as links), so a damaged size or left size further up is the better answer.  A bucket
+    head outside the heap ranks last: it is what an unlink that followed a damaged link leaves
+    behind (below STRICT), so the chunk whose link it followed is the better answer."""
     SZ = heap._SZ
     end, c0 = heap.end_chunk, heap.chunk0
     links = None
@@ -612,11 +614,13 @@ def first_fault(heap: SysHeap) -> int | None:
             if links is None:
                 links = c
         c += SZ[c] >> 1  # > 0: header_fault checked the size (it reports links last)
+    if links is not None:
+        return links
     for b in range(heap.nb):
         h = heap._B[b]
         if h and not c0 <= h < end:
             return h
-    return links
+    return None
 
 
 def damage_report(heap: SysHeap) -> str | None:

@@ -438,16 +438,21 @@ class SharedMultiHeap:
             live = heap.live
             return Block(p, span, usable, rec.index, rec.attr, live.get(p) if live is not None else None)
 
-    def check_dma_write(self, addr: int, size: int, *, writer: str, device: str | None = None) -> None:
+    def check_dma_write(self, addr: int, size: int, *, writer: str, device: str | None = None) -> bool:
         """STRICT: refuse a bus-master write of ``size`` bytes at ``addr`` that would land in
         free heap memory, or run past the end of the live block it starts in (over a chunk
         header), or into a heap's own metadata.  Raises HeapCorruption (``kind``
         "dma-into-free" / "dma-overrun") naming the block, its owner, the offset and
         ``writer`` (e.g. "DMA channel 2 of device uart@40004000").  Writes outside every
-        heap, and every write below STRICT, pass (Zephyr has no such check)."""
+        heap, and every write below STRICT, pass (Zephyr has no such check).
+
+        Returns True when the write was verified to lie inside one live block (STRICT, in a
+        heap): the write log then never names it as the writer of a header damaged later,
+        when the heap may have reshaped that memory."""
         if self.config.hardening < 4 or size <= 0:
-            return
+            return False
         stop = addr + size
+        verified = False
         for rec in self._heaps:
             heap = rec.sys_heap
             if heap.live is None or stop <= heap.addr or addr >= heap.addr + heap.size:
@@ -458,6 +463,8 @@ class SharedMultiHeap:
             if err is not None:
                 err.heap_index = rec.index  # type: ignore[attr-defined]
                 raise err
+            verified = True
+        return verified
 
     def digest(self) -> int:
         """Golden ``sd`` digest over every heap (index = registration order)."""

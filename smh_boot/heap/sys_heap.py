@@ -275,6 +275,8 @@ class SysHeap:
                 c = B[bi]
                 s = SZ[c]
                 csz = s >> 1
+                if strict and csz < sz:  # CHECK free-list-unlink (C: chunk_size(c) >= sz)
+                    raise corrupt("free-list-unlink", c, op)
             if csz <= m1:
                 # undersized (never listed), or a size of 0: CHECK free-list-unlink
                 if strict and (not csz or s & 1 or L[c + csz] != csz):
@@ -357,6 +359,8 @@ class SysHeap:
                     c = B[bi]
                     s = SZ[c]
                     sz = s >> 1
+                    if strict and sz < need:  # CHECK free-list-unlink (C: chunk_size(c) >= sz)
+                        raise corrupt("free-list-unlink", c, "alloc")
                 # CHECK free-list-unlink, written out: free, sized, links inside the heap
                 # pointing back.  (A chunk id or link past the heap's end fails as an
                 # IndexError: see _wild, which reports it the same way.)  A list of one
@@ -877,7 +881,13 @@ def _wild(heap: SysHeap, op: str, e: Exception, ptr: Any = 0, size: Any = 0, ali
         # A link or size past the heap's end (the check expressions leave that to the
         # views' bounds): the same report as the check point's.
         return _introspect.corruption(heap, "free-list-unlink", c, op)
-    where = "" if c is None else f"; the first damaged header is chunk {c} at {heap.base + 8 * c:#x}"
+    where, writer = "", None
+    if c is not None:
+        text = ""
+        if heap.chunk0 <= c < heap.end_chunk:
+            text, writer = _introspect._writer_text(heap, heap.base + 8 * c)
+            text = f" ({text})"
+        where = f"; the first damaged header is chunk {c} at {heap.base + 8 * c:#x}{text}"
     err = _c_error(
         HeapCorruption,
         f"heap corruption during {op} on {heap!r}: a damaged chunk header or free-list link "
@@ -887,6 +897,7 @@ def _wild(heap: SysHeap, op: str, e: Exception, ptr: Any = 0, size: Any = 0, ali
         "heap corruption (wild chunk index)",
     )
     err.kind = "wild-chunk"  # type: ignore[attr-defined]
+    err.writer = writer  # type: ignore[attr-defined]
     return err
 
 

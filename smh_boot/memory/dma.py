@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from .system import MemorySystem
 
 
-#: ``write_check(addr, size, *, writer)``: raises to refuse a bus-master write.
+#: ``write_check(addr, size, *, writer)``: raises to refuse a bus-master write; returns True
+#: when it verified the write lies inside one live buffer (then the write log never blames it).
 WriteCheck = Callable[..., None]
 
 
@@ -189,9 +190,10 @@ class DmaEngine:
         elif transfer.data is not None:
             piece = transfer.data[done : done + n]
         if transfer.dst is not None:
+            verified = False
             if self.write_check is not None:  # the buffer may have been freed meanwhile
-                self.write_check(transfer.dst + transfer.written, n, writer=_writer(transfer))
-            m._dma_write(transfer.dst + transfer.written, piece, dev, transfer)
+                verified = bool(self.write_check(transfer.dst + transfer.written, n, writer=_writer(transfer)))
+            m._dma_write(transfer.dst + transfer.written, piece, dev, transfer, verified)
             transfer.written += n
         return n
 

@@ -402,13 +402,15 @@ class MemorySystem:
         return self.memory.read(addr, size)
 
     def _dma_write(
-        self, addr: int, data: bytes | bytearray | memoryview, device: str | None, transfer: DmaTransfer | None
+        self, addr: int, data: bytes | bytearray | memoryview, device: str | None, transfer: DmaTransfer | None,
+        verified: bool = False,
     ) -> None:
         if self._wlog is not None:
             text = None if transfer is None else (
                 f"DMA channel {transfer.channel} of device {transfer.device} (transfer #{transfer.id})")
-            self._log_write(addr, memoryview(data).cast("B"), "bus" if transfer is None else "dma", text, 3,
-                            device)
+            # verified: the engine's write check found it inside one live buffer (no culprit)
+            kind = "bus" if transfer is None else ("dma-verified" if verified else "dma")
+            self._log_write(addr, memoryview(data).cast("B"), kind, text, 3, device)
         chk = self.checker
         cache = self.cache
         if chk is not None or cache is not None:

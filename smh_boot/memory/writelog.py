@@ -109,11 +109,13 @@ class WriteLog:
         store the log does not see, such as the heap's own header writes).
 
         ``innocent(addr, size)``, when given, clears writes the caller knows to be no culprit
-        (the heap: a write that lies inside one live block); they are passed over."""
+        (the heap: a write that lies inside one live block); they are passed over, as are DMA
+        transfer writes the engine's write check verified to lie inside one live buffer when
+        they were made (kind ``"dma-verified"``: the heap may have reshaped that memory since)."""
         for addr, size, actor, data, code, lasti, kind, transfer in reversed(self._ring):
             if addr >= hi or addr + size <= lo:
                 continue
-            if innocent is not None and innocent(addr, size):
+            if kind == "dma-verified" or (innocent is not None and innocent(addr, size)):
                 continue
             a, b = max(lo, addr), min(hi, addr + size)
             checked = data is not None

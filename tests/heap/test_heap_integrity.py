@@ -53,6 +53,24 @@ def test_overrun_into_the_free_chunk_is_reported_at_the_next_alloc(ptr_size, fil
     assert "ran past its end" in str(e)
 
 
+@pytest.mark.parametrize("ptr_size", [4, 8])
+@pytest.mark.parametrize("size", [0x1000, 0x80000])  # a small heap, and a big one (8-byte headers)
+def test_a_zeroed_header_with_intact_links_is_not_handed_out(ptr_size, size):
+    # Found by the DMA work: only the next free chunk's header zeroed (its links intact, so they
+    # still point back at it) passed every link check, and alloc returned the chunk itself as a
+    # zero-size block.  C checks chunk_size(c) >= sz for a chunk taken from a bigger bucket.
+    p = pool(ptr_size, size=size)
+    buf = p.alloc(0, 32, owner="drv:buf")
+    hdr = p.heaps[0].sys_heap.hdr
+    p.memory.write(buf + span(p, buf), bytes(hdr))
+    with pytest.raises(HeapCorruption) as ei:
+        p.alloc(0, 64, owner="other")
+    e = ei.value
+    assert (e.check, e.kind, e.block, e.owner) == ("free-list-unlink", "overrun", buf, "drv:buf")
+    with pytest.raises(HeapCorruption):
+        p.aligned_alloc(0, 64, 64)  # the same chunk through aligned_alloc's search
+
+
 def test_a_zero_overrun_never_yields_an_address_inside_the_heap_header():
     # #13 item 2: the zeroed free chunk header used to send the next alloc to chunk 0.
     p = pool()

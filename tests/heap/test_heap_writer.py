@@ -243,3 +243,23 @@ def test_a_failing_writer_lookup_never_hides_the_report():
         p.alloc(0, 32)
     assert ei.value.kind == "overrun" and ei.value.writer is None
     assert "writer: not recorded" in str(ei.value)
+
+
+def test_a_wild_chunk_report_below_strict_names_the_writer():
+    # Below STRICT nothing checks the links; the damaged link that leads outside the heap is
+    # still reported (kind wild-chunk), and now with the store that wrote it.
+    p, ms = rig(level=Hardening.MODERATE)
+    buf = p.alloc(0, 32, owner="drv")
+    n = span(p, buf)
+    header = p.memory.read(buf + n, 4)  # the free chunk's own header stays as it was
+    with ms.acting_as("spi@40013000"):
+        # WILD-STORE: its links, past the heap (12 bytes: a store of 8 or less has no line)
+        ms.cpu.write(buf + n, header + b"\xff" * 8)
+    with pytest.raises(HeapCorruption) as ei:
+        p.alloc(0, 32)
+    e = ei.value
+    assert e.kind == "wild-chunk"
+    assert e.writer == (f"CPU write by device spi@40013000 at {buf + n:#x} (12 bytes, from "
+                        f"{HERE}:{line_of('WILD-STORE') + 1})")
+    assert f"the first damaged header is chunk {(buf + n - p.heaps[0].sys_heap.base) // 8} " in str(e)
+    assert f"writer: {e.writer}" in str(e)

@@ -96,3 +96,19 @@ def test_a_long_write_is_named_unchecked():
     assert rec.actor == "ltdc" and rec.checked is False and "not checked" in str(rec)
     ms.memory.write(UNCACHED + 500, b"\x09")
     assert ms.writer_of(UNCACHED + 500, 1).checked is False  # cannot tell: named, marked so
+
+
+@pytest.mark.parametrize("verdict", [True, False, None])
+def test_a_dma_write_the_engines_check_verified_is_never_named(verdict):
+    # The pool's check verifies each DMA piece lies inside one live buffer when it lands; later
+    # the heap may reshape that memory (free, smaller alloc), and the bytes left there must not
+    # make the transfer the "writer" of a header found damaged then.
+    ms = rig()
+    eng = DmaEngine(ms, write_check=lambda addr, size, *, writer: verdict)
+    t = eng.start(0, device="dev", dst=UNCACHED + 0x40, size=25, data=bytes(25))
+    eng.complete(t)
+    found = ms.writer_of(UNCACHED + 0x58, 1)
+    if verdict:
+        assert found is None
+    else:
+        assert found is not None and str(found).startswith("DMA channel 0 of device dev (transfer #")
