@@ -34,7 +34,7 @@ from .board import (
     find_board_file,
 )
 from .errors import BoardError, InputError
-from .infer import ARCH_PTR_SIZES, Flags, Platform, infer_platform, parse_dcache
+from .infer import ARCH_PTR_SIZES, Flags, Platform, check_isa, infer_platform, parse_dcache
 
 #: the environment variable Zephyr's tools read
 ZEPHYR_BASE_ENV = "ZEPHYR_BASE"
@@ -115,6 +115,9 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
     ``default`` is True (``smh-boot boot``), else it is an error."""
     if spec.flags.dcache is not None:
         parse_dcache(spec.flags.dcache)  # bad syntax fails before any work
+    _check_flags_arch(spec.flags.arch)
+    if spec.flags.isa is not None:
+        check_isa(spec.flags.isa, spec.flags.arch)  # an unknown ISA fails before any work
     if spec.build_dir is not None:
         return _from_build(spec)
     t = spec.target
@@ -228,7 +231,9 @@ def _module_roots(spec: TargetSpec) -> list[Path]:
 
 def _check_flags_arch(arch: str | None) -> None:
     if arch is not None and arch not in ARCHES:
-        raise InputError(f"unknown --arch {arch!r}", hint=f"one of {', '.join(ARCHES)}")
+        raise InputError(f"unknown --arch {arch!r}; choices: {', '.join(ARCHES)}",
+                         hint="leave --arch out to infer it from the devicetree, the .config "
+                         "or the board")
 
 
 def _cache(t: tuple[int, int, int] | None) -> CacheConfig | None:
@@ -243,7 +248,7 @@ def _from_board_file(b: Board, spec: TargetSpec) -> Resolved:
     if f.arch is not None:
         changes["arch"] = f.arch
     if f.isa is not None:
-        changes["isa"] = f.isa
+        changes["isa"] = check_isa(f.isa, changes.get("arch", b.arch))
     if f.ptr_size is not None:
         changes["ptr_size"] = f.ptr_size
     arch = changes.get("arch", b.arch)
@@ -340,7 +345,7 @@ def _platform_board(*, name: str, vendor: str, soc: str, description: str, path:
 
 
 def _guesses(plat: Platform, extra: list[str] = ()) -> tuple[str, ...]:
-    return (*extra, *plat.warnings)
+    return (*extra, *plat.warnings, *plat.cautions)
 
 
 def _from_dts(spec: TargetSpec) -> Resolved:
