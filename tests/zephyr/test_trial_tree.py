@@ -85,3 +85,21 @@ def test_a_soc_no_soc_yml_defines_is_a_located_error(tree, capsys):
         assert err.startswith("zephyr/boards/acme/widget/board.yml:6: error: board 'widget' "
                               "names SoC 'acme_a9', which no soc.yml defines"), err
         assert "zephyr/soc/**/soc.yml" in err and "Traceback" not in err
+
+
+def test_boards_lists_the_zephyr_base_from_the_environment(tree, monkeypatch, capsys):
+    # user trial: boot took $ZEPHYR_BASE by default, boards ignored it
+    rc, out, err = _run(capsys, "boards")
+    assert rc == 0 and "widget/acme_a1m7" not in out
+    monkeypatch.setenv("ZEPHYR_BASE", str(tree))
+    rc, out, err = _run(capsys, "boards")
+    assert rc == 0 and "  widget/acme_a1m7" in out
+    rc, out, err = _run(capsys, "boards", "--json")
+    import json
+
+    assert "widget/acme_a1m7" in json.loads(out)["zephyr_targets"]
+    rc, out, err = _run(capsys, "boot", "widget", "--no-drivers", "--dcache", "none")
+    assert rc == 0, err  # the same tree boot takes
+    monkeypatch.setenv("ZEPHYR_BASE", str(tree / "nowhere"))
+    rc, out, err = _run(capsys, "boards")
+    assert rc == 2 and "ZEPHYR_BASE is not a directory ($ZEPHYR_BASE)" in err
