@@ -82,3 +82,32 @@ def test_diff_map_with_a_report_fails_before_the_diff(tmp_path, capsys):
     assert out == "" and not (tmp_path / "x.html").exists()
     rc, out, err = _run(capsys, "diff", str(rep), "--overlay-b", DECIMAL)
     assert rc == 2 and "--overlay-b cannot apply to a saved report" in err and out == ""
+
+
+OVERLAP = str(ROOT / "tests" / "boot" / "data" / "reserved_heap_overlap.overlay")
+
+
+def test_no_strict_says_the_layout_errors_it_does_not_fail_on(capsys):
+    rc, out, err = _run(capsys, "boot", "--no-strict", "--overlay", DECIMAL)
+    assert rc == 0  # the documented rule: nothing refused, every device ready
+    assert out.splitlines()[-1] == "2 layout errors (not failing: --no-strict)"
+    rc, out, err = _run(capsys, "boot", "--no-strict", "--overlay", DECIMAL, "--json")
+    assert rc == 0 and json.loads(out)["summary"] == {
+        "layout_errors": 2, "heap_refused": 0, "strict": False,
+        "message": "2 layout errors (not failing: --no-strict)"}
+    rc, out, err = _run(capsys, "boot", "--no-strict", "--overlay", OVERLAP)
+    assert rc == 1 and out.splitlines()[-1].endswith("1 heap region refused (exit status 1)")
+    rc, out, err = _run(capsys, "boot")
+    assert rc == 0 and out.splitlines()[-1].startswith("devices:")  # a clean layout: no line
+    assert json.loads(_run(capsys, "boot", "--json")[1])["summary"]["layout_errors"] == 0
+
+
+def test_map_draws_a_broken_layout_with_status_0_and_says_so(capsys):
+    rc, out, err = _run(capsys, "map", "--overlay", DECIMAL)
+    assert rc == 0 and "2 layout errors (not failing: --no-strict)" in err
+    rc, out, err = _run(capsys, "map", "--overlay", OVERLAP)
+    assert rc == 0 and "1 heap region refused (not failing: --no-strict)" in err
+    rc, out, err = _run(capsys, "map", "--help")
+    assert "0 when the map is drawn, also for a broken layout" in " ".join(out.split())
+    rc, out, err = _run(capsys, "map", "--strict", "--overlay", DECIMAL)
+    assert rc == 2
