@@ -82,7 +82,7 @@ M7_SOC_DCACHE = {
     "mimxrt1166": 32768, "mimxrt1176": 32768,   # i.MX RT1160/1170 (M7 core): 32 KiB
     "mimxrt1042": 32768, "mimxrt1052": 32768, "mimxrt1062": 32768, "mimxrt1064": 32768,
     "mimxrt1021": 16384, "mimxrt1024": 16384,   # i.MX RT1020/1024: 16 KiB
-    "same70": 16384, "sams70": 16384, "samv71": 16384, "samv70": 16384,
+    "same70": 16384, "sams70": 16384, "samv71": 16384,
 }
 #: ``CONFIG_CPU_*`` symbol -> CPU compatible
 CONFIG_CPUS = {
