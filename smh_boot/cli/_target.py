@@ -1,4 +1,4 @@
-"""The board argument shared by ``boot``, ``validate``, ``regions`` and ``map``.
+"""The board argument shared by ``boot``, ``validate``, ``regions``, ``map``, ``fit`` and ``diff``.
 
 One set of click options (:func:`target_options`) and one call into
 :func:`smh_boot.resolve.resolve`, so every command takes the same inputs: a board name or
