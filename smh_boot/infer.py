@@ -12,6 +12,7 @@ warning naming the flag to pass.  A pointer size the architecture cannot have is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,14 +67,21 @@ CPUS: dict[str, Cpu] = {
     "zephyr,native-posix-cpu": Cpu("native", "posix", None),
 }
 #: Cortex-M7 D-cache size by SoC name prefix (the core leaves it to the SoC: 4-64 KiB,
-#: always 4-way with 32-byte lines); from the SoC reference manuals
+#: always 4-way with 32-byte lines), one entry per SoC line the reference manuals and
+#: datasheets state it for.  A SoC not listed (i.MX RT1010/RT1015/RT1180, STM32H7R/S, ...)
+#: is not looked up by a shorter prefix: its size is assumed and said (--dcache settles it).
 M7_SOC_DCACHE = {
-    "stm32h7": 16384,      # STM32H7x3/H745/H747/H750...: 16 KiB
+    # STM32H742/743/745/747/750/753/755/757 and H7A3/H7B0/H7B3: 16 KiB
+    **{f"stm32h7{n}": 16384 for n in ("42", "43", "45", "47", "50", "53", "55", "57",
+                                       "a3", "b0", "b3")},
+    # STM32H723/725/730/733/735: 32 KiB (DS13313: "32 Kbytes of data cache")
+    **{f"stm32h7{n}": 32768 for n in ("23", "25", "30", "33", "35")},
     "stm32f76": 16384, "stm32f77": 16384,   # STM32F76x/F77x: 16 KiB
-    "stm32f74": 4096, "stm32f75": 4096, "stm32f72": 8192, "stm32f73": 8192,
-    "mimxrt11": 32768,     # i.MX RT1170/1160 (M7 core): 32 KiB
-    "mimxrt10": 32768,     # i.MX RT1050/1060/1064: 32 KiB (RT1020: 16 KiB, below)
-    "mimxrt102": 16384,
+    "stm32f74": 4096, "stm32f75": 4096,     # STM32F74x/F75x: 4 KiB
+    "stm32f72": 8192, "stm32f73": 8192,     # STM32F72x/F73x: 8 KiB
+    "mimxrt1166": 32768, "mimxrt1176": 32768,   # i.MX RT1160/1170 (M7 core): 32 KiB
+    "mimxrt1042": 32768, "mimxrt1052": 32768, "mimxrt1062": 32768, "mimxrt1064": 32768,
+    "mimxrt1021": 16384, "mimxrt1024": 16384,   # i.MX RT1020/1024: 16 KiB
     "same70": 16384, "sams70": 16384, "samv71": 16384,
 }
 #: ``CONFIG_CPU_*`` symbol -> CPU compatible
@@ -85,6 +93,55 @@ MPU_NODES = {"arm,armv6m-mpu": _M, "arm,armv7m-mpu": _M, "arm,armv8m-mpu": _V8M,
              "arm,armv8.1m-mpu": _V8M}
 #: an ISA that stands for an MPU flavour when only the MPU node is known
 _MPU_ISA = {_M: "armv7-m", _V8M: "armv8-m.main"}
+#: the ISAs ``--isa`` takes, per architecture (riscv: any ``rv32...``/``rv64...`` string)
+ARCH_ISAS: dict[str, tuple[str, ...]] = {
+    "arm": ("armv6-m", "armv7-m", "armv7e-m", "armv8-m.base", "armv8-m.main", "armv8.1-m.main",
+            "armv7-r", "armv8-r"),
+    "arm64": ("armv8-a", "armv8.1-a", "armv8.2-a", "armv8.3-a", "armv8.4-a", "armv8.5-a",
+              "armv9-a"),
+    "riscv": ("rv32...", "rv64..."),
+    "xtensa": ("xtensa-lx6", "xtensa-lx7"),
+    "x86": (),
+    "posix": (),
+}
+_RISCV_ISA = re.compile(r"^rv(32|64)[a-z0-9_]*$")
+
+
+def isa_arch(isa: str) -> str | None:
+    """The architecture an ISA name belongs to, or None when smh-boot does not know it."""
+    i = isa.lower()
+    if _RISCV_ISA.match(i):
+        return "riscv"
+    return next((a for a, isas in ARCH_ISAS.items() if i in isas), None)
+
+
+def check_isa(isa: str, arch: str | None = None, where: str = "--isa") -> str:
+    """``isa`` lower-cased when it is an ISA smh-boot knows (of ``arch`` when given);
+    InputError listing the choices otherwise (an unknown ISA would silently pick no MPU
+    rule)."""
+    owner = isa_arch(isa)
+    choices = "; ".join(f"{a}: {', '.join(v)}" for a, v in ARCH_ISAS.items() if v)
+    if owner is None:
+        raise InputError(f"unknown {where} {isa!r}: smh-boot knows the ISAs {choices}",
+                         hint="the ISA picks the MPU rule; pass one of these, or leave "
+                         f"{where} out to infer it from the devicetree")
+    if arch is not None and arch != "unknown" and owner != arch:
+        raise InputError(
+            f"{where} {isa} is an {owner} ISA, but the target's arch is {arch}",
+            hint=f"{arch} ISAs: {', '.join(ARCH_ISAS.get(arch, ())) or '(none to choose)'}; "
+            "or pass the --arch this target really has")
+    return isa.lower()
+
+
+def _isa_mpu(isa: str) -> str | None:
+    i = isa.lower()
+    if i.startswith(("armv6-m", "armv7-m", "armv7e-m")):
+        return _M
+    if i.startswith(("armv8-m", "armv8.1-m")):
+        return _V8M
+    return None
+
+
 _CONFIG_ARCHES = {"arm": "arm", "arm64": "arm64", "riscv": "riscv", "xtensa": "xtensa",
                   "x86": "x86", "posix": "posix"}
 
@@ -105,8 +162,9 @@ class Platform:
     warnings: list[str] = field(default_factory=list)
     #: flags that replaced an inferred value (said in the log, but not a guess)
     overrides: list[str] = field(default_factory=list)
-    #: what was assumed where it changes only the cache model, not an address (said, but
-    #: ``--strict`` goes on)
+    #: what was assumed where it changes only the cache model, not an address (the Cortex-M7
+    #: D-cache size of an unknown SoC): said, and a guess ``--strict`` refuses; the flag that
+    #: settles it (``--dcache``) removes it
     cautions: list[str] = field(default_factory=list)
 
     def describe(self) -> list[str]:
@@ -404,8 +462,25 @@ def _apply_flags(p: Platform, f: Flags) -> None:
                 hint="drop --ptr-size, or pass the --arch this target really has")
         p.ptr_size, p.sources["ptr_size"] = f.ptr_size, "--ptr-size"
     if f.isa is not None:
-        p.isa, p.sources["isa"] = f.isa, "--isa"
-        p.mpu = None
+        isa = check_isa(f.isa, p.arch)
+        mpu = _isa_mpu(isa)
+        src = p.sources.get("isa") or ""
+        family_only = src.startswith("the ISA family of")
+        if p.isa and isa != p.isa.lower() and src not in ("", "--isa") and (
+                not family_only or (p.mpu is not None and mpu != p.mpu)):
+            told = p.sources.get("mpu") if p.mpu and mpu != p.mpu else p.sources["isa"]
+            # an ISA against the CPU the tree names: the MPU rule would be the wrong one
+            p.warnings.append(f"--isa {isa} contradicts ISA {p.isa} of {p.cpu or 'the CPU'} "
+                              f"({told}): the MPU rule follows --isa; drop --isa, or fix the "
+                              "devicetree's CPU")
+        p.isa, p.sources["isa"] = isa, "--isa"
+        p.mpu = mpu
+        if mpu is None:
+            p.sources.pop("mpu", None)
+        else:
+            p.sources["mpu"] = "--isa"
     if f.dcache is not None:
         p.cache = parse_dcache(f.dcache)
         p.sources["cache"] = "--dcache"
+        # the flag settles the cache: no assumption about it stands
+        p.cautions = [c for c in p.cautions if "--dcache" not in c]

@@ -33,8 +33,8 @@ from .board import (
     default_board,
     find_board_file,
 )
-from .errors import BoardError, InputError
-from .infer import ARCH_PTR_SIZES, Flags, Platform, infer_platform, parse_dcache
+from .errors import BoardError, DevicetreeError, InputError
+from .infer import ARCH_PTR_SIZES, Flags, Platform, check_isa, infer_platform, parse_dcache
 
 #: the environment variable Zephyr's tools read
 ZEPHYR_BASE_ENV = "ZEPHYR_BASE"
@@ -115,6 +115,9 @@ def resolve(spec: TargetSpec, *, default: bool = True) -> Resolved:
     ``default`` is True (``smh-boot boot``), else it is an error."""
     if spec.flags.dcache is not None:
         parse_dcache(spec.flags.dcache)  # bad syntax fails before any work
+    _check_flags_arch(spec.flags.arch)
+    if spec.flags.isa is not None:
+        check_isa(spec.flags.isa, spec.flags.arch)  # an unknown ISA fails before any work
     if spec.build_dir is not None:
         return _from_build(spec)
     t = spec.target
@@ -228,7 +231,9 @@ def _module_roots(spec: TargetSpec) -> list[Path]:
 
 def _check_flags_arch(arch: str | None) -> None:
     if arch is not None and arch not in ARCHES:
-        raise InputError(f"unknown --arch {arch!r}", hint=f"one of {', '.join(ARCHES)}")
+        raise InputError(f"unknown --arch {arch!r}; choices: {', '.join(ARCHES)}",
+                         hint="leave --arch out to infer it from the devicetree, the .config "
+                         "or the board")
 
 
 def _cache(t: tuple[int, int, int] | None) -> CacheConfig | None:
@@ -243,7 +248,7 @@ def _from_board_file(b: Board, spec: TargetSpec) -> Resolved:
     if f.arch is not None:
         changes["arch"] = f.arch
     if f.isa is not None:
-        changes["isa"] = f.isa
+        changes["isa"] = check_isa(f.isa, changes.get("arch", b.arch))
     if f.ptr_size is not None:
         changes["ptr_size"] = f.ptr_size
     arch = changes.get("arch", b.arch)
@@ -340,7 +345,7 @@ def _platform_board(*, name: str, vendor: str, soc: str, description: str, path:
 
 
 def _guesses(plat: Platform, extra: list[str] = ()) -> tuple[str, ...]:
-    return (*extra, *plat.warnings)
+    return (*extra, *plat.warnings, *plat.cautions)
 
 
 def _from_dts(spec: TargetSpec) -> Resolved:
@@ -409,7 +414,14 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
                         "file from any dts/<arch> folder: no dts/<arch> include folder is used "
                         "(pass --arch)")
     inc = (*dtsroots.include_dirs(droots, arches), *(Path(d) for d in spec.include_dirs))
-    dt = load_devicetree(rt.dts, overlays, inc)
+    try:
+        dt = load_devicetree(rt.dts, overlays, inc)
+    except DevicetreeError as e:
+        note = _arch_include_note(e, spec, meta, rt, droots, arches)
+        if note:
+            e.hint = f"{note}; {e.hint}" if e.hint else note
+            e.args = (e.format(),)
+        raise
     name = "/".join((zb.name + (f"@{rt.revision}" if target.revision else ""), *rt.qualifiers))
     desc = (meta or {}).get("name") if isinstance((meta or {}).get("name"), str) else zb.full_name
     vendor = dtsroots.vendor_name(zb.vendor, droots) or zb.vendor
@@ -421,6 +433,32 @@ def _from_zephyr(spec: TargetSpec, zbase: Path | None) -> Resolved:
         spec=spec, origin="zephyr", extra_notes=notes,
         extra_warnings=[*warnings, *rt.warnings])  # rt.warnings inform: not guesses
     return Resolved(board, "zephyr", dt, cfg, plat, _guesses(plat, warnings))
+
+
+def _arch_include_note(e: Any, spec: TargetSpec, meta: dict | None, rt: Any,
+                       droots: list[Path], arches: list[str]) -> str | None:
+    """For a missing include: a note naming --arch when the dts/<arch> include folder used is
+    not the one the board's own files include from (``--arch riscv`` on an ARM board), or
+    when the twister metadata's arch disagrees with them."""
+    from .zephyr import dtsroots
+
+    if "cannot find include file" not in getattr(e, "message", str(e)):
+        return None
+    natural = dtsroots.arch_dirs_for(rt.dts, droots)
+    meta_arch = meta.get("arch") if meta and isinstance(meta.get("arch"), str) else None
+    if spec.flags.arch:
+        says = natural or ([meta_arch] if meta_arch else [])
+        if says and spec.flags.arch not in says:
+            return (f"--arch {spec.flags.arch} made dts/{spec.flags.arch} the include folder, but "
+                    f"this board's files include from dts/{'/'.join(says)} (arch "
+                    f"{says[0]}): drop --arch, or pass --arch {says[0]}")
+        return None
+    if natural and arches and not set(natural) & set(arches):
+        return (f"the arch {'/'.join(arches)} (from "
+                f"{rt.twister_yaml.name if rt.twister_yaml else 'the board metadata'}) made "
+                f"dts/{arches[0]} the include folder, but this board's .dts includes from "
+                f"dts/{natural[0]}: pass --arch {natural[0]}, or fix the metadata's arch")
+    return None
 
 
 def _shields(spec: TargetSpec, roots: list[Path], rt: Any) -> tuple[list[Path], list[Path], list[Path]]:

@@ -8,8 +8,11 @@ the workspace's defaults filled in, like ``west flash`` does:
 * ``--zephyr-base``: ``$ZEPHYR_BASE`` as west sets it, else the ``zephyr.base`` config
   option, else the manifest project named ``zephyr``;
 * ``--build-dir build`` (or the ``build.dir-fmt`` config option when it has no ``{}``
-  placeholders) for boot/validate/regions/map when no board, file or build directory is given
-  and that folder holds a build.
+  placeholders) for every command that takes a target (boot, validate, regions, map, fit,
+  diff) when no board, file or build directory is given and that folder holds a build;
+* ``diff`` takes two sides: with none named the build is side A (B defaults to A, as
+  ``smh-boot diff --build-dir build``); with only A named (and no ``--overlay-b``) the build
+  is side B, so ``west smh-boot diff baseline.json`` compares a saved report with the build.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from pathlib import Path
 from west.commands import WestCommand
 
 #: subcommands that take the shared input options (see smh_boot.cli._target)
-_TARGET_COMMANDS = ("boot", "validate", "regions", "map")
+_TARGET_COMMANDS = ("boot", "validate", "regions", "map", "fit", "diff")
 #: options of those commands that take a value (so their value is not a positional argument)
 _VALUED = {"-d", "--build-dir", "--zephyr-base", "--board-root", "--module", "--arch", "--isa",
            "--ptr-size", "--dcache", "--app", "--shield", "--overlay", "-I", "--include-dir", "-o", "--output",
            "--format", "--map", "--seed", "--board", "--severity", "--disable", "--enable",
-           "--explain"}
+           "--explain", "--trace", "--pytest", "--margin", "--resize", "--emit-overlay", "--svg",
+           "--overlay-a", "--overlay-b"}
 
 
 def with_defaults(argv: list[str], zephyr_base: str | None, build_dir: str | None) -> list[str]:
@@ -35,7 +39,7 @@ def with_defaults(argv: list[str], zephyr_base: str | None, build_dir: str | Non
         return list(argv)
     args = list(argv)
     given = {a.split("=", 1)[0] for a in args[1:] if a.startswith("-")}
-    positional = False
+    positional = 0
     skip = False
     for a in args[1:]:
         if skip:
@@ -43,12 +47,15 @@ def with_defaults(argv: list[str], zephyr_base: str | None, build_dir: str | Non
         elif a.startswith("-"):
             skip = a in _VALUED
         else:
-            positional = True
+            positional += 1
     if zephyr_base and "--zephyr-base" not in given:
         args += ["--zephyr-base", zephyr_base]
-    if (build_dir and not positional and not {"-d", "--build-dir", "--board"} & given
+    if (build_dir and not {"-d", "--build-dir", "--board"} & given
             and (Path(build_dir) / "zephyr" / ".config").is_file()):
-        args += ["--build-dir", build_dir]
+        if not positional:
+            args += ["--build-dir", build_dir]
+        elif args[0] == "diff" and positional == 1 and "--overlay-b" not in given:
+            args.insert(len(args) if "--" not in args else args.index("--"), build_dir)
     return args
 
 
@@ -60,8 +67,9 @@ class SmhBootCommand(WestCommand):
             "smh-boot",
             "boot, validate or map a Zephyr board or build with smh-boot",
             "Runs `smh-boot ARGS...` in this workspace: --zephyr-base defaults to the "
-            "workspace's zephyr, and boot/validate/regions/map default to the build/ "
-            "directory when no board or file is named.  `west smh-boot --help` lists the "
+            "workspace's zephyr, and boot/validate/regions/map/fit/diff default to the "
+            "build/ directory when no board or file is named (diff: the build is side A when "
+            "no side is named, side B when only A is).  `west smh-boot --help` lists the "
             "smh-boot commands.",
             accepts_unknown_args=True,
         )

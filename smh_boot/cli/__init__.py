@@ -72,18 +72,80 @@ def format_error(e: SmhError) -> str:
     return text if isinstance(e, InputError) else f"error: {text}"
 
 
+#: the ``format`` of the document a command asked for JSON prints when it fails
+ERROR_FORMAT = "smh-boot-error/1"
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """Whether the command line asks for a JSON (or SARIF) document on stdout: ``--json``, or
+    ``validate --format json|sarif`` (``--help`` and ``--version`` print no document)."""
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return False
+    if "--json" in argv:
+        return True
+    for i, a in enumerate(argv):
+        if a == "--format" and i + 1 < len(argv) and argv[i + 1] in ("json", "sarif"):
+            return True
+        if a in ("--format=json", "--format=sarif"):
+            return True
+    return False
+
+
+def error_document(e: BaseException, command: str | None, status: int) -> dict:
+    """The JSON document of a failed command: ``error`` with ``message``, ``file``, ``line``,
+    ``column``, ``rule`` (the first error-level finding's, for a layout error), ``hint`` and
+    ``kind``; a layout error also lists every finding in ``diagnostics``."""
+    from ..errors import LayoutError
+
+    err: dict = {"kind": type(e).__name__, "message": getattr(e, "message", None) or str(e),
+                 "file": None, "line": None, "column": None, "rule": None,
+                 "hint": getattr(e, "hint", None)}
+    doc: dict = {"format": ERROR_FORMAT, "command": command, "status": status, "error": err}
+    if isinstance(e, InputError):
+        err.update(file=None if e.file is None else str(e.file), line=e.line, column=e.column)
+    elif isinstance(e, click.ClickException):
+        err["message"] = e.format_message()
+        err["kind"] = "UsageError"
+    if isinstance(e, LayoutError):
+        diags = e.diagnostics
+        first = next((d for d in diags if getattr(d, "severity", "error") == "error"),
+                     diags[0] if diags else None)
+        if first is not None:
+            loc = getattr(first, "location", None)
+            err.update(message=str(e).splitlines()[0], rule=getattr(first, "rule", None),
+                       file=getattr(loc, "file", None), line=getattr(loc, "line", None),
+                       column=getattr(loc, "column", None))
+        doc["diagnostics"] = [str(d) for d in diags]
+    return doc
+
+
+def _json_error(argv: list[str] | None, e: BaseException, status: int) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not _wants_json(args):
+        return
+    import json
+
+    command = next((a for a in args if a in SUBCOMMANDS), None)
+    click.echo(json.dumps(error_document(e, command, status), indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point; turns SmhError into ``error: ...`` and exit status 2."""
+    """Console-script entry point; turns SmhError into ``error: ...`` and exit status 2.
+
+    A command asked for JSON (``--json``, ``validate --format json|sarif``) that fails also
+    prints an ``smh-boot-error/1`` document on stdout, so ``| jq`` always gets one."""
     try:
         rv = cli.main(args=argv, prog_name="smh-boot", standalone_mode=False)
     except SmhError as e:
         click.echo(format_error(e), err=True)
+        _json_error(argv, e, 2)
         return 2
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
     except click.ClickException as e:
         e.show()
+        _json_error(argv, e, e.exit_code)
         return e.exit_code
     except click.exceptions.Exit as e:
         return e.exit_code
@@ -95,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - last resort: a bug of ours, never a raw traceback
         if os.environ.get("SMH_BOOT_DEBUG"):
             raise
+        _json_error(argv, e, 3)
         click.echo(
             f"internal error: {type(e).__name__}: {e}\n"
             "  this is a bug in smh-boot, not in your input: please report it with the command "

@@ -1,4 +1,4 @@
-"""The board argument shared by ``boot``, ``validate``, ``regions`` and ``map``.
+"""The board argument shared by ``boot``, ``validate``, ``regions``, ``map``, ``fit`` and ``diff``.
 
 One set of click options (:func:`target_options`) and one call into
 :func:`smh_boot.resolve.resolve`, so every command takes the same inputs: a board name or
@@ -94,3 +94,23 @@ def print_warnings(resolved: Any) -> None:
     """Each resolver warning on stderr, ``warning: ...``."""
     for w in resolved.warnings:
         click.echo(f"warning: {w}", err=True)
+
+
+def layout_summary(system: Any, strict: bool, refused_fails: bool = True) -> tuple[int, str | None]:
+    """(error-level findings, the line that says them) of a boot that went on past them
+    (``--no-strict``, or ``map``'s default): ``N layout error(s) (not failing: --no-strict)``,
+    or, when a heap region was refused (exit status 1), ``..., K heap region(s) refused``.
+    None when the layout has no error."""
+    from ..bootstage.boot_report import refused_regions
+
+    errors = sum(1 for d in system.diagnostics if getattr(d, "severity", "") == "error")
+    if not errors:
+        return 0, None
+    refused = len(refused_regions(system))
+    s = "" if errors == 1 else "s"
+    head = f"{errors} layout error{s}"
+    if refused:
+        head += f", {refused} heap region{'' if refused == 1 else 's'} refused"
+        if refused_fails:  # boot: a refused region is exit status 1
+            return errors, f"{head} (exit status 1)"
+    return errors, f"{head} (not failing: --no-strict)"

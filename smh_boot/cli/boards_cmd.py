@@ -98,7 +98,8 @@ def render_table(boards: list[Board], regions: dict[str, int] | None = None,
 @click.option("--board-root", "roots", multiple=True, metavar="DIR",
               help="Also list the board YAML files in DIR (repeatable; also $SMH_BOOT_BOARD_ROOT).")
 @click.option("--zephyr-base", metavar="DIR",
-              help="Also list the board targets of this Zephyr tree (hardware model v2).")
+              help="Also list the board targets of this Zephyr tree (hardware model v2) "
+              "[default: $ZEPHYR_BASE, as boot takes it].")
 @click.option("--template", is_flag=True, help="Print a commented board YAML to start from.")
 def command(as_json: bool, with_regions: bool, roots: tuple[str, ...], zephyr_base: str | None,
             template: bool) -> int:
@@ -114,12 +115,15 @@ def command(as_json: bool, with_regions: bool, roots: tuple[str, ...], zephyr_ba
     boards = list_boards(root_paths)
     regions = {b.name: count_regions(b) for b in boards} if with_regions else None
     targets = zephyr_targets(root_paths, zephyr_base)
+    from ..resolve import TargetSpec, _zephyr_base
+
+    listed_tree = _zephyr_base(TargetSpec(zephyr_base=zephyr_base)) is not None
     if as_json:
         data = [b.summary() for b in boards]
         if regions is not None:
             for d in data:
                 d["regions"] = regions[d["name"]]
-        click.echo(json.dumps(data if zephyr_base is None else
+        click.echo(json.dumps(data if not listed_tree else
                               {"boards": data, "zephyr_targets": targets}, indent=2))
     else:
         click.echo(render_table(boards, regions, root_paths))
@@ -131,13 +135,15 @@ def command(as_json: bool, with_regions: bool, roots: tuple[str, ...], zephyr_ba
 
 
 def zephyr_targets(roots: list, zephyr_base: str | None) -> list[str]:
-    """Every hwmv2 board target below the board roots and ZEPHYR_BASE (board.yml + soc.yml)."""
+    """Every hwmv2 board target below the board roots and the Zephyr tree (``zephyr_base``,
+    else ``$ZEPHYR_BASE`` as ``boot`` takes it) (board.yml + soc.yml)."""
     from ..resolve import TargetSpec, _zephyr_base
     from ..zephyr import hwm
 
     zroots = [r for r in roots if (r / "boards").is_dir()]
-    if zephyr_base is not None:
-        zroots.append(_zephyr_base(TargetSpec(zephyr_base=zephyr_base)))
+    zb = _zephyr_base(TargetSpec(zephyr_base=zephyr_base))  # None: neither given nor set
+    if zb is not None:
+        zroots.append(zb)
     out: list[str] = []
     for b in hwm.all_boards(zroots):
         b.soc_clusters = hwm.soc_clusters(zroots, {str(s.get("name")) for s in b.socs})

@@ -19,11 +19,15 @@ from ..errors import InputError
 from ._target import target_options
 
 
+def _is_report(spec: str | None) -> bool:
+    return bool(spec and spec.endswith(".json") and Path(spec).is_file())
+
+
 def _side(spec: str | None, overlays: tuple[str, ...], label: str,
           target: dict[str, Any]) -> tuple[dict[str, Any], Any, str]:
     """(boot report, system or None, label) of one side: a saved report, or anything `boot`
     takes (a board name or YAML, a .dts, a Zephyr build directory, a board target)."""
-    if spec and spec.endswith(".json") and Path(spec).is_file():
+    if _is_report(spec):
         if overlays:
             raise InputError(f"--overlay-{label} cannot apply to a saved report", file=spec,
                              hint="boot the board instead, or save the report with the overlay")
@@ -90,6 +94,16 @@ def command(a, b, overlays_a, overlays_b, as_json, map_file, **target):
     elif build_dir:
         raise InputError("--build-dir names side A, but A is given too",
                          hint="name both sides as arguments: smh-boot diff BUILD_A BUILD_B")
+    # options are checked before any boot or diff is printed
+    if map_file and (_is_report(a) or _is_report(b if b is not None else a)):
+        raise InputError("--map needs two boots, not saved reports",
+                         file=a if _is_report(a) else b,
+                         hint="name boards (with their overlays) on both sides, or drop --map")
+    for side, ovl in ((a, overlays_a), (b if b is not None else a, overlays_b)):
+        if ovl and _is_report(side):
+            raise InputError(f"--overlay-{'a' if ovl is overlays_a else 'b'} cannot apply to "
+                             "a saved report", file=side,
+                             hint="boot the board instead, or save the report with the overlay")
     rep_a, sys_a, label_a = _side(a, tuple(overlays_a), "a", target)
     rep_b, sys_b, label_b = _side(b if b is not None else a, tuple(overlays_b), "b", target)
     changes = diff_reports(rep_a, rep_b)
@@ -99,9 +113,6 @@ def command(a, b, overlays_a, overlays_b, as_json, map_file, **target):
     else:
         click.echo(render_text(label_a, label_b, changes), nl=False)
     if map_file:
-        if sys_a is None or sys_b is None:
-            raise InputError("--map needs two boots, not saved reports",
-                             hint="name boards (with their overlays) on both sides")
         try:
             Path(map_file).write_text(_side_by_side(sys_a, sys_b, label_a, label_b, changes), encoding="utf-8")
         except OSError as e:

@@ -198,7 +198,9 @@ def command(board, overlays, include_dirs, traces, pytest_sel, margin, resizes, 
         except OSError as e:
             raise InputError(f"cannot write the picture: {e.strerror}", file=svg) from e
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        # the board the sizes are for, and what its inference had to guess (also on stderr)
+        doc = {"board": b.name, **report.as_dict(), "warnings": list(resolved.warnings)}
+        click.echo(json.dumps(doc, indent=2))
     else:
         click.echo(render_text(b.name, report), nl=False)
         if emit:

@@ -44,11 +44,20 @@ def command(board, overlays, include_dirs, output, fmt, strict, no_drivers, heap
 
     BOARD is taken as by `smh-boot boot` (board, YAML, .dts, Zephyr target, --build-dir).
     The map shows every memory node and region with its attribute and DMA capability, live
-    allocations by owner, heap reports, and the validator's overlaps and gaps."""
+    allocations by owner, heap reports, and the validator's overlaps and gaps.
+
+    Exit status: 0 when the map is drawn, also for a broken layout (its errors are drawn,
+    marked, and counted on stderr: "N layout errors (not failing: --no-strict)"); --strict
+    refuses such a layout (2), as boot does; 2 bad input."""
     from ..report import format_for, map_from_system, render, write_map
 
     given = {k: v for k, v in (("include_dirs", include_dirs), *target.items()) if v}
     system = _boot(board, tuple(overlays), not no_drivers, strict, **given)
+    from ._target import layout_summary
+
+    _errors, said = layout_summary(system, strict, refused_fails=False)
+    if said:
+        click.echo(said, err=True)
     mm = map_from_system(system)
     if output:
         path = write_map(mm, output, fmt or format_for(output), heap_figures=heap_figures)

@@ -459,11 +459,48 @@ def find_board(name: str, roots: list[Path], soc_roots: list[Path] | None = None
             hint=(f"did you mean {', '.join(close)}? " if close else "")
             + "check the name, --zephyr-base/ZEPHYR_BASE and --board-root",
         )
-    found.soc_clusters = soc_clusters(soc_roots if soc_roots is not None else roots,
-                                      {str(s.get("name")) for s in found.socs})
+    sroots = soc_roots if soc_roots is not None else roots
+    found.soc_clusters = soc_clusters(sroots, {str(s.get("name")) for s in found.socs})
+    _check_socs_defined(found, sroots)
     found.extensions = find_extensions(name, roots)
     found.targets()  # an extension naming a missing qualifier fails here, located
     return found
+
+
+def _soc_line(yml: Path, soc: str) -> int | None:
+    """The line of ``name: <soc>`` below a ``socs:`` key of ``yml`` (1-based), or None."""
+    try:
+        lines = yml.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    pat = re.compile(r"^\s*(-\s*)?\{?\s*name\s*:\s*['\"]?" + re.escape(soc) + r"['\"]?\s*[,}]?")
+    in_socs = False
+    for i, line in enumerate(lines, 1):
+        if re.match(r"^\s*socs\s*:", line):
+            in_socs = True
+            if soc in line:
+                return i
+        elif in_socs and pat.match(line):
+            return i
+    return None
+
+
+def _check_socs_defined(board: ZephyrBoard, roots: list[Path]) -> None:
+    """BoardError at board.yml's line when a SoC the board lists is defined in no
+    ``soc/**/soc.yml`` of the roots: Zephyr's hardware model v2 rejects such a board."""
+    for soc in board.socs:
+        name = str(soc.get("name"))
+        if name in board.soc_clusters:
+            continue
+        searched = [str(r / "soc") for r in roots if (r / "soc").is_dir()]
+        raise BoardError(
+            f"board {board.name!r} names SoC {name!r}, which no soc.yml defines (searched "
+            + (", ".join(f"{d}/**/soc.yml" for d in searched) if searched else
+               "no soc/ folder in " + (", ".join(map(str, roots)) or "(no roots)"))
+            + "); Zephyr's hardware model v2 rejects it",
+            str(board.yml), _soc_line(board.yml, name),
+            hint="fix the SoC name in board.yml, or add the SoC to a soc.yml below a root's "
+            "soc/ folder (--zephyr-base, --module, --board-root)")
 
 
 def soc_clusters(roots: list[Path], wanted: set[str]) -> dict[str, list[str]]:

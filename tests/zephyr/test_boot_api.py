@@ -59,7 +59,7 @@ def test_revisions_shields_extensions_and_flags(in_data):
     s = smh_boot.boot("nrf5340dk/nrf5340/cpuapp", zephyr_base=Z, shields=["fixture_psram"],
                       drivers=False, isa="armv8-m.main", dcache="32:16384:4")
     assert s.board.heap.runtime_stats and s.cache is not None and s.cache.line_size == 32
-    assert {"inferred: isa from --isa", "inferred: cache from --dcache"} <= set(s.log)
+    assert {"inferred: isa, mpu from --isa", "inferred: cache from --dcache"} <= set(s.log)
 
 
 def test_board_files_and_plain_devicetrees(in_data, tmp_path):

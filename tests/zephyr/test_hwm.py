@@ -91,6 +91,8 @@ def test_a_board_yml_listing_several_boards(tmp_path):
     d.mkdir(parents=True)
     (d / "board.yml").write_text("boards:\n  - name: qemu_x86\n    socs: [{name: atom, variants: [{name: nommu}]}]\n"
                                  "  - name: qemu_x86_64\n    socs: [{name: atom}]\n")
+    (tmp_path / "soc" / "intel").mkdir(parents=True)
+    (tmp_path / "soc" / "intel" / "soc.yml").write_text("series:\n  - name: x\n    socs: [{name: atom}]\n")
     b = hwm.find_board("qemu_x86", [tmp_path])
     assert b.target_names() == ["qemu_x86/atom", "qemu_x86/atom/nommu"]
     assert hwm.find_board("qemu_x86_64", [tmp_path]).dir == d

@@ -155,6 +155,8 @@ def _board(tmp_path, revision: str, files=("b.dts",)):
                                  + "  socs:\n    - name: s\n")
     for f in files:
         (d / f).write_text("/dts-v1/;\n/ { };\n")
+    (tmp_path / "soc" / "acme").mkdir(parents=True)  # hwmv2 needs the SoC defined
+    (tmp_path / "soc" / "acme" / "soc.yml").write_text("socs:\n  - name: s\n")
     return d
 
 

@@ -112,3 +112,40 @@ def test_defaults_only_where_the_user_gave_none(tmp_path):
         ["boot", "--zephyr-base", "/y", "-d", "x"]
     assert with_defaults(["boards"], "/z", str(b)) == ["boards"]
     assert with_defaults(["boot"], None, str(tmp_path / "none")) == ["boot"]
+
+
+def test_every_target_command_defaults_to_the_build(tmp_path):
+    # user trial: fit and diff ran on the shipped default board while boot/map used build/
+    b = tmp_path / "build"
+    (b / "zephyr").mkdir(parents=True)
+    (b / "zephyr" / ".config").write_text("")
+    for cmd in ("boot", "validate", "regions", "map", "fit", "diff"):
+        assert with_defaults([cmd], None, str(b)) == [cmd, "--build-dir", str(b)], cmd
+    assert with_defaults(["fit", "--trace", "t.json", "--margin", "20%"], None, str(b)) == \
+        ["fit", "--trace", "t.json", "--margin", "20%", "--build-dir", str(b)]
+    assert with_defaults(["fit", "my_board"], None, str(b)) == ["fit", "my_board"]
+    # diff: the build is side B when only A is named (a saved report against the build) ...
+    assert with_defaults(["diff", "base.json", "--json"], None, str(b)) == \
+        ["diff", "base.json", "--json", str(b)]
+    # ... but not when --overlay-b asks for A again, nor when both sides are named
+    assert with_defaults(["diff", "a", "--overlay-b", "x.overlay"], None, str(b)) == \
+        ["diff", "a", "--overlay-b", "x.overlay"]
+    assert with_defaults(["diff", "a", "b"], None, str(b)) == ["diff", "a", "b"]
+
+
+def test_west_fit_and_diff_use_the_build(in_data, tmp_path, monkeypatch, capsys):
+    import json as _json
+
+    from smh_boot.cli import main
+
+    monkeypatch.chdir(in_data)
+    argv = with_defaults(["fit", "--json", "--no-search"], None, "builds/h747_m7")
+    assert main(argv) == 0
+    assert _json.loads(capsys.readouterr().out)["board"] == "stm32h747i_disco/stm32h747xx/m7"
+    report = tmp_path / "base.json"
+    assert main(["boot", "--build-dir", "builds/h747_m7", "--json"]) == 0
+    report.write_text(capsys.readouterr().out)
+    argv = with_defaults(["diff", str(report), "--json"], None, "builds/h747_m7")
+    assert main(argv) == 0
+    doc = _json.loads(capsys.readouterr().out)
+    assert doc["changes"] == [] and doc["b"] == "stm32h747i_disco/stm32h747xx/m7"
