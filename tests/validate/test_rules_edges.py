@@ -261,3 +261,26 @@ def test_wrong_reg_length_is_an_input_error_with_a_line(tmp_path):
     with pytest.raises(DevicetreeError) as e:
         validate(tmp_path, body)
     assert e.value.line == 10 and "reg" in e.value.message
+
+
+def test_two_arm_mpu_types_say_what_zephyr_does(tmp_path):
+    # the user trial's DMA_BOTH: Zephyr's MPU driver matches no case and skips the region
+    body = region("both", 0x30000000, 0x1000,
+                  "DT_MEM_ARM(ATTR_MPU_RAM) | DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE)")
+    (d,) = validate(tmp_path, body, arch="arm", isa="armv7e-m")
+    assert (d.rule, d.severity) == ("attr-conflict", "error")
+    assert "ATTR_MPU_RAM) and DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE) are both set" in d.message
+    assert "keeps the default cacheable mapping" in d.message and "no heap" in d.message
+    assert d.location.line == 12  # the zephyr,memory-attr line, not the node
+    # off arm the same bits are attr-arch-mismatch's business, not a conflict
+    assert "attr-conflict" not in rules(validate(tmp_path, body, arch="riscv"))
+
+
+def test_generic_dma_region_without_mpu_type_on_arm_is_a_warning(tmp_path):
+    body = region("extra", 0x30000000, 0x1000, "DT_MEM_CACHEABLE | DT_MEM_DMA")
+    (d,) = validate(tmp_path, body, arch="arm", isa="armv7e-m")
+    assert (d.rule, d.severity) == ("attr-arm-mpu-type-missing", "warning")
+    assert "programs no MPU region" in d.message and "DT_MEM_ARM(ATTR_MPU_RAM)" in d.message
+    assert d.location.line == 12
+    # elsewhere DT_MEM_CACHEABLE is what the policy maps: a heap, nothing to say
+    assert validate(tmp_path, body, arch="riscv") == []
