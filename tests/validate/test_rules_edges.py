@@ -284,3 +284,29 @@ def test_generic_dma_region_without_mpu_type_on_arm_is_a_warning(tmp_path):
     assert d.location.line == 12
     # elsewhere DT_MEM_CACHEABLE is what the policy maps: a heap, nothing to say
     assert validate(tmp_path, body, arch="riscv") == []
+
+
+def test_the_node_name_note_points_at_the_name_not_at_an_overlays_label(tmp_path):
+    # user trial: the note pointed at the overlay's `&dma_nocache {` (1:1), where no name is written
+    board = tmp_path / "board.dts"
+    board.write_text(HEAD + region("dma_nocache", 0x30010000, 0x4000, "DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE)")
+                     + "};\n")
+    overlay = tmp_path / "regtypo.overlay"
+    overlay.write_text("&dma_nocache {\n\treg = <0x3001000 0x4000>;\n};\n")
+    diags = validate_devicetree(load_devicetree(board, [overlay]),
+                                ValidationOptions(arch="arm", isa="armv7e-m"))
+    (d,) = [d for d in diags if d.rule == "heap-unit-address-mismatch"]
+    assert (d.location.file, d.location.line) == (str(overlay), 2)
+    (note,) = d.related
+    assert note.message == "node name memory@30010000 is written here"
+    # board.dts line 8: "\tdma_nocache: memory@30010000 {", the name at column 15
+    assert (note.location.file, note.location.line, note.location.column) == (str(board), 8, 15)
+
+
+def test_the_node_name_note_for_a_node_written_in_the_overlay_itself(tmp_path):
+    body = region("r", 0x30010000, 0x4000, "DT_MEM_ARM(ATTR_MPU_RAM)").replace(
+        "reg = <0x30010000", "reg = <0x30020000")
+    diags = validate(tmp_path, body, arch="arm", isa="armv7e-m")
+    (d,) = [d for d in diags if d.rule == "heap-unit-address-mismatch"]
+    (note,) = d.related
+    assert (note.location.line, note.location.column) == (8, 5)  # "\tr: memory@30010000 {"
