@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..units import human_size
 
 REPORT_FORMAT_PREFIX = "smh-boot-report/"
 
@@ -43,15 +44,34 @@ class Change:
         if self.change in ("added", "removed"):
             val = self.b if self.change == "added" else self.a
             return f"{self.kind} {self.subject}: {self.change}" + (f" ({_show(val)})" if val is not None else "")
-        return f"{self.kind} {self.subject}: {self.change} {_show(self.a)} -> {_show(self.b)}"
+        field = _FIELD_OF_CHANGE.get(self.change)
+        return (f"{self.kind} {self.subject}: {self.change} {_show(self.a, field)} -> "
+                f"{_show(self.b, field)}")
 
 
-def _show(v: Any) -> str:
-    if isinstance(v, int) and not isinstance(v, bool) and v >= 4096:
-        return f"{v:#x}"
+#: how each field is written, whatever its value: addresses in hex, sizes and byte offsets
+#: with units (exact bytes beside a rounded one), counts in decimal
+_FIELD_OF_CHANGE = {"moved": "address", "resized": "size"}
+_FIELD_OF_KEY = {"addr": "address", "size": "size", "first_block_offset": "size",
+                 "end_chunk": "count", "chunk0": "count"}
+
+
+def _show(v: Any, field: str | None = None) -> str:
     if isinstance(v, dict):
-        return ", ".join(f"{k}={_show(x)}" for k, x in v.items())
+        return ", ".join(f"{k}={_show(x, _FIELD_OF_KEY.get(k))}" for k, x in v.items())
+    if not isinstance(v, int) or isinstance(v, bool):
+        return str(v)
+    if field == "address":
+        return f"{v:#x}"
+    if field == "size":
+        return _size(v)
     return str(v)
+
+
+def _size(n: int) -> str:
+    """``32 KiB``; a size human_size can only round keeps its bytes: ``~4.88 KiB (5000 B)``."""
+    text = human_size(n)
+    return f"{text} ({n} B)" if text.startswith("~") else text
 
 
 def check_report(doc: Any, source: str) -> dict[str, Any]:
@@ -154,13 +174,15 @@ def _offset(buf: dict[str, Any], regions: dict[str, dict[str, Any]]) -> Any:
 
 
 def _where(r: dict[str, Any]) -> str:
-    return f"{r.get('attr')} {r.get('size')} B at {r.get('addr'):#x}" if isinstance(r.get("addr"), int) else str(r.get("attr"))
+    if not isinstance(r.get("addr"), int):
+        return str(r.get("attr"))
+    return f"{r.get('attr')} {_show(r.get('size'), 'size')} at {r['addr']:#x}"
 
 
 def _buf(b: dict[str, Any]) -> str:
     addr = b.get("addr")
     at = f" at {addr:#x}" if isinstance(addr, int) else ""
-    return f"{b.get('size')} B{at} in {b.get('region')}"
+    return f"{_show(b.get('size'), 'size')}{at} in {b.get('region')}"
 
 
 def render_text(label_a: str, label_b: str, changes: list[Change]) -> str:

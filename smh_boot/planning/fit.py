@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..heap.config import HeapConfig
-from ..units import with_hex
+from ..units import human_size, with_hex
 from . import run as R
 from .sizes import SizeRule, size_rule
 from .workload import PlanRegion, Workload
@@ -146,7 +146,9 @@ class _Searcher:
         """Index walk over the allowed sizes of region k (the others as in ``sizes``)."""
         cands = rule.candidates(addr, sizes[k])
         at = lambda j: [*sizes[:k], cands[j], *sizes[k + 1:]]  # noqa: E731
-        hi = len(cands) - 1  # succeeds: the current size
+        hi = len(cands) - 1  # succeeds: the current size (or the allowed size above it)
+        if cands[hi] != sizes[k] and self.fails(at(hi)) is not None:
+            return sizes[k]  # a size the rule forbids, and the allowed one above it fails
         lo = -1  # "fails": below the smallest allowed size
         g = min(hi, max(0, _index_at_least(cands, guess)))
         if self.fails(at(g)) is None:
@@ -181,6 +183,23 @@ class _Searcher:
         return cands[hi]
 
 
+def _check_resize(rf: RegionFit) -> None:
+    """A --resize the region cannot take is an error, as ``smh-boot validate`` reports the
+    same layout (``mpu-region-constraints``): the what-if would size a region Zephyr cannot
+    program, and every answer drawn from it would be one the board cannot have."""
+    addr, size = rf.region.addr, rf.current
+    problem = rf.rule.problem(addr, size)
+    if problem is None:
+        return
+    below, above = rf.rule.neighbours(addr, size)
+    near = " or ".join(f"{n} ({human_size(n)})" for n in (below, above) if n is not None)
+    raise InputError(
+        f"--resize {rf.region.name}={size} ({human_size(size)}): {problem} "
+        "[mpu-region-constraints]",
+        hint=f"the nearest sizes {rf.region.name} may take are {near} [{rf.rule.why}]",
+    )
+
+
 def _index_at_least(cands: list[int], size: int) -> int:
     for j, c in enumerate(cands):
         if c >= size:
@@ -213,6 +232,9 @@ def fit(regions: list[PlanRegion], workloads: list[Workload], config: HeapConfig
     dt_attrs = dt_attrs or {}
     fits = [RegionFit(r, size_rule(arch, isa, dt_attrs.get(r.path)), sizes[k])
             for k, r in enumerate(regions)]
+    for rf in fits:
+        if rf.region.name in resized:
+            _check_resize(rf)
 
     wl_info = []
     for w in workloads:

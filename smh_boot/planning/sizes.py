@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import attrs as A
-from ..validate.rules.mpu import mpu_kind
+from ..validate.rules.mpu import mpu_kind, mpu_problem
 
 #: the heap's allocation granule (CHUNK_UNIT)
 CHUNK = 8
@@ -28,9 +28,28 @@ class SizeRule:
     kind: str
     granule: int
     why: str
+    unit: str | None = None  #: the protection unit (``mpu_kind``), None for plain heap chunks
+
+    def allowed(self, addr: int, size: int) -> bool:
+        """True when a region at ``addr`` may take ``size``."""
+        if self.kind == "pow2":
+            return size >= 32 and size & (size - 1) == 0 and addr % size == 0
+        return size > 0 and size % self.granule == 0
+
+    def problem(self, addr: int, size: int) -> str | None:
+        """Why ``size`` at ``addr`` is not allowed, worded as ``smh-boot validate``'s
+        ``mpu-region-constraints`` says it, or None when it is allowed."""
+        if self.allowed(addr, size):
+            return None
+        if self.unit is not None:
+            text = mpu_problem(self.unit, addr, size)
+            if text:
+                return text
+        return f"size {size:#x} is not a multiple of the heap's {self.granule}-byte chunk"
 
     def candidates(self, addr: int, upto: int) -> list[int]:
-        """Every allowed size up to ``upto`` (the current size, always included last)."""
+        """Every allowed size below ``upto``, then ``upto`` itself when it is allowed, else
+        the smallest allowed size above it (so an answer never breaks the rule)."""
         if self.kind == "pow2":
             out = []
             s = 32
@@ -41,8 +60,14 @@ class SizeRule:
         else:
             g = self.granule
             out = list(range(g, upto, g))
-        out.append(upto)
+        out.append(upto if self.allowed(addr, upto) else self.round_up(addr, upto))
         return out
+
+    def neighbours(self, addr: int, size: int) -> tuple[int | None, int]:
+        """The largest allowed size below ``size`` (None when there is none) and the
+        smallest allowed size at or above it."""
+        below = [c for c in self.candidates(addr, size) if c < size]
+        return (below[-1] if below else None), self.round_up(addr, size)
 
     def round_up(self, addr: int, size: int) -> int:
         """The smallest allowed size >= ``size``."""
@@ -64,11 +89,12 @@ def size_rule(arch: str | None, isa: str | None, dt_attr: int | None) -> SizeRul
     """The rule for a heap region with devicetree attribute bits ``dt_attr``."""
     kind = mpu_kind(arch, isa)
     if kind == "arm64":
-        return SizeRule("step", 4096, "ARM64 MMU: whole 4 KiB pages")
+        return SizeRule("step", 4096, "ARM64 MMU: whole 4 KiB pages", kind)
     if kind in ("armv7m", "armv8m"):
         programmed = dt_attr is not None and bool(dt_attr & A.DT_MEM_ARCH_ATTR_MASK & ~A.DT_MEM_ARCH_ATTR_UNKNOWN)
         if programmed and kind == "armv7m":
-            return SizeRule("pow2", 32, "ARMv7-M MPU: a power of two of at least 32 bytes, base aligned to it")
+            return SizeRule("pow2", 32, "ARMv7-M MPU: a power of two of at least 32 bytes, base aligned to it",
+                            kind)
         if programmed:
-            return SizeRule("step", 32, "ARMv8-M MPU: multiples of 32 bytes")
+            return SizeRule("step", 32, "ARMv8-M MPU: multiples of 32 bytes", kind)
     return SizeRule("step", CHUNK, "heap chunks of 8 bytes")

@@ -13,9 +13,20 @@ def span(addr: int, size: int, bits: int) -> str:
     return f"{hex_addr(addr, bits)}-{hex_addr(addr + size - 1, bits)}"
 
 
+def attr_word(b: Band) -> str:
+    """The band's SMH attribute, else why it has none: ``unmapped attribute`` (it carries
+    ``zephyr,memory-attr`` bits and was refused for them), ``no SMH attribute`` (bits, but no
+    heap memory: flash, MMIO...) or ``no attribute``."""
+    if b.attr:
+        return b.attr
+    if b.attr_bits:
+        return "unmapped attribute" if b.refused else "no SMH attribute"
+    return "no attribute"
+
+
 def band_traits(b: Band) -> str:
     """``region · non-cacheable · DMA`` - kind, attribute, DMA capability."""
-    parts = [b.kind, b.attr or "no attribute"]
+    parts = [b.kind, attr_word(b)]
     if b.dma:
         parts.append("DMA")
     if b.kernel_ram:
@@ -29,7 +40,7 @@ def band_tip(b: Band, bits: int) -> str:
         f"{b.name} ({b.kind})" + (f", node {b.node}" if b.node and b.node != b.name else ""),
         f"address: {span(b.addr, b.size, bits)}",
         f"size: {human_size(b.size)} ({b.size:#x})",
-        f"attribute: {b.attr or 'none'}; DMA: {'yes' if b.dma else 'no'}",
+        f"attribute: {attr_word(b) if b.attr_bits else b.attr or 'none'}; DMA: {'yes' if b.dma else 'no'}",
     ]
     if b.attr_bits:
         lines.append(f"attr bits: {b.attr_bits}")
@@ -62,7 +73,7 @@ def alloc_tip(a: Allocation, band: Band, bits: int) -> str:
             f"allocation by {a.owner or '(no owner)'}",
             f"address: {span(a.addr, a.size, bits)}",
             f"size: {human_size(a.size)} ({a.size} bytes)",
-            f"region: {band.name} ({band.attr or 'no attribute'})",
+            f"region: {band.name} ({attr_word(band)})",
             *([f"attr bits: {band.attr_bits}"] if band.attr_bits else []),
         ]
     )

@@ -91,15 +91,39 @@ def _memory_bands(system: Any) -> list[tuple[str, Band]]:
     return out
 
 
+#: ARM MPU region types that are not RAM: a region of one of them is no heap memory
+_ARM_NOT_RAM = ("ARM_MPU_FLASH", "ARM_MPU_PPB", "ARM_MPU_IO", "ARM_MPU_DEVICE")
+
+
+def _not_heap_memory(info: Any) -> bool:
+    """True when an unmapped region's ``zephyr,memory-attr`` says it is no heap memory: a
+    mem_attr_heap region (software allocation bits), one ARM MPU type that is not RAM (flash,
+    MMIO...), or an ``*_UNKNOWN`` marker."""
+    d = getattr(getattr(info, "record", None), "decoded", None)
+    if d is None:
+        return False
+    if getattr(d, "software", ()) or getattr(d, "markers", ()):
+        return True
+    arch_bits = tuple(getattr(d, "arch_bits", ()))
+    return len(arch_bits) == 1 and arch_bits[0] in _ARM_NOT_RAM
+
+
 def _refusal(info: Any) -> str | None:
     """Why the boot refused region ``info``, or None: its ``refused`` reason when the boot
     names one, else its ``error`` when the policy gave it an SMH attribute but no heap was
-    added.  (A region with no SMH attribute is not refused: it is simply not a heap.)"""
+    added, else - for a region that carries ``zephyr,memory-attr`` the policy cannot map -
+    ``unmapped attribute: <why>``.  A region whose attribute says it is no heap memory
+    (flash, MMIO, a mem_attr_heap region) and one without the property are not refused."""
     reason = getattr(info, "refused", None)
     if reason:
         return str(reason)
-    if getattr(info, "attr", None) is not None and getattr(info, "heap_index", None) is None:
+    if getattr(info, "heap_index", None) is not None:
+        return None
+    if getattr(info, "attr", None) is not None:
         return str(getattr(info, "error", None) or "not added to the pool")
+    if getattr(info, "dt_attr", None) is not None and not _not_heap_memory(info):
+        why = getattr(info, "error", None) or "the shared-multi-heap policy maps it to no attribute"
+        return f"unmapped attribute: {why}"
     return None
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import drawsvg as dw
 
 from . import palette
-from .describe import alloc_tip, span
+from .describe import alloc_tip, attr_word, span
 from .fmt import hex_addr, human_size, percent
 from .heap_report import CHUNK_UNIT, HeapReport
 from .layout import DETAIL_LIMIT, merge_runs, r1
@@ -139,7 +139,7 @@ def draw_heap_panel(
     assert h is not None, "draw_heap_panel needs a band with a heap report"
     g = dw.Group(class_="heap-figure", data_region=attr(band.name))
     title = (f"heap in {band.name} · {hex_addr(band.addr, bits)} · {human_size(band.size)} · "
-             f"{band.attr or 'no attribute'}{' · DMA' if band.dma else ''} · "
+             f"{attr_word(band)}{' · DMA' if band.dma else ''} · "
              f"{'big' if h.big else 'small'} heap")
     g.append(label(fit(title, width, 12), x, y + 14, 12, bold=True))
     g.append(_bar(band, allocs, colours, x, y + 22, width, bits, one_by_one))

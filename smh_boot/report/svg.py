@@ -18,7 +18,7 @@ from typing import NamedTuple
 import drawsvg as dw
 
 from . import palette
-from .describe import (alloc_label, alloc_tip, band_tip, band_traits, finding_line, finding_title,
+from .describe import (alloc_label, alloc_tip, attr_word, band_tip, band_traits, finding_line, finding_title,
                        finding_where, span)
 from .fmt import hex_addr, human_size
 from .heap_figure import draw_heap_panel, panel_height
@@ -133,6 +133,10 @@ def _axis(f: _Frame) -> dw.Group:
     return g
 
 
+#: the font size whose plain estimate covers bold 10 px text (bold capitals run ~30% wider)
+BOLD_EST = 13
+
+
 def _band(
     f: _Frame, b: Band, patterns: dict[str, dw.Pattern], holds_heap: bool
 ) -> tuple[dw.Group, dw.Group]:
@@ -183,20 +187,38 @@ def _band(
                   for ln in _wrap([size_text, *band_traits(b).split(" · ")], room, 10)]
         if b.refused:
             lines = lines[:1] + [(ln, "band-refused-reason", True)
-                                 for ln in _wrap_words(f"refused: {b.refused}", room, 10)] + lines[1:]
+                                 for ln in _wrap_words(f"refused: {b.refused}", room, BOLD_EST)] + lines[1:]
         lines = lines[: max(1, int((h - 22) // 13))]
+        shown = [(fit(b.name, name_room, 13.2), 13.2, 12, y0 + 15)]
         for i, (line, lcls, bold) in enumerate(lines):
-            t.append(label(fit(line, room, 10), x + 10, y0 + 29 + 13 * i, 10, bold=bold,
+            # bold 10 px text is estimated as BOLD_EST px: bold capitals run much wider
+            est = BOLD_EST if bold else 10
+            shown.append((fit(line, room, est), est, 10, y0 + 29 + 13 * i))
+            t.append(label(shown[-1][0], x + 10, shown[-1][3], 10, bold=bold,
                            fill=palette.MUTED if lcls == "band-node" else palette.TEXT, cls=lcls))
     else:
         node = f" ({b.node})" if b.node and b.node != b.name else ""
         flag = " · REFUSED" if b.refused else ""
-        one = (f"{b.name}{node} · {size_text} · {b.attr or 'no attr'}"
+        one = (f"{b.name}{node} · {size_text} · {attr_word(b)}"
                f"{' · DMA' if b.dma else ''}{flag}")
-        t.append(label(fit(one, name_room, 10.5), x + 10, (y0 + y1) / 2 + 3.8, 10.5,
-                       cls="band-name"))
+        shown = [(fit(one, name_room, 10.5), 10.5, 10.5, (y0 + y1) / 2 + 3.8)]
+        t.append(label(shown[0][0], x + 10, shown[0][3], 10.5, cls="band-name"))
+    if b.refused:
+        # the cross stays visible around the label but never runs through its text
+        t.children.insert(0, _label_background(x, y0, y1, shown))
     tip = band_tip(b, bits)
     return with_tip(g, tip), with_tip(t, tip)
+
+
+def _label_background(x: float, y0: float, y1: float,
+                      shown: list[tuple[str, float, float, float]]) -> dw.Rectangle:
+    """A pale box behind a refused band's label lines (text, the font size its width is
+    estimated at, font size, baseline), inside the band."""
+    right = max(x + 10 + text_width(text, est) for text, est, _, _ in shown) + 4
+    top = max(y0 + 1, min(base - size - 1 for _, _, size, base in shown))
+    bottom = min(y1 - 1, max(base + 4 for _, _, _, base in shown))
+    return rect(x + 6, top, min(right, x + BAND_W - 2) - (x + 6), max(bottom - top, 0),
+                fill=palette.REFUSED_FILL, fill_opacity=0.85, class_="label-bg")
 
 
 def _wrap_words(text: str, width: float, size: float) -> list[str]:

@@ -10,9 +10,9 @@ from typing import Any
 
 from .fmt import human_size
 
-_W = 760  # panel width
+_W = 800  # panel width
 _H = 150  # panel height
-_ML, _MR, _MT, _MB = 70, 150, 30, 28  # margins of a panel
+_ML, _MR, _MT, _MB = 70, 190, 30, 28  # margins of a panel (the right one holds the labels)
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f")
 
 
@@ -32,7 +32,8 @@ def _panel(rf: Any, top: int, n_ops: int, color: str) -> list[str]:
     x0, y0 = _ML, top + _MT
 
     def X(i: float) -> float:
-        return x0 + pw * (i / max(n_ops - 1, 1))
+        # op i owns [X(i), X(i + 1)): the last op, like every other, has a width
+        return x0 + pw * (i / max(n_ops, 1))
 
     def Y(v: float) -> float:
         return y0 + ph - ph * min(v, ymax) / ymax
@@ -50,32 +51,45 @@ def _panel(rf: Any, top: int, n_ops: int, color: str) -> list[str]:
     for curve in rf.curves:
         if not curve:
             continue
+        # each point is the largest use over the ops since the one before: drawn over them
         pts = [(X(0), Y(0))]
-        prev = 0
+        start = 0
         for i, v in curve:
-            pts.append((X(i), Y(prev)))
-            pts.append((X(i), Y(v)))
-            prev = v
+            pts.append((X(start), Y(v)))
+            pts.append((X(i + 1), Y(v)))
+            start = i + 1
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.5"/>')
     ly = []
+    peak_op = getattr(rf, "peak_op", None)
+    if rf.peak_bytes > 0 and peak_op is not None:
+        # the peak: a dot on the curve, a dotted level across and its label with the others
+        px, py = X(peak_op + 0.5), Y(rf.peak_bytes)
+        out.append(f'<line x1="{x0}" x2="{x0 + pw}" y1="{py:.1f}" y2="{py:.1f}" stroke="{color}" '
+                   f'stroke-dasharray="1 3" stroke-opacity="0.8"/>')
+        out.append(f'<circle class="peak" cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{color}" '
+                   f'stroke="white" stroke-width="1.5"><title>peak {rf.peak_bytes} B at op {peak_op}'
+                   f'</title></circle>')
+        ly.append((f"peak {human_size(rf.peak_bytes)} (op {peak_op})", None, color, py, False, "peak-label"))
     for name, v, col, dash in levels:
         if v > ymax:
-            ly.append((name, v, col, y0 - 2, True))
+            ly.append((name, v, col, y0 - 2, True, ""))
             continue
         y = Y(v)
         d = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<line x1="{x0}" x2="{x0 + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="{col}"{d}/>')
-        ly.append((name, v, col, y, False))
+        ly.append((name, v, col, y, False, ""))
     # labels right of the panel, pushed apart so they never overlap
     ly.sort(key=lambda t: t[3])
     last = -1e9
-    for name, v, col, y, off in ly:
+    for name, v, col, y, off, cls in ly:
         y = max(y + 4, last + 13)
         last = y
         arrow = " (above)" if off else ""
-        out.append(f'<text x="{x0 + pw + 6}" y="{y:.1f}" font-size="11" fill="{col}">{name} '
-                   f'{escape(human_size(v))}{arrow}</text>')
+        text = name if v is None else f"{name} {human_size(v)}{arrow}"
+        c = f' class="{cls}"' if cls else ""
+        out.append(f'<text{c} x="{x0 + pw + 6}" y="{y:.1f}" font-size="11" fill="{col}">'
+                   f'{escape(text)}</text>')
     out.append(f'<text x="{x0 + pw}" y="{y0 + ph + 16}" font-size="11" text-anchor="end" fill="#555">'
                f'op {n_ops - 1}</text>')
     out.append(f'<text x="{x0}" y="{y0 + ph + 16}" font-size="11" fill="#555">op 0</text>')

@@ -8,8 +8,13 @@ properties through the ``Devicetree`` API (``reg`` decoding, locations, phandles
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+from ..devicetree.model import SourceLocation
+from ..devicetree.preprocess import display_path
+from ..devicetree.sources import LOC_ATTR
 from .model import Layout, LayoutNode, RegionRef
 from .options import ValidationOptions
 
@@ -39,6 +44,77 @@ def _raw_first_addr(prop: Any, address_cells: int) -> int | None:
     if address_cells <= 0 or len(value) < n:
         return None
     return int.from_bytes(value[:n], "big")
+
+
+#: the last token before a node's ``{``: its name (labels before it are skipped)
+_NAME_BEFORE_BRACE = re.compile(r"([A-Za-z0-9,._+@#-]+)\s*$")
+
+
+class _NameFinder:
+    """Where a node's name (``memory@30010000 {``) is written.
+
+    The parser keeps only where a node was *last* opened, which for a node an overlay changes
+    is the overlay's ``&label {``: no name is written there.  Its properties still remember
+    where they were written, so from each one (in the order they were first defined) the
+    source is read backwards to the ``{`` that opens the node; the token before it is the
+    name when that ``{`` belongs to a definition by name.  Used only for the few nodes a
+    finding is about (a unit address that disagrees with ``reg``)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[str] | None] = {}
+
+    def _lines(self, file: str) -> list[str] | None:
+        if file not in self._files:
+            try:
+                self._files[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                self._files[file] = None
+        return self._files[file]
+
+    def find(self, node: Any) -> SourceLocation | None:
+        for obj in (*node.props.values(), *node.nodes.values()):
+            raw = getattr(obj, LOC_ATTR, None)
+            if raw is not None:
+                hit = self._opening(raw, node.name)
+                if hit is not None:
+                    return hit
+        return None
+
+    def _opening(self, raw: tuple[str, int, int], name: str) -> SourceLocation | None:
+        file, line, col = raw
+        lines = self._lines(file)
+        if lines is None or not 0 < line <= len(lines):
+            return None
+        depth = 0
+        for li in range(line - 1, -1, -1):
+            text = lines[li][: max(col - 1, 0)] if li == line - 1 else lines[li]
+            cut = text.find("//")
+            if cut >= 0:
+                text = text[:cut]
+            for ci in range(len(text) - 1, -1, -1):
+                ch = text[ci]
+                if ch == "}":
+                    depth += 1
+                elif ch == "{":
+                    if depth:
+                        depth -= 1
+                        continue
+                    m = _NAME_BEFORE_BRACE.search(text[:ci])
+                    if m is None or m.group(1) != name:
+                        return None  # '&label {', '/ {' or another node's brace
+                    return SourceLocation(display_path(file), li + 1, m.start(1) + 1)
+        return None
+
+
+def _unit_disagrees(n: LayoutNode) -> bool:
+    """True when the node's unit address is a number that is not its first reg address."""
+    if not n.unit_addr or not n.regs or n.raw_first_addr is None:
+        return False
+    try:
+        unit = int(n.unit_addr, 16)
+    except ValueError:
+        return False
+    return unit not in (n.raw_first_addr, n.regs[0][0])
 
 
 def _refs(dt: Any, node: Any) -> tuple[RegionRef, ...]:
@@ -92,6 +168,7 @@ def layout_from_devicetree(dt: Any, options: ValidationOptions | None = None, sc
     sram = dt.chosen("zephyr,sram")
     layout = Layout(sram=sram.path if sram is not None else None,
                     files=(str(dt.dts_path), *map(str, dt.overlays)))
+    names = _NameFinder()
     for node in dt.nodes():
         props = node.props
         parent = node.parent
@@ -133,6 +210,8 @@ def layout_from_devicetree(dt: Any, options: ValidationOptions | None = None, sc
                 cells[key] = dt.cells(node)[0]
             n.raw_first_addr = _raw_first_addr(reg, cells[key])
             n.reg_location = dt.location(reg)
+            if _unit_disagrees(n):
+                n.name_location = names.find(node)
         size = props.get("size")
         if size is not None:
             n.has_size = True

@@ -55,6 +55,9 @@ class LayoutNode:
     regs: tuple[Range, ...] | None = None
     raw_first_addr: int | None = None
     reg_location: Any = None
+    #: where the node's name is written (``memory@30010000 {``), found for nodes whose unit
+    #: address disagrees with reg; ``location`` may be an overlay's ``&label {`` instead
+    name_location: Any = None
     has_size: bool = False
     size_location: Any = None
     # -- what kind of node this is

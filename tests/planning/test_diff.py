@@ -70,3 +70,38 @@ def test_map_needs_two_boots(tmp_path, capsys):
     saved.write_text(capsys.readouterr().out)
     assert main(["diff", str(saved), "stm32h747i_disco_m7", "--map", str(tmp_path / "m.html")]) == 2
     assert "--map needs two boots" in capsys.readouterr().err
+
+
+def test_each_field_has_one_readable_format():
+    # user trial: "resized 0x8000 -> 128" and "end_chunk=0x1fff ... -> end_chunk=1023"
+    from smh_boot.planning.diff import Change
+
+    assert str(Change("region", "SRAM3", "resized", 0x8000, 128)) == \
+        "region SRAM3: resized 32 KiB -> 128 B"
+    assert str(Change("region", "SRAM3", "moved", 0x30040000, 0x30044000)) == \
+        "region SRAM3: moved 0x30040000 -> 0x30044000"
+    assert str(Change("region", "R", "moved", 0x100, 0x20000)) == "region R: moved 0x100 -> 0x20000"
+    geo = str(Change("region", "SRAM1", "heap geometry",
+                     {"end_chunk": 0x1fff, "chunk0": 11, "first_block_offset": 96},
+                     {"end_chunk": 1023, "chunk0": 5, "first_block_offset": 48}))
+    assert geo == ("region SRAM1: heap geometry end_chunk=8191, chunk0=11, first_block_offset=96 B"
+                   " -> end_chunk=1023, chunk0=5, first_block_offset=48 B")
+    assert str(Change("buffer", "eth:rx", "moved", 0x30000060, 0x30000460)) == \
+        "buffer eth:rx: moved 0x30000060 -> 0x30000460"
+    assert str(Change("buffer", "eth:rx", "resized", 1536, 5000)) == \
+        "buffer eth:rx: resized 1.5 KiB -> ~4.88 KiB (5000 B)"
+    assert str(Change("board", "ptr_size", "changed", 4, 8)) == "board ptr_size: changed 4 -> 8"
+
+
+def test_added_regions_and_buffers_use_the_same_formats(tmp_path):
+    ovl = tmp_path / "small.overlay"
+    ovl.write_text("&sram1 {\n\treg = <0x30000000 0x2000>;\n};\n")
+    a = boot_report(smh_boot.boot("stm32h747i_disco_m7"))
+    b = boot_report(smh_boot.boot("stm32h747i_disco_m7", overlays=[ovl], strict=False))
+    lines = [str(c) for c in diff_reports(a, b)]
+    assert "region SRAM1: resized 128 KiB -> 8 KiB" in lines
+    geo = [ln for ln in lines if "heap geometry" in ln][0]
+    assert "0x" not in geo and "end_chunk=16383" in geo
+    b["regions"].append({"name": "NEW", "attr": "CACHEABLE", "size": 4096, "addr": 0x38000000})
+    added = [str(c) for c in diff_reports(a, b) if c.change == "added" and c.subject == "NEW"]
+    assert added == ["region NEW: added (CACHEABLE 4 KiB at 0x38000000)"]

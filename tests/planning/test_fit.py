@@ -213,3 +213,36 @@ def test_fit_and_diff_take_zephyr_build_directories(monkeypatch, capsys):
     assert main(["diff", "builds/h747_m7", "builds/qemu_a53", "--json"]) == 1
     changes = json.loads(capsys.readouterr().out)["changes"]
     assert {"kind": "board", "subject": "ptr_size", "change": "changed", "a": 4, "b": 8} in changes
+
+
+def test_a_resize_the_mpu_cannot_take_is_an_error_like_validates():
+    # user trial: --resize DMA_CACHED=3K on an ARMv7-M board said "minimum 3072", exit 0
+    regions = [_region("A", 0, 0x2000_0000, 64 * 1024), _region("B", 1, 0x2001_0000, 16 * 1024)]
+    w = bind(_trace(_churn()), regions)
+    attrs = {r.path: 0x00100000 for r in regions}  # ARM_MPU_RAM: programmed into the MPU
+    with pytest.raises(InputError, match=r"--resize A=3072 \(3 KiB\): region cannot be an ARMv7-M MPU "
+                       r"region: size 0xc00 is not a power of two.*\[mpu-region-constraints\]") as e:
+        fit(regions, [w], HeapConfig(), arch="arm", isa="armv7e-m", dt_attrs=attrs, resize={"A": 3072})
+    assert "2048 (2 KiB) or 4096 (4 KiB)" in e.value.hint
+    # an allowed size is a plain what-if; ARMv8-M takes any multiple of 32
+    fit(regions, [w], HeapConfig(), arch="arm", isa="armv7e-m", dt_attrs=attrs, resize={"A": 4096},
+        search=False)
+    fit(regions, [w], HeapConfig(), arch="arm", isa="armv8-m.main", dt_attrs=attrs, resize={"A": 3072},
+        search=False)
+    with pytest.raises(InputError, match="not a multiple of 32 bytes"):
+        fit(regions, [w], HeapConfig(), arch="arm", isa="armv8-m.main", dt_attrs=attrs, resize={"A": 3000})
+
+
+def test_minima_keep_to_the_mpu_even_from_a_size_it_cannot_take():
+    # the board's own size breaks the ARMv7-M rule (validate's error; a --no-strict boot goes on):
+    # the answer and the step below it are still powers of two
+    regions = [_region("A", 0, 0x2000_0000, 0x3000), _region("B", 1, 0x2001_0000, 16 * 1024)]
+    w = bind(_trace(_churn()), regions)
+    attrs = {r.path: 0x00100000 for r in regions}
+    rep = fit(regions, [w], HeapConfig(), arch="arm", isa="armv7e-m", dt_attrs=attrs)
+    for rf in rep.regions:
+        assert rf.rule.kind == "pow2"
+        assert rf.minimum & (rf.minimum - 1) == 0 and rf.region.addr % rf.minimum == 0
+        assert rf.below is None or rf.below["size"] == rf.minimum // 2
+    assert rep.regions[0].rule.candidates(0x2000_0000, 0x3000)[-1] == 0x4000
+    assert 0x3000 not in rep.regions[0].rule.candidates(0x2000_0000, 0x3000)

@@ -45,7 +45,7 @@ def test_bad_options_raise_input_error(kw, text):
 
 
 def test_rules_are_complete_and_documented():
-    assert len(RULES) == 22
+    assert len(RULES) == 23
     for r in RULES.values():
         assert r.severity in ("error", "warning", "info")
         assert r.summary and "\n" not in r.summary

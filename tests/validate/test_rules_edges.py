@@ -261,3 +261,52 @@ def test_wrong_reg_length_is_an_input_error_with_a_line(tmp_path):
     with pytest.raises(DevicetreeError) as e:
         validate(tmp_path, body)
     assert e.value.line == 10 and "reg" in e.value.message
+
+
+def test_two_arm_mpu_types_say_what_zephyr_does(tmp_path):
+    # the user trial's DMA_BOTH: Zephyr's MPU driver matches no case and skips the region
+    body = region("both", 0x30000000, 0x1000,
+                  "DT_MEM_ARM(ATTR_MPU_RAM) | DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE)")
+    (d,) = validate(tmp_path, body, arch="arm", isa="armv7e-m")
+    assert (d.rule, d.severity) == ("attr-conflict", "error")
+    assert "ATTR_MPU_RAM) and DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE) are both set" in d.message
+    assert "keeps the default cacheable mapping" in d.message and "no heap" in d.message
+    assert d.location.line == 12  # the zephyr,memory-attr line, not the node
+    # off arm the same bits are attr-arch-mismatch's business, not a conflict
+    assert "attr-conflict" not in rules(validate(tmp_path, body, arch="riscv"))
+
+
+def test_generic_dma_region_without_mpu_type_on_arm_is_a_warning(tmp_path):
+    body = region("extra", 0x30000000, 0x1000, "DT_MEM_CACHEABLE | DT_MEM_DMA")
+    (d,) = validate(tmp_path, body, arch="arm", isa="armv7e-m")
+    assert (d.rule, d.severity) == ("attr-arm-mpu-type-missing", "warning")
+    assert "programs no MPU region" in d.message and "DT_MEM_ARM(ATTR_MPU_RAM)" in d.message
+    assert d.location.line == 12
+    # elsewhere DT_MEM_CACHEABLE is what the policy maps: a heap, nothing to say
+    assert validate(tmp_path, body, arch="riscv") == []
+
+
+def test_the_node_name_note_points_at_the_name_not_at_an_overlays_label(tmp_path):
+    # user trial: the note pointed at the overlay's `&dma_nocache {` (1:1), where no name is written
+    board = tmp_path / "board.dts"
+    board.write_text(HEAD + region("dma_nocache", 0x30010000, 0x4000, "DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE)")
+                     + "};\n")
+    overlay = tmp_path / "regtypo.overlay"
+    overlay.write_text("&dma_nocache {\n\treg = <0x3001000 0x4000>;\n};\n")
+    diags = validate_devicetree(load_devicetree(board, [overlay]),
+                                ValidationOptions(arch="arm", isa="armv7e-m"))
+    (d,) = [d for d in diags if d.rule == "heap-unit-address-mismatch"]
+    assert (d.location.file, d.location.line) == (str(overlay), 2)
+    (note,) = d.related
+    assert note.message == "node name memory@30010000 is written here"
+    # board.dts line 8: "\tdma_nocache: memory@30010000 {", the name at column 15
+    assert (note.location.file, note.location.line, note.location.column) == (str(board), 8, 15)
+
+
+def test_the_node_name_note_for_a_node_written_in_the_overlay_itself(tmp_path):
+    body = region("r", 0x30010000, 0x4000, "DT_MEM_ARM(ATTR_MPU_RAM)").replace(
+        "reg = <0x30010000", "reg = <0x30020000")
+    diags = validate(tmp_path, body, arch="arm", isa="armv7e-m")
+    (d,) = [d for d in diags if d.rule == "heap-unit-address-mismatch"]
+    (note,) = d.related
+    assert (note.location.line, note.location.column) == (8, 5)  # "\tr: memory@30010000 {"

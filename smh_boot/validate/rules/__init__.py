@@ -21,6 +21,7 @@ ORDER = (
     "region-name-without-compatible",
     "attr-unknown-bits",
     "attr-conflict",
+    "attr-arm-mpu-type-missing",
     "attr-arch-mismatch",
     "attr-deprecated-encoding",
     "attr-unmapped",

@@ -94,7 +94,14 @@ The attribute value contradicts itself:
     RAM_NOCACHE type), or DT_MEM_SW_ALLOC_NON_CACHE on a cacheable one: mem_attr_heap hands
     such memory out with the wrong cache behaviour;
   - DT_MEM_SW_ALLOC_DMA without DT_MEM_DMA: the region is offered for DMA buffers but is not
-    declared reachable by DMA masters.
+    declared reachable by DMA masters;
+  - on arm (AArch32 with an MPU), two or more ARM MPU region types ORed together, e.g.
+    DT_MEM_ARM(ATTR_MPU_RAM) | DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE) = 0x00300000: the MPU driver
+    (mpu_configure_regions_from_dt) switches on the exact value, finds no type and skips the
+    region ("default: continue"), so the memory keeps the default cacheable mapping of the
+    SRAM around it, and the arm shared-multi-heap policy maps it to no heap;
+  - on arm, DT_MEM_NON_CACHEABLE without an ARM MPU region type: the MPU driver skips the
+    region for the same reason, so the memory the value calls non-cacheable stays cacheable.
 
 Why it matters: drivers get buffers whose cache behaviour or DMA reachability is not what
 they asked for - the classic source of corrupted DMA transfers that only show up on hardware.
@@ -136,6 +143,78 @@ def check_conflict(ctx: Context) -> Iterator[Finding]:
                 "DT_MEM_SW_ALLOC_DMA without DT_MEM_DMA: the region is offered for DMA buffers but "
                 "not declared reachable by DMA",
             )
+        if d.arch_family == "arm":
+            types = _arm_mpu_types(arch)
+            if len(types) > 1:
+                yield Finding(
+                    _where(n), n.path,
+                    f"{' and '.join(f'DT_MEM_ARM(ATTR_MPU_{t})' for t in types)} are "
+                    f"{'both' if len(types) == 2 else 'all'} set: "
+                    f"{arch:#010x} is no ARM MPU region type, so Zephyr's ARM MPU driver skips the "
+                    "region (mpu_configure_regions_from_dt: no case matches) and the memory keeps "
+                    "the default cacheable mapping; the shared-multi-heap policy maps it to no heap. "
+                    "Keep one type",
+                )
+            elif not arch and v & A.DT_MEM_NON_CACHEABLE and not v & A.DT_MEM_CACHEABLE:
+                yield Finding(
+                    _where(n), n.path,
+                    "DT_MEM_NON_CACHEABLE without an ARM MPU region type: Zephyr's ARM MPU driver "
+                    "programs no MPU region for it (mpu_configure_regions_from_dt skips values "
+                    "without an ATTR_MPU_* type), so the memory keeps the default cacheable "
+                    "mapping; add DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE)",
+                )
+
+
+def _arm_mpu_types(arch_field: int) -> list[str]:
+    """The ARM MPU region types (``RAM``, ``RAM_NOCACHE``...) set in an architecture field."""
+    return [name.removeprefix("ARM_MPU_") for name, bit in A.ARCH_BITS["arm"].items()
+            if arch_field & bit and bit != A.DT_MEM_ARCH_ATTR_UNKNOWN]
+
+
+@rule(
+    "attr-arm-mpu-type-missing",
+    "warning",
+    "on arm, a DMA region with generic attribute bits only: no MPU region and no heap",
+    """
+On arm (AArch32 with an MPU) the zephyr,memory-attr value declares DT_MEM_DMA (usually with
+DT_MEM_CACHEABLE) but no ARM MPU region type (DT_MEM_ARM(ATTR_MPU_*)) and no software
+allocation bit, and the shared-multi-heap policy maps it to no attribute.
+
+Why it matters: Zephyr's ARM MPU driver (mpu_configure_regions_from_dt) programs MPU regions
+only for values whose architecture field is exactly one ATTR_MPU_* type and skips the rest,
+so the memory keeps the default mapping of the SRAM around it (cacheable); and the arm
+shared-multi-heap policy maps regions by that same MPU type, so the region the author meant
+for DMA buffers is no heap at all: every allocation for it comes from somewhere else, or
+fails. Nothing in the build says so.
+
+A value with DT_MEM_NON_CACHEABLE and no MPU type is worse (the memory stays cacheable
+although it says otherwise) and is the error attr-conflict. Regions with software allocation
+bits are mem_attr_heap heaps and are not reported; neither are values without DT_MEM_DMA
+(upstream's mem_attr tests use DT_MEM_CACHEABLE alone for regions that are not heaps).
+
+Fix: add the MPU type the memory needs: DT_MEM_ARM(ATTR_MPU_RAM) for cacheable memory,
+DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE) (without DT_MEM_CACHEABLE) for DMA memory that must not be
+cached (#include <zephyr/dt-bindings/memory-attr/memory-attr-arm.h>).
+""",
+)
+def check_arm_mpu_type_missing(ctx: Context) -> Iterator[Finding]:
+    for n in ctx.attr_nodes:
+        v = n.attr
+        d = _decoding(ctx, n)
+        if d.arch_family != "arm" or v & A.DT_MEM_ARCH_ATTR_MASK or n.has_sw_alloc:
+            continue
+        if not v & A.DT_MEM_DMA or n.smh_attr is not None or not n.regs:
+            continue
+        if v & A.DT_MEM_NON_CACHEABLE and not v & A.DT_MEM_CACHEABLE:
+            continue  # attr-conflict
+        yield Finding(
+            _where(n), n.path,
+            f"zephyr,memory-attr {v:#010x} ({d.describe()}) has no ARM MPU region type: Zephyr's "
+            "ARM MPU driver programs no MPU region for it (the memory keeps the default "
+            "cacheable mapping) and the shared-multi-heap policy, which maps by that type, "
+            "makes no heap of it; add DT_MEM_ARM(ATTR_MPU_RAM) (cacheable) or "
+            "DT_MEM_ARM(ATTR_MPU_RAM_NOCACHE) (without DT_MEM_CACHEABLE)",
+        )
 
 
 @rule(

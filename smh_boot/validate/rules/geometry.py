@@ -320,6 +320,8 @@ def _unit_mismatch(n: LayoutNode, consequence: str) -> Finding | None:
     unit = _parse_unit_addr(n.unit_addr)
     if unit is None or unit in (n.raw_first_addr, n.regs[0][0]):
         return None
+    # the name's own line, not an overlay's '&label {' that reopened the node
+    name_at = n.name_location or n.location
     hint = ""
     if n.unit_addr.lower().lstrip("0") == str(n.raw_first_addr):
         # memory@20180000 with reg = <20180000 ...>: the hex address typed without 0x
@@ -329,8 +331,8 @@ def _unit_mismatch(n: LayoutNode, consequence: str) -> Finding | None:
         n.path,
         f"unit address {n.unit_addr} does not match the first reg address "
         f"{n.raw_first_addr:#x}{consequence}{hint}",
-        (Related(n.location, n.path, f"node name {n.name} is written here"),)
-        if n.reg_location is not None and n.location != n.reg_location else (),
+        (Related(name_at, n.path, f"node name {n.name} is written here"),)
+        if n.reg_location is not None and name_at is not None and name_at != n.reg_location else (),
     )
 
 

@@ -51,6 +51,14 @@ _WHAT = {
 }
 
 
+def mpu_problem(kind: str, addr: int, size: int) -> str | None:
+    """``region cannot be an ARMv7-M MPU region: size 0xc00 is not ...`` for a region at
+    ``addr`` of ``size`` under protection unit ``kind`` (see :func:`mpu_kind`), or None when
+    the unit can take it: the message of ``mpu-region-constraints``, for ``fit`` to share."""
+    problems = _problems(kind, addr, size)
+    return f"region cannot be {_WHAT[kind]}: " + "; ".join(problems) if problems else None
+
+
 @rule(
     "mpu-region-constraints",
     "error",
@@ -91,9 +99,6 @@ def check_mpu(ctx: Context) -> Iterator[Finding]:
         addr, size = n.regs[0]
         if size <= 0:
             continue
-        problems = _problems(kind, addr, size)
-        if problems:
-            yield Finding(
-                n.reg_location or n.location, n.path,
-                f"region cannot be {_WHAT[kind]}: " + "; ".join(problems),
-            )
+        problem = mpu_problem(kind, addr, size)
+        if problem:
+            yield Finding(n.reg_location or n.location, n.path, problem)
