@@ -195,6 +195,11 @@ def _wait_bounded(proc: subprocess.Popen, output: str, limit: float) -> tuple[by
             proc.wait()
             break
     reader.join(timeout=5)
+    if not reader.is_alive():
+        # The pipe is ours to close (Popen only closes it in communicate() or a with
+        # block); left open it leaks one descriptor per preprocess().  A reader still
+        # blocked (a grandchild holding the pipe) keeps it: closing would block on its lock.
+        proc.stderr.close()
     return (b"".join(chunks), why)
 
 
