@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_channel, prop_int
+from ._common import DriverError, as_device, bus_master_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -90,7 +90,7 @@ class EthernetMac(Driver):
         self.profile = _PROFILES.get(device.compatible, STM32_ETH)
         self.n_tx = prop_int(device, "tx-descriptors", 4, maximum=MAX_DESCRIPTORS)
         self.n_rx = prop_int(device, "rx-descriptors", 4, maximum=MAX_DESCRIPTORS)
-        self.channel = dma_channel(device)
+        self.channel = bus_master_channel(device)
         ds = self.profile.desc_size
         self.tx_ring = self._ring("tx-desc", self.n_tx * ds)
         self.rx_ring = self._ring("rx-desc", self.n_rx * ds)

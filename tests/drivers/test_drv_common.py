@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from drvrig import arm, boot_board, pattern
+import pytest
+from drvrig import SHOWCASE, arm, boot_board, pattern
 
 from smh_boot.board import load_board
 from smh_boot.drivers._common import round_up
@@ -58,10 +59,25 @@ def test_every_dma_buffer_is_line_aligned_and_padded() -> None:
         assert owner is not None and owner.addr == b.addr
 
 
-def test_devices_get_distinct_channels() -> None:
-    s = boot_board(BOARD)
-    channels = [d.driver.channel for d in s.device_list]
-    assert len(set(channels)) == len(channels)
+@pytest.mark.parametrize("board", SHOWCASE)
+def test_devices_get_distinct_channels(board) -> None:
+    """No two devices hold the same channel of one engine: the UART's come from its dmas, the
+    memory-to-memory driver's is one no dmas entry names, the bus masters' are channels of
+    the default engine."""
+    from smh_boot.drivers.dma import MemToMemDma
+    from smh_boot.drivers.uart import DmaUart
+
+    s = boot_board(board)
+    held = []
+    for d in s.device_list:
+        drv = d.driver
+        if isinstance(drv, DmaUart):
+            held += [(ch.engine.path, ch.channel) for ch in (drv.rx_dma, drv.tx_dma)]
+        elif isinstance(drv, MemToMemDma):
+            held.append((drv.channel.engine.path, drv.channel.channel))
+        else:
+            held.append(("default", drv.channel))
+    assert len(held) == len(set(held)) >= 4, held
 
 
 def test_board_without_a_data_cache() -> None:
