@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
+from ..units import human_size
 from ._common import DriverError, as_device, bus_master_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,7 +60,7 @@ class DisplayController(Driver):
         self.channel = bus_master_channel(device)
         self.damage: tuple[int, int] | None = None
         self.frames = 0
-        device.log(f"{self.width}x{self.height} RGB565, framebuffer {self.frame_size} B, dma channel {self.channel}")
+        device.log(f"{self.width}x{self.height} RGB565, framebuffer {human_size(self.frame_size)}")
 
     # ------------------------------------------------------------------ drawing (CPU)
     def _span(self, offset: int, size: int) -> tuple[int, int]:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
+from ..units import human_size
 from ._common import DriverError, as_device, bus_master_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,8 +106,8 @@ class EthernetMac(Driver):
             for i in range(self.n_rx):
                 self._give_rx(i, first=True)
         device.log(
-            f"{self.n_tx} tx / {self.n_rx} rx descriptors of {ds} B, "
-            f"{self.profile.buf_size} B frame buffers, dma channel {self.channel}"
+            f"{self.n_tx} tx / {self.n_rx} rx descriptors of {human_size(ds)}, "
+            f"{human_size(self.profile.buf_size)} frame buffers"
         )
 
     def _ring(self, name: str, size: int) -> "Buffer":
