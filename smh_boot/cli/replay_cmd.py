@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -25,8 +26,12 @@ def command(ctx: click.Context, traces: tuple[str, ...], check: bool, as_json: b
 
     Exit status: 0 (with --check: every trace matches), 1 a trace differs, 2 a trace file
     is unreadable or malformed."""
-    from ..heap.trace import compare, format_results, is_index, load_trace, replay
+    from ..heap.trace import is_index
+    from ..heap.trace_stream import open_trace, replay_file, write_document, write_results
 
+    # Each trace is read a piece at a time and each result printed (or compared) as it comes:
+    # memory stays the heaps' own state, whatever the trace's length (trace_stream).
+    out = sys.stdout
     failed = 0
     report = []
     skipped = [p for p in traces if is_index(p)]
@@ -34,27 +39,29 @@ def command(ctx: click.Context, traces: tuple[str, ...], check: bool, as_json: b
         click.echo(f"skip {path}: a golden index, not a trace", err=True)
     traces = tuple(p for p in traces if p not in skipped)
     for path in traces:
-        trace = load_trace(path)
-        replayed = replay(trace, digests=digests)
+        src = open_trace(path)
         if not check:
             if as_json:
-                click.echo(json.dumps(replayed, indent=1))
+                write_document(src, out, digests=digests)
             else:
                 if len(traces) > 1:
-                    click.echo(f"# {path}")
-                click.echo(format_results(replayed))
+                    out.write(f"# {path}\n")
+                write_results(src, out, digests=digests)
+            out.flush()
             continue
-        diff = compare(trace, replayed)
-        n = len(trace.ops)
+        outcome = replay_file(src, digests=digests, check=True)
+        diff, n = outcome.difference, src.n_ops
+        counts = {"results_compared": outcome.compared, "digests_compared": outcome.digests}
         if diff is None:
-            report.append({"trace": path, "ok": True, "ops": n})
+            report.append({"trace": path, "ok": True, "ops": n, **counts})
             if not as_json:
-                click.echo(f"PASS {path} ({n} ops)")
+                click.echo(f"PASS {path} ({n} ops; {outcome.compared} results and "
+                           f"{outcome.digests} digests compared)")
         else:
             failed += 1
             report.append({
                 "trace": path, "ok": False, "ops": n, "where": diff.where, "op": diff.index,
-                "field": diff.field, "expected": diff.expected, "actual": diff.actual,
+                "field": diff.field, "expected": diff.expected, "actual": diff.actual, **counts,
             })
             if not as_json:
                 click.echo(f"FAIL {path}: first difference\n{diff.describe(path)}")

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from ..errors import DevicetreeError
+from ..units import human_size
 
 #: Largest preprocessed devicetree (and largest input file) accepted, in bytes.
 MAX_SOURCE_BYTES = 64 << 20
@@ -104,16 +105,12 @@ _HINT_SIZE = (
 )
 
 
-def mib(n: int) -> str:
-    """``n`` bytes as MiB with one decimal (for messages)."""
-    return f"{n / (1 << 20):.1f} MiB"
-
-
 def check_size(nbytes: int, file: str, what: str = "the devicetree") -> None:
     """DevicetreeError when ``nbytes`` is over :data:`MAX_SOURCE_BYTES`."""
     if nbytes > MAX_SOURCE_BYTES:
         raise DevicetreeError(
-            f"{what} is {mib(nbytes)}, over the {mib(MAX_SOURCE_BYTES)} limit",
+            f"{what} is {human_size(nbytes)}, over the {human_size(MAX_SOURCE_BYTES)} "
+            "limit",
             file=file,
             hint=_HINT_SIZE,
         )

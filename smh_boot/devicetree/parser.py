@@ -24,6 +24,7 @@ from devicetree import dtlib
 
 from ..errors import DevicetreeError
 from .. import limits
+from ..units import human_size
 from .guards import (
     MAX_INCLUDE_DEPTH,
     MAX_NODE_DEPTH,
@@ -33,7 +34,6 @@ from .guards import (
     forbidden_error,
     forbidden_file,
     line_col,
-    mib,
 )
 from .preprocess import display_path
 from .sources import LOC_ATTR, unescape_marker
@@ -236,9 +236,9 @@ class LocatingDT(dtlib.DT):
             if want > self._smh_incbin_left:
                 used = (int(limits.INCBIN_MB.value()) << 20) - self._smh_incbin_left
                 raise DevicetreeError(
-                    f"/incbin/ of '{filename}' adds {mib(want)} to the {mib(used)} already "
-                    f"read; all /incbin/ data of one devicetree is limited to "
-                    f"{mib(used + self._smh_incbin_left)}",
+                    f"/incbin/ of '{filename}' adds {human_size(want)} to the "
+                    f"{human_size(used)} already read; all /incbin/ data of one devicetree is "
+                    f"limited to {human_size(used + self._smh_incbin_left)}",
                     file=display_path(here[0]), line=here[1], column=here[2],
                     hint="include less binary data (or a slice: /incbin/(\"f\", offset, size)); "
                     f"if it is real, raise ${limits.INCBIN_MB.env} (MiB)",
@@ -276,7 +276,8 @@ class LocatingDT(dtlib.DT):
                 self._parse_error(f"'{filename}' is not a regular file")
             if st.st_size > MAX_SOURCE_BYTES:
                 self._parse_error(
-                    f"'{filename}' is {mib(st.st_size)}, over the {mib(MAX_SOURCE_BYTES)} limit"
+                    f"'{filename}' is {human_size(st.st_size)}, over the "
+                    f"{human_size(MAX_SOURCE_BYTES)} limit"
                 )
             try:
                 return open(path, mode, **kwargs)  # noqa: SIM115 - the caller closes it

@@ -26,6 +26,7 @@ from pathlib import Path
 from .. import limits
 from ..errors import DevicetreeError
 from ..resources import display_name, dts_dir
+from ..units import human_size
 
 #: Environment variable naming the preprocessor to run instead of ``cpp`` on the PATH.
 CPP_ENV = "SMH_BOOT_CPP"
@@ -183,8 +184,8 @@ def _wait_bounded(proc: subprocess.Popen, output: str, limit: float) -> tuple[by
             size = 0
         if size > guards.MAX_SOURCE_BYTES:
             # cpp is stopped while still writing: the real size is unknown, hence "at least"
-            why = (f"the preprocessed devicetree is at least {guards.mib(size)}, over the "
-                   f"{guards.mib(guards.MAX_SOURCE_BYTES)} limit")
+            why = (f"the preprocessed devicetree is at least {human_size(size)}, over the "
+                   f"{human_size(guards.MAX_SOURCE_BYTES)} limit")
         elif waited > limit:
             why = f"the C preprocessor did not finish in {limit:g} s"
         if why is not None:
@@ -196,7 +197,10 @@ def _wait_bounded(proc: subprocess.Popen, output: str, limit: float) -> tuple[by
             break
     reader.join(timeout=5)
     if not reader.is_alive() and proc.stderr is not None:
-        proc.stderr.close()  # else every cpp run leaves an unclosed pipe (ResourceWarning)
+        # The pipe is ours to close (Popen only closes it in communicate() or a with
+        # block); left open it leaks one descriptor per preprocess().  A reader still
+        # blocked (a grandchild holding the pipe) keeps it: closing would block on its lock.
+        proc.stderr.close()
     return (b"".join(chunks), why)
 
 

@@ -1,4 +1,5 @@
-"""What the shipped drivers share: DMA-safe buffers, ``memory-region`` attributes, channels.
+"""What the shipped drivers share: DMA-safe buffers, ``memory-region`` attributes, bus-master
+channels.
 
 Three rules real drivers follow (and whose absence is what the coherency checker catches):
 
@@ -70,10 +71,13 @@ def refuse_cacheable(device: "Device", buf: Buffer) -> None:
         )
 
 
-def dma_channel(device: "Device") -> int:
-    """The DMA channel this device uses: its place among the system's devices, modulo the
-    engine's channel count (every driver here completes its transfers before returning, so
-    two devices sharing a channel never overlap)."""
+def bus_master_channel(device: "Device") -> int:
+    """The channel of the system's default DMA engine (``device.dma``) that stands for the
+    own DMA of a bus master: a device that moves data itself and has no ``dmas`` (Ethernet
+    MAC, display controller, LCD_CAM).  Its place among the system's devices, modulo the
+    engine's channel count: every driver here completes its transfers before returning, so two
+    devices sharing a channel never overlap.  Devices with ``dmas`` use the channels the
+    devicetree names instead (``device.dma_channel(name)``)."""
     devices = device.system.device_list
     index = next((i for i, d in enumerate(devices) if d is device), 0)
     return index % device.dma.channels

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_channel, prop_int
+from ..units import human_size
+from ._common import DriverError, as_device, bus_master_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Device
@@ -56,10 +57,10 @@ class DisplayController(Driver):
         self.pitch = self.width * BYTES_PER_PIXEL
         self.frame_size = self.pitch * self.height
         self.fb = device.region_alloc(self.fb_attr, self.frame_size, name="framebuffer", align=FB_ALIGN)
-        self.channel = dma_channel(device)
+        self.channel = bus_master_channel(device)
         self.damage: tuple[int, int] | None = None
         self.frames = 0
-        device.log(f"{self.width}x{self.height} RGB565, framebuffer {self.frame_size} B, dma channel {self.channel}")
+        device.log(f"{self.width}x{self.height} RGB565, framebuffer {human_size(self.frame_size)}")
 
     # ------------------------------------------------------------------ drawing (CPU)
     def _span(self, offset: int, size: int) -> tuple[int, int]:

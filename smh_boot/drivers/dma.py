@@ -6,6 +6,11 @@ engine writes the destination behind the cache, so the CPU invalidates it before
 (no dirty or stale line may sit over it) and after completion (before reading).  Both staging
 buffers come from the node's ``memory-region`` (else ``CACHEABLE``), line-aligned and padded.
 
+The copies run on one channel of this controller, taken at init as ``dma_request_channel()``
+takes one: the lowest channel that no ``dmas`` entry of the devicetree assigns (the
+peripherals' channels are theirs, as a board's devicetree plans them) and that no device holds
+yet; every transfer goes through ``dma_config()`` / ``dma_start()`` on it.
+
 Operations: :meth:`MemToMemDma.copy` (a memory-to-memory transfer) and
 :meth:`MemToMemDma.transform` (the engine reads the source, applies a function as a crypto or
 CRC engine would, and writes the result: two transfers through the peripheral).  Inputs larger
@@ -16,10 +21,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from ..bootstage.dmas import DmaBlockConfig, DmaChannel, DmaConfig, DmaSpec, DmaSpecError, decode_dmas
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_channel, prop_int
+from ..memory import DmaDirection
+from ..units import human_size
+from ._common import DeviceInitError, DriverError, as_device, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -44,19 +52,60 @@ def invert(block: bytes) -> bytes:
 )
 class MemToMemDma(Driver):
     """Copy offload.  Attributes after init: ``src``, ``dst`` (staging Buffers),
-    ``staging`` (their usable size), ``transfers`` (count)."""
+    ``staging`` (their usable size), ``channel`` (the :class:`DmaChannel` the copies run on),
+    ``transfers`` (count)."""
 
     #: SMH attribute of the staging buffers when the node has no memory-region.
     staging_attr = SmhAttr.CACHEABLE
+    #: The specifier cell that holds the channel number, by compatible: Zephyr's eDMA binding
+    #: calls it ``mux`` (its LPUART driver passes that cell to ``dma_config()`` as the channel).
+    channel_cell = {"nxp,mcux-edma": "mux"}
 
     def init(self, device: "Device") -> None:
-        """Allocate the staging buffers."""
+        """Allocate the staging buffers and take a channel of this controller."""
         self.device = device
         self.staging = prop_int(device, "staging-size", 1024, maximum=16 << 20)
         self.src, self.dst = self._alloc_staging()
-        self.channel = dma_channel(device)
+        self.channel = self._request_channel()
         self.transfers = 0
-        device.log(f"memory-to-memory, staging {self.staging} B x2, dma channel {self.channel}")
+        device.log(f"memory-to-memory on channel {self.channel.channel}, "
+                   f"staging {human_size(self.staging)} x2")
+
+    def _request_channel(self) -> DmaChannel:
+        """The lowest channel of this controller that no ``dmas`` entry assigns and no device
+        holds (``dma_request_channel()``), claimed for the copies."""
+        dev = self.device
+        engine = dev.system.dma_controller(dev.path)
+        assigned = self._assigned_channels()
+        for number in range(engine.channels):
+            if number not in assigned and number not in engine.claimed:
+                engine.claimed.add(number)
+                spec = DmaSpec(name="mem2mem", index=0, controller=dev, controller_path=dev.path,
+                               cells=(number,), cell_names=("channel",))
+                return DmaChannel(dev, spec, engine, number)
+        raise DeviceInitError(
+            f"no channel left for memory-to-memory copies: the devicetree's dmas entries "
+            f"assign all {engine.channels} channels of {dev.path} (set dma-channels on it, or "
+            "move a peripheral to another controller)")
+
+    def _assigned_channels(self) -> set[int]:
+        """Channels of this controller that some status-okay node's ``dmas`` names."""
+        dev = self.device
+        dt = dev.system.devicetree
+        cell = self.channel_cell.get(dev.compatible, "channel")
+        out: set[int] = set()
+        for node in dt.nodes():
+            if "dmas" not in node.props or not dt.status_okay(node):
+                continue
+            try:
+                specs = decode_dmas(dev.system, node.path)
+            except DmaSpecError:
+                continue  # that node's own init reports it
+            for spec in specs:
+                number = spec.cell(cell)
+                if spec.controller_path == dev.path and number is not None:
+                    out.add(number)
+        return out
 
     def _alloc_staging(self) -> tuple["Buffer", "Buffer"]:
         """Source and destination buffers, line-aligned and padded (see ``dma_alloc``)."""
@@ -65,6 +114,12 @@ class MemToMemDma(Driver):
             dev.region_alloc(self.staging_attr, self.staging, name="src"),
             dev.region_alloc(self.staging_attr, self.staging, name="dst"),
         )
+
+    @property
+    def _register(self) -> int:
+        # The engine's own end of a transform (its data register), never memory.
+        reg = self.device.reg
+        return reg[0].addr if reg else 0
 
     @as_device
     def copy(self, data: bytes) -> bytes:
@@ -103,12 +158,19 @@ class MemToMemDma(Driver):
     def _after_dma(self, n: int) -> None:
         self.device.memsys.sys_cache_data_invd_range(self.dst.addr, n)
 
+    def _run(self, direction: DmaDirection, src: int, dst: int, n: int,
+             data: bytes | None = None) -> "DmaTransfer":
+        """``dma_config()`` and ``dma_start()`` of one block on the channel."""
+        self.channel.config(DmaConfig(
+            channel_direction=direction,
+            head_block=DmaBlockConfig(source_address=src, dest_address=dst, block_size=n)))
+        return self.channel.start(data)
+
     def _copy_piece(self, piece: bytes) -> bytes:
         self._load(piece)
-        dma = self.device.dma
-        t = dma.start(self.channel, device=self.device.name, src=self.src.addr, dst=self.dst.addr, size=len(piece))
+        t = self._run(DmaDirection.MEMORY_TO_MEMORY, self.src.addr, self.dst.addr, len(piece))
         self._while_running(t)
-        dma.complete(t)
+        self.channel.complete()
         return self._unload(len(piece))
 
     def _while_running(self, transfer: "DmaTransfer") -> None:
@@ -117,12 +179,11 @@ class MemToMemDma(Driver):
 
     def _transform_piece(self, piece: bytes, fn: Callable[[bytes], bytes]) -> bytes:
         self._load(piece)
-        dma, name, n = self.device.dma, self.device.name, len(piece)
-        t = dma.start(self.channel, device=name, src=self.src.addr, size=n)
-        dma.complete(t)
-        out = fn(t.result or b"")
+        n = len(piece)
+        self._run(DmaDirection.MEMORY_TO_PERIPHERAL, self.src.addr, self._register, n)
+        out = fn(self.channel.complete())
         if len(out) != n:
             raise DriverError(f"transform returned {len(out)} bytes for a {n}-byte block")
-        t = dma.start(self.channel, device=name, dst=self.dst.addr, size=n, data=out)
-        dma.complete(t)
+        self._run(DmaDirection.PERIPHERAL_TO_MEMORY, self._register, self.dst.addr, n, out)
+        self.channel.complete()
         return self._unload(n)

@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING
 from ..bootstage.driver import Driver, register_driver
 from ..bootstage.levels import InitLevel
 from ..heap.region import SmhAttr
-from ._common import DriverError, as_device, dma_channel, prop_int
+from ..units import human_size
+from ._common import DriverError, as_device, bus_master_channel, prop_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bootstage.device import Buffer, Device
@@ -90,7 +91,7 @@ class EthernetMac(Driver):
         self.profile = _PROFILES.get(device.compatible, STM32_ETH)
         self.n_tx = prop_int(device, "tx-descriptors", 4, maximum=MAX_DESCRIPTORS)
         self.n_rx = prop_int(device, "rx-descriptors", 4, maximum=MAX_DESCRIPTORS)
-        self.channel = dma_channel(device)
+        self.channel = bus_master_channel(device)
         ds = self.profile.desc_size
         self.tx_ring = self._ring("tx-desc", self.n_tx * ds)
         self.rx_ring = self._ring("rx-desc", self.n_rx * ds)
@@ -105,8 +106,8 @@ class EthernetMac(Driver):
             for i in range(self.n_rx):
                 self._give_rx(i, first=True)
         device.log(
-            f"{self.n_tx} tx / {self.n_rx} rx descriptors of {ds} B, "
-            f"{self.profile.buf_size} B frame buffers, dma channel {self.channel}"
+            f"{self.n_tx} tx / {self.n_rx} rx descriptors of {human_size(ds)}, "
+            f"{human_size(self.profile.buf_size)} frame buffers"
         )
 
     def _ring(self, name: str, size: int) -> "Buffer":

@@ -264,7 +264,8 @@ class _Run:
         self.cursor = 0
         #: per region index: (base address, size, heap or None when the add failed)
         self.regions: list[tuple[int, int, Any]] = []
-        self.tags: dict[str, int | None] = {}
+        #: tag -> live pointer (a tag not in the map is NULL)
+        self.tags: dict[str, int] = {}
         #: region index -> (hash in, digest words, hash out) of the last digest
         self.digest_cache: dict[int, tuple[int, bytes, int]] = {}
 
@@ -314,6 +315,18 @@ class _Run:
     def ptr(self, tag: str | None) -> int | None:
         return None if tag is None else self.tags.get(tag)
 
+    def set(self, tag: str, p: int | None) -> None:
+        """Tag ``p``; a NULL tag is forgotten (a tag the run does not hold reads as NULL, so
+        the map holds live pointers only: a long trace tags millions of blocks over time)."""
+        if p is None:
+            self.tags.pop(tag, None)
+        else:
+            self.tags[tag] = p
+
+    def forget(self, tag: str) -> None:
+        """The tag's block is gone (freed, or moved to another tag): it reads as NULL."""
+        self.tags.pop(tag, None)
+
     def run(self, i: int, op: dict[str, Any], res: dict[str, Any]) -> None:
         kind = op["op"]
         pool = self.pool
@@ -345,7 +358,7 @@ class _Run:
             else:
                 p = pool.aligned_alloc(op["attr"], op["align"], op["size"])
             if op["tag"] is not None:
-                self.tags[op["tag"]] = p
+                self.set(op["tag"], p)
             self._ret(res, p)
         elif kind == "realloc":
             tag, newtag = op["tag"], op.get("newtag")
@@ -354,23 +367,23 @@ class _Run:
             p = pool.realloc(op["attr"], old, op["size"])
             if p is not None:
                 if newtag is not None and tag is not None:
-                    self.tags[tag] = None
+                    self.forget(tag)
                 if out is not None:
                     self.tags[out] = p
             elif op["size"] == 0 and op["attr"] < SMH_REG_ATTR_NUM and old is not None:
                 for t in (tag, out):
                     if t is not None:
-                        self.tags[t] = None
+                        self.forget(t)
             elif newtag is not None:
-                self.tags[newtag] = None
+                self.forget(newtag)
             self._ret(res, p)
         elif kind == "free":
             pool.free(self.ptr(op["tag"]))
             if op["tag"] is not None:
-                self.tags[op["tag"]] = None
+                self.forget(op["tag"])
         elif kind == "alias":
             if op["newtag"] is not None:
-                self.tags[op["newtag"]] = self.ptr(op["tag"])
+                self.set(op["newtag"], self.ptr(op["tag"]))
         elif kind == "free_raw":
             k = op["region"]
             if k >= len(self.regions):
@@ -397,6 +410,64 @@ def _rc(e: HeapError) -> int:
 DIGEST_MODES = ("recorded", "all", "none")
 
 
+class Replayer:
+    """One replay, op by op, keeping nothing per op: :meth:`step` runs op ``i`` and returns
+    its result (None once an assert/panic outcome ended the run, see :attr:`terminated`);
+    :meth:`final_state` dumps the heaps at the end.  :func:`replay` collects the results of a
+    loaded trace; :mod:`.trace_stream` runs a trace file through it without holding the
+    trace, so memory stays bounded by the heaps' state, whatever the trace's length."""
+
+    def __init__(self, config: HeapConfig, path: str = "<trace>", digests: str = "recorded"):
+        if digests not in DIGEST_MODES:
+            raise ValueError(f"digests must be one of {', '.join(DIGEST_MODES)}, not {digests!r}")
+        self.config = config
+        self.path = path
+        self.digests = digests
+        self.run = _Run(config)
+        #: the termination record once an assert/panic outcome ended the run, else None
+        self.terminated: dict[str, Any] | None = None
+        #: results returned so far
+        self.count = 0
+
+    def step(self, i: int, op: dict[str, Any], line: int | None = None,
+             recorded_sd: bool = False) -> dict[str, Any] | None:
+        """Run op ``i`` (``line``: its source line, for errors); the result, or None when the
+        op ended the run.  ``recorded_sd``: the recorded result has a digest (with digests
+        ``"recorded"``, the only ops after which one is computed)."""
+        if self.terminated is not None:
+            raise RuntimeError("the replay has terminated")
+        run = self.run
+        res: dict[str, Any] = {"i": i}
+        try:
+            run.run(i, op, res)
+        except TraceError as e:
+            raise TraceError(e.message, self.path, line, hint=e.hint) from e
+        except SmhError as e:
+            partial = {"i": i}
+            if "region" in res:
+                partial["region"] = res["region"]
+            self.terminated = {
+                "kind": "assert" if getattr(e, "c_outcome", None) == "assert" else "panic",
+                "op": i,
+                "message": getattr(e, "zephyr_message", str(e)),
+                "partial_result": partial,
+                "error": f"{type(e).__name__}: {e}",
+            }
+            return None
+        if self.config.runtime_stats:
+            res["stats"] = run.stats()
+        if self.digests == "all" or (self.digests == "recorded" and recorded_sd):
+            res["sd"] = run.digest()
+        self.count += 1
+        return res
+
+    def final_state(self) -> list[dict[str, Any]] | None:
+        """Every heap's dump (one walk), or None when the run terminated."""
+        if self.terminated is not None:
+            return None
+        return [heap.dump(k) for k, (_b, _s, heap) in enumerate(self.run.regions) if heap is not None]
+
+
 def replay(trace: Trace, config: HeapConfig | None = None, digests: str = "recorded") -> dict[str, Any]:
     """Run the trace's ops; returns a golden-format document with the replay's results,
     ``terminated`` (when an assert/panic outcome ended it) and ``final_state``.
@@ -406,45 +477,22 @@ def replay(trace: Trace, config: HeapConfig | None = None, digests: str = "recor
     (a 10,000-op trace with 10,000 live blocks took 56 s): ``"recorded"`` (the default)
     computes it only after the ops whose recorded result has one, which is all a comparison
     needs; ``"all"`` after every op (to record a new golden file); ``"none"`` never.  The
-    final state is always dumped (one walk)."""
-    if digests not in DIGEST_MODES:
-        raise ValueError(f"digests must be one of {', '.join(DIGEST_MODES)}, not {digests!r}")
+    final state is always dumped (one walk).
+
+    The document holds every result (and the trace its ops): for a trace of millions of ops
+    use :func:`smh_boot.heap.trace_stream.replay_file`, which keeps neither."""
     cfg = config or config_for(trace)
-    run = _Run(cfg)
+    rep = Replayer(cfg, trace.path, digests)
     results: list[dict[str, Any]] = []
-    terminated = None
     recorded = trace.doc.get("results") if digests == "recorded" else None
     if not isinstance(recorded, list):
         recorded = []
     n_recorded = len(recorded)
     for i, op in enumerate(trace.ops):
-        res: dict[str, Any] = {"i": i}
-        try:
-            run.run(i, op, res)
-        except TraceError as e:
-            raise TraceError(e.message, trace.path, trace.line_of(i), hint=e.hint) from e
-        except SmhError as e:
-            partial = {"i": i}
-            if "region" in res:
-                partial["region"] = res["region"]
-            terminated = {
-                "kind": "assert" if getattr(e, "c_outcome", None) == "assert" else "panic",
-                "op": i,
-                "message": getattr(e, "zephyr_message", str(e)),
-                "partial_result": partial,
-                "error": f"{type(e).__name__}: {e}",
-            }
+        res = rep.step(i, op, trace.line_of(i), i < n_recorded and "sd" in recorded[i])
+        if res is None:
             break
-        if cfg.runtime_stats:
-            res["stats"] = run.stats()
-        if digests == "all" or (i < n_recorded and "sd" in recorded[i]):
-            res["sd"] = run.digest()
         results.append(res)
-    final_state = None
-    if terminated is None:
-        final_state = [
-            heap.dump(k) for k, (_b, _s, heap) in enumerate(run.regions) if heap is not None
-        ]
     doc = trace.doc
     return {
         "format": FORMAT,
@@ -452,47 +500,49 @@ def replay(trace: Trace, config: HeapConfig | None = None, digests: str = "recor
         "description": doc.get("description", ""),
         "variant": doc["variant"],
         "config": doc.get("config", {}),
-        "terminated": terminated,
+        "terminated": rep.terminated,
         "n_ops": len(trace.ops),
         "ops": trace.ops,
         "results": results,
-        "final_state": final_state,
+        "final_state": rep.final_state(),
     }
 
 
 # ---------------------------------------------------------------------- comparison
 
 
-def compare(trace: Trace, actual: dict[str, Any]) -> Difference | None:
-    """First difference between the recorded trace and a replay, or None."""
-    exp = trace.doc
-    if "results" not in exp:
-        raise TraceError(
-            "the trace records no results to compare with", trace.path, 1,
-            hint="--check needs a golden file with 'results'; replay it without --check",
-        )
-    exp_results = exp.get("results") or []
-    act_results = actual["results"]
-    # A trace recorded by smh-boot (generator kind "recorded") holds what the system observed,
-    # without per-op digests: only the fields it recorded are compared.
-    recorded = (exp.get("generator") or {}).get("kind") == "recorded"
-    for i in range(max(len(exp_results), len(act_results))):
-        e = exp_results[i] if i < len(exp_results) else None
-        a = act_results[i] if i < len(act_results) else None
-        op = trace.ops[i] if i < len(trace.ops) else None
-        if e is None or a is None:
-            return Difference("op", i, "result", e, a, op, trace.line_of(i))
-        for key in list(e) + ([] if recorded else [k for k in a if k not in e]):
-            if e.get(key, "<absent>") != a.get(key, "<absent>"):
-                return Difference("op", i, key, e.get(key), a.get(key), op, trace.line_of(i))
-    et, at = exp.get("terminated"), actual.get("terminated")
+def is_recorded(doc: dict[str, Any]) -> bool:
+    """A trace recorded by smh-boot (generator kind ``"recorded"``) holds what the system
+    observed, without per-op digests: only the fields it recorded are compared."""
+    return (doc.get("generator") or {}).get("kind") == "recorded"
+
+
+def compare_result(i: int, e: dict[str, Any] | None, a: dict[str, Any] | None,
+                   op: dict[str, Any] | None, line: int | None,
+                   recorded: bool = False) -> Difference | None:
+    """The difference between the recorded result ``e`` of op ``i`` and the replayed ``a``
+    (either None when that side has no result ``i``), or None."""
+    if e is None or a is None:
+        return Difference("op", i, "result", e, a, op, line)
+    for key in list(e) + ([] if recorded else [k for k in a if k not in e]):
+        if e.get(key, "<absent>") != a.get(key, "<absent>"):
+            return Difference("op", i, key, e.get(key), a.get(key), op, line)
+    return None
+
+
+def compare_end(exp: dict[str, Any], terminated: dict[str, Any] | None,
+                final_state: list[dict[str, Any]] | None) -> Difference | None:
+    """The first difference in how the run ended: the recorded ``terminated`` and
+    ``final_state`` of ``exp`` (a trace document's header, with its ``final_state``) against
+    the replay's."""
+    et, at = exp.get("terminated"), terminated
     if (et is None) != (at is None):
         return Difference("terminated", None, "", et, at and {k: v for k, v in at.items() if k != "error"})
     if et is not None:
         for key in ("kind", "op", "message", "partial_result"):
             if et.get(key) != at.get(key):
                 return Difference("terminated", et.get("op"), key, et.get(key), at.get(key))
-    ef, af = exp.get("final_state"), actual.get("final_state")
+    ef, af = exp.get("final_state"), final_state
     if "final_state" in exp and ef != af:
         if ef is None or af is None or len(ef) != len(af):
             return Difference("final_state", None, "(regions)", ef, af)
@@ -507,6 +557,32 @@ def compare(trace: Trace, actual: dict[str, Any]) -> Difference | None:
                                 break
                     return Difference("final_state", None, f"region {e_reg.get('region')} {key}", ev, av)
     return None
+
+
+def no_results_error(path: str) -> TraceError:
+    """``--check`` of a trace that records no results."""
+    return TraceError(
+        "the trace records no results to compare with", path, 1,
+        hint="--check needs a golden file with 'results'; replay it without --check",
+    )
+
+
+def compare(trace: Trace, actual: dict[str, Any]) -> Difference | None:
+    """First difference between the recorded trace and a replay, or None."""
+    exp = trace.doc
+    if "results" not in exp:
+        raise no_results_error(trace.path)
+    exp_results = exp.get("results") or []
+    act_results = actual["results"]
+    recorded = is_recorded(exp)
+    for i in range(max(len(exp_results), len(act_results))):
+        e = exp_results[i] if i < len(exp_results) else None
+        a = act_results[i] if i < len(act_results) else None
+        op = trace.ops[i] if i < len(trace.ops) else None
+        d = compare_result(i, e, a, op, trace.line_of(i), recorded)
+        if d is not None:
+            return d
+    return compare_end(exp, actual.get("terminated"), actual.get("final_state"))
 
 
 def format_results(replayed: dict[str, Any]) -> str:

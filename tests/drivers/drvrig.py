@@ -54,10 +54,21 @@ def driver(system: Any, board: str, kind: str) -> Any:
     return system.device(NODES[board][kind]).driver
 
 
+def engines(system: Any) -> list[Any]:
+    """Every DMA engine the system's devices use: the default one (bus masters) and each
+    controller a ``dmas`` entry names or a memory-to-memory driver copies on."""
+    from smh_boot.drivers.dma import MemToMemDma
+
+    paths = {s.controller_path for d in system.device_list for s in d.dmas}
+    paths |= {d.path for d in system.device_list if isinstance(d.driver, MemToMemDma)}
+    return [system.dma, *(system.dma_controller(p) for p in sorted(paths))]
+
+
 def arm(system: Any, seed: int, *, raise_errors: bool = True, stress: bool = True) -> CoherencyChecker:
     """Start a seed on a booted system: empty cache, fresh checker (returned), fresh stressor."""
     m = system.memsys
-    assert not system.dma.active, "a transfer was left in flight by the previous seed"
+    for engine in engines(system):
+        assert not engine.active, "a transfer was left in flight by the previous seed"
     m.sys_cache_data_flush_and_invd_all()
     checker = CoherencyChecker(raise_errors=raise_errors)
     checker.bind(m)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from drvrig import arm, boot_board, pattern
+import pytest
+from drvrig import SHOWCASE, arm, boot_board, pattern
 
 from smh_boot.board import load_board
 from smh_boot.drivers._common import round_up
@@ -58,10 +59,25 @@ def test_every_dma_buffer_is_line_aligned_and_padded() -> None:
         assert owner is not None and owner.addr == b.addr
 
 
-def test_devices_get_distinct_channels() -> None:
-    s = boot_board(BOARD)
-    channels = [d.driver.channel for d in s.device_list]
-    assert len(set(channels)) == len(channels)
+@pytest.mark.parametrize("board", SHOWCASE)
+def test_devices_get_distinct_channels(board) -> None:
+    """No two devices hold the same channel of one engine: the UART's come from its dmas, the
+    memory-to-memory driver's is one no dmas entry names, the bus masters' are channels of
+    the default engine."""
+    from smh_boot.drivers.dma import MemToMemDma
+    from smh_boot.drivers.uart import DmaUart
+
+    s = boot_board(board)
+    held = []
+    for d in s.device_list:
+        drv = d.driver
+        if isinstance(drv, DmaUart):
+            held += [(ch.engine.path, ch.channel) for ch in (drv.rx_dma, drv.tx_dma)]
+        elif isinstance(drv, MemToMemDma):
+            held.append((drv.channel.engine.path, drv.channel.channel))
+        else:
+            held.append(("default", drv.channel))
+    assert len(held) == len(set(held)) >= 4, held
 
 
 def test_board_without_a_data_cache() -> None:
@@ -77,3 +93,25 @@ def test_board_without_a_data_cache() -> None:
     assert eth.send_frame(f) == f and eth.receive_frame(f) == f
     assert s.device("dma1").driver.copy(f) == f
     assert s.device("usart1").driver.receive(f) == f
+
+
+@pytest.mark.parametrize("board, lines", [
+    ("stm32h747i_disco_m7", ["memory-to-memory on channel 2, staging 1 KiB x2",
+                             "4 tx / 4 rx descriptors of 16 B, 1.5 KiB frame buffers",
+                             "800x480 RGB565, framebuffer 750 KiB"]),
+    ("mimxrt1170_evk", ["4 tx / 4 rx descriptors of 32 B, 1.5 KiB frame buffers",
+                        "720x1280 RGB565, framebuffer ~1.76 MiB"]),  # 1843200 B, rounded
+    ("esp32s3_devkitc", ["320x240 RGB565, framebuffer 150 KiB"]),
+])
+def test_driver_lines_write_sizes_as_the_buffer_lines_do(board, lines) -> None:
+    """Every size a driver logs comes from units.human_size, like its buffer lines above it
+    (no raw byte counts such as "768000 B")."""
+    from smh_boot.units import human_size
+
+    s = boot_board(board)
+    for line in lines:
+        assert f"    {line}" in s.log, line
+    dev = next(d for d in s.device_list if "framebuffer" in [b.name for b in d.buffers])
+    fb = next(b for b in dev.buffers if b.name == "framebuffer")
+    assert f"framebuffer {human_size(dev.driver.frame_size)}" in s.log_text
+    assert f"    buffer framebuffer {fb.addr:#010x} {human_size(fb.size)} " in s.log_text

@@ -105,15 +105,17 @@ def test_receive_in_bursts_while_the_transfer_runs(system) -> None:
     seen = []
     drain = uart._drain
 
+    engine = system.dma_controller("/soc/dma@40020000")
+
     def spy(n):
-        seen.append((n, len(system.dma.active)))  # bytes drained, transfers in flight
+        seen.append((n, sorted(engine.active)))  # bytes drained, channels with a transfer in flight
         return drain(n)
 
     uart._drain = spy
     data = pattern(300, 6)  # 256 to the end of the ring, then 44
     assert uart.receive(data, burst=100) == data
-    assert seen == [(100, 1), (100, 1), (56, 1), (44, 1)]
-    assert not system.dma.active
+    assert seen == [(100, [0]), (100, [0]), (56, [0]), (44, [0])]  # on DMA1 stream 0, the rx one
+    assert not engine.active and not system.dma.active
 
 
 def test_burst_must_be_positive(system) -> None:
@@ -121,3 +123,101 @@ def test_burst_must_be_positive(system) -> None:
 
     with pytest.raises(DriverError, match="burst = 0"):
         system.device("usart1").driver.receive(b"abc", burst=0)
+
+
+# ------------------------------------------------------------------ channels and modes
+
+
+def test_dma_channels_are_the_ones_the_devicetree_names(system, monkeypatch) -> None:
+    # usart1: dmas = <&dma1 0 41 0x400 0x3>, <&dma1 1 42 0x440 0x3>; dma-names = "rx", "tx";
+    dev = system.device("usart1")
+    uart = dev.driver
+    dma1 = system.dma_controller("/soc/dma@40020000")
+    assert (uart.rx_mode, uart.tx_mode) == ("dma", "dma")
+    assert (uart.rx_dma.channel, uart.tx_dma.channel) == (0, 1)
+    assert uart.rx_dma.engine is dma1 and uart.tx_dma.controller is system.device("dma1")
+    assert uart.rx_dma is dev.dma_channel("rx") and uart.tx_dma is dev.dma_channel("tx")
+    assert {0, 1} <= dma1.claimed
+    assert ("    rx ring 256 B on dma@40020000 channel 0, tx buffer 128 B on dma@40020000 "
+            "channel 1") in system.log
+    started = []
+    real = dma1.start
+
+    def spy(channel, **kw):
+        started.append((channel, kw["dst"] is not None))  # (channel, writes memory)
+        return real(channel, **kw)
+
+    monkeypatch.setattr(dma1, "start", spy)
+    uart.receive(b"abc")
+    uart.send(b"xyz")
+    assert started == [(0, True), (1, False)]
+    assert not system.dma.active and not dma1.active
+
+
+def test_edma_channels_follow_the_dmas_order() -> None:
+    # eDMA's cells are mux and source: the channels come from dma_request_channel(), in dmas
+    # order (tx, then rx), after the memory-to-memory driver of edma0 took the first channel
+    # no dmas entry names.
+    s = boot_board("mimxrt1170_evk")
+    uart = s.device("lpuart1").driver
+    assert (uart.tx_dma.channel, uart.rx_dma.channel) == (0, 1)
+    assert s.device("edma0").driver.channel.channel == 2
+    arm(s, 3)
+    data = pattern(40, 3)
+    assert uart.receive(data) == data and uart.send(data) == data
+
+
+def test_without_dmas_the_uart_is_interrupt_driven_and_takes_no_pool_memory(tmp_path) -> None:
+    ovl = _overlay(tmp_path, "&usart1 { /delete-property/ dmas; /delete-property/ dma-names; };\n")
+    s = boot_board(BOARD, overlays=[ovl])
+    dev = s.device("usart1")
+    uart = dev.driver
+    assert dev.ready and s.ready
+    assert (uart.rx_mode, uart.tx_mode) == ("interrupt", "interrupt")
+    assert uart.rx_dma is None and uart.tx_dma is None
+    assert uart.rx_ring is None and uart.tx_buf is None and dev.buffers == []
+    assert not [b for b in s.pool.blocks() if (b.owner or "").startswith("serial@40011000")]
+    assert s.dma_controller("/soc/dma@40020000").claimed == {0}  # the memory-to-memory one
+    at = s.log.index("[PRE_KERNEL_1 55] serial@40011000 (st,stm32-usart) DmaUart: ok")
+    assert s.log[at + 1] == ("    interrupt-driven (no dmas): no DMA buffers, bytes move "
+                             "through the data register")
+    arm(s, 1)
+    data = pattern(300, 7)
+    assert uart.receive(data) == data and uart.receive(b"") == b""
+    assert uart.send(data) == data and uart.send(b"!") == b"!"
+    assert uart.received == 300 and bytes(uart.wire) == data + b"!"
+    from smh_boot.drivers import DriverError
+
+    with pytest.raises(DriverError, match="burst = 0"):
+        uart.receive(b"abc", burst=0)
+
+
+def test_a_direction_without_a_dmas_entry_is_interrupt_driven(tmp_path) -> None:
+    ovl = _overlay(tmp_path, '&usart1 { dmas = <&dma1 0 41 0x400 0x3>; dma-names = "rx"; };\n')
+    s = boot_board(BOARD, overlays=[ovl])
+    dev = s.device("usart1")
+    uart = dev.driver
+    assert dev.ready and (uart.rx_mode, uart.tx_mode) == ("dma", "interrupt")
+    assert [b.name for b in dev.buffers] == ["rx-ring"] and uart.tx_buf is None
+    assert ("    rx ring 256 B on dma@40020000 channel 0, tx interrupt-driven (no 'tx' in "
+            "dma-names)") in s.log
+    arm(s, 2)
+    data = pattern(90, 2)
+    assert uart.receive(data) == data and uart.send(data) == data
+    assert s.memory.read(uart.rx_ring.addr, 90) == data
+
+
+@pytest.mark.parametrize("dmas, message", [
+    ('dmas = <&dma1 0 41 0x400 0x3>; dma-names = "bulk";',
+     "dmas has no entry named 'rx' or 'tx' (dma-names: 'bulk')"),
+    ("dmas = <&dma1 0 41 0x400 0x3>; /delete-property/ dma-names;",
+     "dmas has no entry named 'rx' or 'tx' (dma-names: none (no dma-names))"),
+    ('dmas = <&dma1 0 41>; dma-names = "rx";', "whose #dma-cells is 4"),
+    ('dmas = <&dma1 9 41 0x400 0x3>; dma-names = "rx";', "channel 9 does not exist"),
+])
+def test_a_dmas_the_uart_cannot_use_fails_its_init(tmp_path, dmas, message) -> None:
+    s = boot_board(BOARD, overlays=[_overlay(tmp_path, f"&usart1 {{ {dmas} }};\n")])
+    dev = s.device("usart1")
+    assert not dev.ready and message in dev.init_error, dev.init_error
+    assert dev.buffers == []  # refused before it took any memory
+    assert s.device("mac").ready  # the boot goes on

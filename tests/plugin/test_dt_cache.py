@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ class CountingLoader:
 
     def __call__(self, dts, overlays=(), include_dirs=(), **kw):
         self.calls.append((str(dts), tuple(map(str, overlays))))
-        if "broken" in open(dts).read():
+        if "broken" in Path(dts).read_text():
             raise DevicetreeError("broken", file=str(dts))
         return object()
 
