@@ -57,37 +57,17 @@ def make_pool(mod: object, variant: str, hardening: str) -> object:
     return pool
 
 
-def runner(pool: object, slots: int):
-    """A function running a list of ops on ``pool`` (the op loop of heap_throughput.run),
-    returning CPU seconds; the slot table after each chunk goes to ``seen``."""
-    alloc, aligned_alloc, realloc, free = pool.alloc, pool.aligned_alloc, pool.realloc, pool.free
-    table: list = [None] * slots
-    seen: list = []
+def runner(pool: object, slots: int, out: list):
+    """A function running a chunk of ops on ``pool`` with heap_throughput's op loop (results
+    into ``out``), returning CPU seconds."""
+    loop = ht.make_loop(pool, slots)
 
-    def chunk(ops: list) -> float:
+    def chunk(ops: list, i: int) -> float:
         c0 = time.process_time()
-        for kind, slot, attr, size, align in ops:
-            if kind < 2:
-                p = table[slot]
-                if p is not None:
-                    free(p)
-                    table[slot] = None
-                elif kind == 0:
-                    table[slot] = alloc(attr, size)
-                else:
-                    table[slot] = aligned_alloc(attr, align, size)
-            elif kind == 2:
-                p = realloc(attr, table[slot], size)
-                if p is not None:
-                    table[slot] = p
-            else:
-                free(table[slot])
-                table[slot] = None
-        spent = time.process_time() - c0
-        seen.append(tuple(table))
-        return spent
+        loop(ops, out, i)
+        return time.process_time() - c0
 
-    return chunk, seen
+    return chunk
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,18 +102,19 @@ def _compare(a: argparse.Namespace) -> int:
               f"{'median chunk ratio':>18s}")
         gc.disable()
         for variant in a.variant or list(ht.VARIANTS):
-            run_b, seen_b = runner(make_pool(base, variant, a.hardening), a.slots)
-            run_n, seen_n = runner(make_pool(new, variant, a.hardening), a.slots)
+            seen_b, seen_n = [None] * a.ops, [None] * a.ops
+            run_b = runner(make_pool(base, variant, a.hardening), a.slots, seen_b)
+            run_n = runner(make_pool(new, variant, a.hardening), a.slots, seen_n)
             tb = tn = 0.0
             ratios = []
             for k, i in enumerate(range(0, a.ops, a.chunk)):
                 part = ops[i:i + a.chunk]
                 if k % 2:
-                    n = run_n(part)
-                    b = run_b(part)
+                    n = run_n(part, i)
+                    b = run_b(part, i)
                 else:
-                    b = run_b(part)
-                    n = run_n(part)
+                    b = run_b(part, i)
+                    n = run_n(part, i)
                 tb += b
                 tn += n
                 ratios.append(b / n)

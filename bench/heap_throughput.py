@@ -76,34 +76,45 @@ def make_pool(variant: str, hardening: Hardening) -> SharedMultiHeap:
     return pool
 
 
+def make_loop(pool: SharedMultiHeap, slots: int):
+    """The benchmark's op loop over ``pool``: ``loop(ops, out, i)`` runs ``ops`` (continuing the
+    slot table of earlier calls) and stores each op's result pointer (or None) at ``out[i]``,
+    ``out[i + 1]``, ...  (bench/heap_ab.py runs the same loop in chunks.)"""
+    alloc, aligned_alloc, realloc, free = pool.alloc, pool.aligned_alloc, pool.realloc, pool.free
+    table: list = [None] * slots
+
+    def loop(ops: list, out: list, i: int) -> None:
+        for kind, slot, attr, size, align in ops:
+            if kind < 2:
+                p = table[slot]
+                if p is not None:
+                    free(p)
+                    table[slot] = None
+                elif kind == 0:
+                    out[i] = table[slot] = alloc(attr, size)
+                else:
+                    out[i] = table[slot] = aligned_alloc(attr, align, size)
+            elif kind == 2:
+                p = realloc(attr, table[slot], size)
+                if p is not None:
+                    table[slot] = p
+                out[i] = p
+            else:
+                free(table[slot])
+                table[slot] = None
+            i += 1
+
+    return loop
+
+
 def run(pool: SharedMultiHeap, ops: list, slots: int) -> tuple[float, float, list]:
     """Time the op loop; returns (wall seconds, CPU seconds of this process, per-op result
     pointers or None).  CPU time is the steadier figure on a shared, loaded machine."""
-    alloc, aligned_alloc, realloc, free = pool.alloc, pool.aligned_alloc, pool.realloc, pool.free
-    table: list = [None] * slots
+    loop = make_loop(pool, slots)
     out: list = [None] * len(ops)
-    i = 0
     c0 = time.process_time()
     t0 = time.perf_counter()
-    for kind, slot, attr, size, align in ops:
-        if kind < 2:
-            p = table[slot]
-            if p is not None:
-                free(p)
-                table[slot] = None
-            elif kind == 0:
-                out[i] = table[slot] = alloc(attr, size)
-            else:
-                out[i] = table[slot] = aligned_alloc(attr, align, size)
-        elif kind == 2:
-            p = realloc(attr, table[slot], size)
-            if p is not None:
-                table[slot] = p
-            out[i] = p
-        else:
-            free(table[slot])
-            table[slot] = None
-        i += 1
+    loop(ops, out, 0)
     return time.perf_counter() - t0, time.process_time() - c0, out
 
 
