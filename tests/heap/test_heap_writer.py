@@ -267,3 +267,18 @@ def test_a_wild_chunk_report_below_strict_names_the_writer():
                         f"{HERE}:{line_of('WILD-STORE') + 1})")
     assert f"the first damaged header is chunk {(buf + n - p.heaps[0].sys_heap.base) // 8} " in str(e)
     assert f"writer: {e.writer}" in str(e)
+
+
+@pytest.mark.parametrize("level", [Hardening.BASIC, Hardening.MODERATE])
+@pytest.mark.parametrize("ptr_size", [4, 8])
+def test_below_strict_a_cached_overrun_is_seen_by_the_free_of_the_block(level, ptr_size):
+    p, ms = rig(cache=True, level=level, ptr_size=ptr_size)
+    buf = p.alloc(0, 40)
+    p.alloc(0, 40)
+    n = span(p, buf)
+    with ms.acting_as("spi0"):
+        ms.cpu.write(buf, b"\x5a" * (n + 4))  # no flush: the line holds it, memory the header part
+    assert ms.memory.read(buf + n, 4) == b"\x5a" * 4 and ms.memory.read(buf, 4) != b"\x5a" * 4
+    with pytest.raises(HeapCorruption) as ei:  # Zephyr's hardening check of free sees it
+        p.free(buf)
+    assert ei.value.check == "free-block"
