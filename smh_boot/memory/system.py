@@ -57,6 +57,11 @@ OwnerLookup = Callable[[int], AllocationInfo | None]
 HeapLookup = Callable[[int], tuple[int, int, bool, "tuple | None"]]
 
 _NO_END = 1 << 80  # beyond any address space: "no further boundary"
+#: A token that always holds (``key in table and view[idx] == val``), and the cached runs
+#: ``(lo, hi, table, key, view, idx, val)`` of "every address" (no heap lookup) and "none".
+_ALWAYS = ((0,), 0, (0,), 0, 0)
+_EVERYWHERE = (0, _NO_END, *_ALWAYS)
+_NOWHERE = (0, 0, *_ALWAYS)
 
 
 class _Cacheability:
@@ -135,10 +140,10 @@ class MemorySystem:
         #: "Bulk path" below); ``None`` forces the line-by-line reference path everywhere.
         self.bulk_min_lines: int | None = BULK_MIN_LINES
         #: The heap's answer for CPU stores (:meth:`set_heap_lookup`), and the last run it
-        #: gave where a store may stay in the cache: ``[_run_lo, _run_hi)``, trusted while
+        #: gave where a store may stay in the cache: ``_run = (lo, hi, *token)``, trusted while
         #: its token holds (no lookup: every address, for ever).
         self._heap_lookup: HeapLookup | None = None
-        self._run_lo, self._run_hi, self._run_tok = 0, _NO_END, None
+        self._run: tuple = _EVERYWHERE
 
     # ------------------------------------------------------------------ the heap's metadata
     def set_heap_lookup(self, lookup: HeapLookup | None) -> None:
@@ -165,15 +170,14 @@ class MemorySystem:
         heap's live-block table and the block's chunk header).  The boot stage passes
         ``pool.cpu_store_run``; None turns the split off."""
         self._heap_lookup = lookup
-        self._run_lo, self._run_hi, self._run_tok = (0, _NO_END, None) if lookup is None else (0, 0, None)
+        self._run = _EVERYWHERE if lookup is None else _NOWHERE
 
     def _in_run(self, lo: int, hi: int) -> bool:
         """Whether a CPU store to ``[lo, hi)`` may stay in the cache as a whole (the cached
         run holds it, or the lookup's run at ``lo`` does: then cached)."""
-        if self._run_lo <= lo and hi <= self._run_hi:
-            t = self._run_tok
-            if t is None or (t[1] in t[0] and t[2][t[3]] == t[4]):
-                return True
+        r_lo, r_hi, table, key, view, idx, val = self._run
+        if r_lo <= lo and hi <= r_hi and key in table and view[idx] == val:
+            return True
         inside, end = self._lookup_run(lo)
         return inside and hi <= end
 
@@ -181,7 +185,7 @@ class MemorySystem:
         """``(inside, end)`` of the heap's run at ``addr``; caches an inside run."""
         lo, hi, inside, tok = self._heap_lookup(addr)  # type: ignore[misc]
         if inside:
-            self._run_lo, self._run_hi, self._run_tok = lo, hi, tok
+            self._run = (lo, hi, *(_ALWAYS if tok is None else tok))
             return True, hi
         return False, max(hi, addr + 1)
 
@@ -417,9 +421,9 @@ class MemorySystem:
 
     def _cpu_write(self, addr: int, data: bytes | bytearray | memoryview) -> None:
         ls, n = self._ls, len(data)
-        if (ls and 0 < n <= ls - addr % ls and type(data) is bytes and self._cacheability.span(addr)[0]
-                and self._run_lo <= addr and addr + n <= self._run_hi
-                and ((t := self._run_tok) is None or (t[1] in t[0] and t[2][t[3]] == t[4]))):
+        r_lo, r_hi, table, key, view, idx, val = self._run
+        if (ls and 0 < n <= ls - addr % ls and type(data) is bytes and r_lo <= addr and addr + n <= r_hi
+                and key in table and view[idx] == val and self._cacheability.span(addr)[0]):
             # One cacheable line (register-like code: u8/u16/u32) inside the last block (or
             # outside heaps): the loop below, unrolled.
             la = addr - addr % ls
