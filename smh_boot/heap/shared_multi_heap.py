@@ -78,6 +78,9 @@ class SharedMultiHeap:
         self._held: dict[int, list[Any]] = {}
         self._dma_guard: Any = None
         self._writer_lookup: Callable[..., Any] | None = None
+        #: Holds the current layout version only: a ``cpu_store_run`` answer for memory outside
+        #: every heap stops holding when a heap is added (its token's ``key in table`` fails).
+        self._layout: set[int] = {0}
         self._build_ops()
 
     # ------------------------------------------------------------------ set-up
@@ -129,6 +132,9 @@ class SharedMultiHeap:
             self._by_attr[attr].append(heap)
             rec = PoolHeap(len(self._heaps), attr, region, heap, user_data)
             self._heaps.append(rec)
+            version = len(self._heaps)
+            self._layout.clear()
+            self._layout.add(version)
             self._build_ops()
             return rec
 
@@ -446,7 +452,7 @@ class SharedMultiHeap:
         ``inside`` is True for the usable bytes of one live block (``token`` then holds
         while the block is live with the same chunk header: ``(table, key, view, index,
         value)``, true while ``key in table and view[index] == value``) and for memory
-        outside every heap (``token`` None).  It is False for a heap's metadata, chunk headers,
+        outside every heap (``token`` holds until a heap is added).  It is False for a heap's metadata, chunk headers,
         alignment gaps and free chunks (whose free-list links the heap reads): on hardware the
         allocator sees a store there through the cache at once, so the memory system writes
         it through.  The run then ends at the next chunk boundary (or sooner)."""
@@ -460,7 +466,7 @@ class SharedMultiHeap:
             elif heap.addr < hi:
                 hi = heap.addr
         else:
-            return lo, hi, True, None
+            return lo, hi, True, (self._layout, len(self._heaps), (0,), 0, 0)
         with self.lock:
             p = _find_block(heap, addr)
             if p is not None and p <= addr:

@@ -164,10 +164,10 @@ class MemorySystem:
         ``lookup(addr)`` returns ``(lo, hi, inside, token)`` with ``lo <= addr < hi``: the
         run of bytes around ``addr`` that share the answer.  ``inside`` is True for memory
         outside every heap and for the usable bytes of one live block.  The last ``inside``
-        run is cached while ``token`` holds: None (for ever: memory outside every heap; call
-        :meth:`set_heap_lookup` again when heap regions are added), or ``(table, key, view,
-        index, value)``, which holds while ``key in table and view[index] == value`` (a
-        heap's live-block table and the block's chunk header).  The boot stage passes
+        run is cached while ``token`` holds: ``(table, key, view, index, value)`` holds while
+        ``key in table and view[index] == value`` (for a live block, the heap's live-block
+        table and the block's chunk header; for memory outside every heap, the pool's layout
+        version), None for ever.  The boot stage passes
         ``pool.cpu_store_run``; None turns the split off."""
         self._heap_lookup = lookup
         self._run = _EVERYWHERE if lookup is None else _NOWHERE

@@ -282,3 +282,20 @@ def test_below_strict_a_cached_overrun_is_seen_by_the_free_of_the_block(level, p
     with pytest.raises(HeapCorruption) as ei:  # Zephyr's hardening check of free sees it
         p.free(buf)
     assert ei.value.check == "free-block"
+
+
+def test_a_heap_added_after_stores_outside_every_heap_is_checked_too():
+    p, _ = rig()
+    other, static = 0x3820_0000, 0x3830_0000
+    p.memory.map(static, 0x1000, "static")
+    ms = MemorySystem(p.memory, DataCache(32, 4096, 2),
+                      cacheable=[(BASE, 0x1000), (other, 0x1000), (static, 0x1000)])
+    ms.set_heap_lookup(p.cpu_store_run)
+    ms.cpu.write_u32(static, 1)  # outside every heap: that run (up to the end) is cached
+    p.add(SharedMultiHeapRegion(0, other, 0x1000))  # a heap inside the cached run
+    assert p.alloc(0, 0xE00) < other
+    blk = p.block_at(p.alloc(0, 0xE00))
+    assert blk.heap_index == 1
+    ms.cpu.write_u32(blk.addr + blk.size, 0xFFFF_FFFF)  # over the next header, in the new heap
+    assert ms.memory.read(blk.addr + blk.size, 4) == b"\xff" * 4
+    assert not p.validate()
