@@ -144,6 +144,7 @@ class MemorySystem:
         #: its token holds (no lookup: every address, for ever).
         self._heap_lookup: HeapLookup | None = None
         self._run: tuple = _EVERYWHERE
+        self._run2: tuple = _NOWHERE  # the run cached before ``_run``
 
     # ------------------------------------------------------------------ the heap's metadata
     def set_heap_lookup(self, lookup: HeapLookup | None) -> None:
@@ -171,12 +172,18 @@ class MemorySystem:
         ``pool.cpu_store_run``; None turns the split off."""
         self._heap_lookup = lookup
         self._run = _EVERYWHERE if lookup is None else _NOWHERE
+        self._run2 = _NOWHERE
 
     def _in_run(self, lo: int, hi: int) -> bool:
         """Whether a CPU store to ``[lo, hi)`` may stay in the cache as a whole (the cached
         run holds it, or the lookup's run at ``lo`` does: then cached)."""
         r_lo, r_hi, table, key, view, idx, val = self._run
         if r_lo <= lo and hi <= r_hi and key in table and view[idx] == val:
+            return True
+        # The run before it (a driver alternating between two buffers): swap them.
+        r_lo, r_hi, table, key, view, idx, val = run = self._run2
+        if r_lo <= lo and hi <= r_hi and key in table and view[idx] == val:
+            self._run, self._run2 = run, self._run
             return True
         inside, end = self._lookup_run(lo)
         return inside and hi <= end
@@ -185,7 +192,7 @@ class MemorySystem:
         """``(inside, end)`` of the heap's run at ``addr``; caches an inside run."""
         lo, hi, inside, tok = self._heap_lookup(addr)  # type: ignore[misc]
         if inside:
-            self._run = (lo, hi, *(_ALWAYS if tok is None else tok))
+            self._run, self._run2 = (lo, hi, *(_ALWAYS if tok is None else tok)), self._run
             return True, hi
         return False, max(hi, addr + 1)
 
