@@ -299,3 +299,44 @@ def test_a_heap_added_after_stores_outside_every_heap_is_checked_too():
     ms.cpu.write_u32(blk.addr + blk.size, 0xFFFF_FFFF)  # over the next header, in the new heap
     assert ms.memory.read(blk.addr + blk.size, 4) == b"\xff" * 4
     assert not p.validate()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stores_inside_live_blocks_behave_exactly_as_without_the_heap_lookup(seed):
+    import random
+
+    rnd = random.Random(seed)
+    sides = []
+    for lookup in (True, False):
+        p = SharedMultiHeap(None, HeapConfig(ptr_size=4))
+        p.pool_init()
+        p.add(SharedMultiHeapRegion(0, BASE, 0x8000))
+        ms = MemorySystem(p.memory, DataCache(32, 2048, 2), cacheable=[(BASE, 0x8000)])
+        ms.bulk_min_lines = 4  # let the bulk path take part
+        if lookup:
+            ms.set_heap_lookup(p.cpu_store_run)
+        sides.append((p, ms))
+    r = random.Random(seed)
+    blocks = [r.choice([8, 28, 64, 300, 1200]) for _ in range(12)]
+    bufs = [[p.alloc(0, n) for n in blocks] for p, _ in sides]
+    assert bufs[0] == bufs[1]
+    spans = [sides[0][0].block_at(b).size for b in bufs[0]]
+    for _ in range(300):
+        i = rnd.randrange(len(spans))
+        off = rnd.randrange(spans[i])
+        n = rnd.randint(1, spans[i] - off)
+        data = bytes(rnd.randrange(256) for _ in range(n))
+        op = rnd.random()
+        for (p, ms), b in zip(sides, bufs):
+            if op < 0.8:
+                ms.cpu.write(b[i] + off, data)
+            elif op < 0.9:
+                ms.sys_cache_data_flush_range(b[i], spans[i])
+            else:
+                ms.evict_line(b[i] + off)
+    (pa, ma), (pb, mb) = sides
+    assert ma.memory.read(BASE, 0x8000) == mb.memory.read(BASE, 0x8000)
+    assert [(ln.addr, bytes(ln.data), ln.dirty) for ln in ma.cache.lines()] == \
+        [(ln.addr, bytes(ln.data), ln.dirty) for ln in mb.cache.lines()]
+    assert ma.cache.stats == mb.cache.stats
+    assert pa.validate() and pb.validate()
