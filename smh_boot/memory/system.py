@@ -297,8 +297,11 @@ class MemorySystem:
         if line.dirty and self._heap_lookup is not None:
             # Dirty bytes now in heap metadata or free heap memory (stored while their block
             # was live): the heap has the newer value in memory, as its stores would have put
-            # in the line on hardware.
-            line.dirty &= self._inside_mask(line.addr)
+            # in the line on hardware.  (The cached run, inlined: a frame's lines hit it.)
+            la = line.addr
+            r_lo, r_hi, table, key, view, idx, val = self._run
+            if not (r_lo <= la and la + self._ls <= r_hi and key in table and view[idx] == val):
+                line.dirty &= self._inside_mask(la)
         runs = cache.writeback_runs(line)
         if runs and not cache.dirty_bytes_only:
             self._refresh_clean_bytes(line)
