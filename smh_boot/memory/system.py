@@ -180,13 +180,19 @@ class MemorySystem:
         r_lo, r_hi, table, key, view, idx, val = self._run
         if r_lo <= lo and hi <= r_hi and key in table and view[idx] == val:
             return True
-        # The run before it (a driver alternating between two buffers): swap them.
+        if self._swap_run(lo, hi):
+            return True
+        inside, end = self._lookup_run(lo)
+        return inside and hi <= end
+
+    def _swap_run(self, lo: int, hi: int) -> bool:
+        """Whether the run cached before the last one holds ``[lo, hi)`` (a driver alternating
+        between two buffers); if so it becomes the last one."""
         r_lo, r_hi, table, key, view, idx, val = run = self._run2
         if r_lo <= lo and hi <= r_hi and key in table and view[idx] == val:
             self._run, self._run2 = run, self._run
             return True
-        inside, end = self._lookup_run(lo)
-        return inside and hi <= end
+        return False
 
     def _lookup_run(self, addr: int) -> tuple[bool, int]:
         """``(inside, end)`` of the heap's run at ``addr``; caches an inside run."""
@@ -432,8 +438,10 @@ class MemorySystem:
     def _cpu_write(self, addr: int, data: bytes | bytearray | memoryview) -> None:
         ls, n = self._ls, len(data)
         r_lo, r_hi, table, key, view, idx, val = self._run
-        if (ls and 0 < n <= ls - addr % ls and type(data) is bytes and r_lo <= addr and addr + n <= r_hi
-                and key in table and view[idx] == val and self._cacheability.span(addr)[0]):
+        if (ls and 0 < n <= ls - addr % ls and type(data) is bytes
+                and ((r_lo <= addr and addr + n <= r_hi and key in table and view[idx] == val)
+                     or self._swap_run(addr, addr + n))
+                and self._cacheability.span(addr)[0]):
             # One cacheable line (register-like code: u8/u16/u32) inside the last block (or
             # outside heaps): the loop below, unrolled.
             la = addr - addr % ls
