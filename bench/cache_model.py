@@ -22,7 +22,10 @@ its machine, and CPU time is what the model costs.  Sections:
 5. **throughput**: bytes/s through ``memsys.cpu`` in five access patterns, for a buffer that
    fits the cache (16 KiB) and one that streams through it (256 KiB), with and without checker,
    and with the write log every boot keeps (``memsys.record_writes()``: who wrote what, for
-   heap corruption reports) beside the same column without it.
+   heap corruption reports) beside the same column without it.  ``heap+log`` is
+   ``cacheable+log`` with the buffer inside one live block of an SMH pool, wired as boots wire
+   it (``memsys.set_heap_lookup(pool.cpu_store_run)``: a store that is not inside one live
+   block is written through; this column measures the check on stores that are).
 """
 
 from __future__ import annotations
@@ -163,6 +166,16 @@ def build(kind: str):
     )
     if kind.endswith("+log"):
         ms.record_writes()
+    if kind.startswith("heap"):
+        from smh_boot.heap import HeapConfig, SharedMultiHeap, SharedMultiHeapRegion, SmhAttr
+
+        pool = SharedMultiHeap(memory, HeapConfig(ptr_size=4))
+        pool.pool_init()
+        pool.add(SharedMultiHeapRegion(SmhAttr.CACHEABLE, CACHED, REGION))
+        ms.set_heap_lookup(pool.cpu_store_run)
+        pool.set_writer_lookup(ms.writer_of)
+        buf = pool.aligned_alloc(SmhAttr.CACHEABLE, 32, REGION // 2, owner="bench")
+        return ms.cpu, buf
     return ms.cpu, UNCACHED if kind == "non-cacheable" else CACHED
 
 
@@ -219,7 +232,8 @@ def measure(fn, view, base, seconds: float) -> tuple[float, float]:
 
 def throughput_section(quick: bool) -> None:
     seconds = 0.05 if quick else 0.25
-    columns = ["raw", "non-cacheable", "cacheable", "cacheable+log", "checker", "checker+log", "stress"]
+    columns = ["raw", "non-cacheable", "cacheable", "cacheable+log", "heap+log", "checker", "checker+log",
+               "stress"]
     print("5. throughput through memsys.cpu, MB/s per CPU second (per wall second)")
     print(f"  {'pattern':<12} {'buffer':>7}  " + "  ".join(f"{c:>19}" for c in columns))
     for span in (16 << 10, (64 if quick else 256) << 10):

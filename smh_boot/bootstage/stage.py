@@ -491,6 +491,9 @@ def _memory_system(b: Any, memory: AddressSpace, infos: list[HeapRegionInfo], po
     # Heap corruption reports name who wrote the damaged header (CPU store by device X...).
     memsys.record_writes()
     pool.set_writer_lookup(memsys.writer_of)
+    # The heap sees a CPU store over its metadata at once, flushed or not (as the allocator
+    # on the core sees it through the D-cache): such stores are written through.
+    memsys.set_heap_lookup(pool.cpu_store_run)
     return cache, memsys, DmaEngine(memsys, write_check=pool.check_dma_write, guard=pool.dma_guard)
 
 

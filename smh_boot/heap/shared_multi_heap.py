@@ -78,6 +78,9 @@ class SharedMultiHeap:
         self._held: dict[int, list[Any]] = {}
         self._dma_guard: Any = None
         self._writer_lookup: Callable[..., Any] | None = None
+        #: Holds the current layout version only: a ``cpu_store_run`` answer for memory outside
+        #: every heap stops holding when a heap is added (its token's ``key in table`` fails).
+        self._layout: set[int] = {0}
         self._build_ops()
 
     # ------------------------------------------------------------------ set-up
@@ -129,6 +132,9 @@ class SharedMultiHeap:
             self._by_attr[attr].append(heap)
             rec = PoolHeap(len(self._heaps), attr, region, heap, user_data)
             self._heaps.append(rec)
+            version = len(self._heaps)
+            self._layout.clear()
+            self._layout.add(version)
             self._build_ops()
             return rec
 
@@ -438,6 +444,52 @@ class SharedMultiHeap:
             live = heap.live
             return Block(p, span, usable, rec.index, rec.attr, live.get(p) if live is not None else None)
 
+    def cpu_store_run(self, addr: int) -> tuple[int, int, bool, tuple | None]:
+        """Where a CPU store at ``addr`` may stay in the data cache, for
+        ``memsys.set_heap_lookup(pool.cpu_store_run)`` (every boot installs it): returns
+        ``(lo, hi, inside, token)``, the run ``[lo, hi)`` around ``addr`` with one answer.
+
+        ``inside`` is True for the usable bytes of one live block (``token`` then holds
+        while the block is live with the same chunk header: ``(table, key, view, index,
+        value)``, true while ``key in table and view[index] == value``) and for memory
+        outside every heap (``token`` holds until a heap is added).  It is False for a heap's metadata, chunk headers,
+        alignment gaps and free chunks (whose free-list links the heap reads): on hardware the
+        allocator sees a store there through the cache at once, so the memory system writes
+        it through.  The run then ends at the next chunk boundary (or sooner)."""
+        lo, hi = 0, _NO_END
+        for rec in self._heaps:
+            heap = rec.sys_heap
+            if heap.addr <= addr < heap.addr + heap.size:
+                break
+            if heap.addr + heap.size <= addr:
+                lo = max(lo, heap.addr + heap.size)
+            elif heap.addr < hi:
+                hi = heap.addr
+        else:
+            return lo, hi, True, (self._layout, len(self._heaps), (0,), 0, 0)
+        with self.lock:
+            p = _find_block(heap, addr)
+            if p is not None and p <= addr:
+                span = _introspect._span_or_none(heap, p)
+                if span is not None and addr < p + span:
+                    c = (p - heap.base - heap.hdr) >> 3
+                    live = heap.live if heap.live is not None else (p,)
+                    return p, p + span, True, (live, p, heap._SZ, c, heap._SZ[c])
+            first = heap.base + 8 * heap.chunk0
+            if addr < first:  # struct z_heap and the buckets (chunk 0)
+                return addr, first, False, None
+            c, free = _introspect._chunk_holding(heap, addr, p)
+            if c is None:  # past the last chunk, or headers that do not lead here
+                return addr, addr + 1, False, None
+            data = heap.base + 8 * c + heap.hdr
+            if free:
+                end = heap.base + 8 * (c + (heap._SZ[c] >> 1))
+            elif addr < data:
+                end = data  # a used chunk's header
+            else:
+                end = addr + 1  # the gap of an aligned block before its pointer
+            return addr, min(end, heap.addr + heap.size), False, None
+
     def check_dma_write(self, addr: int, size: int, *, writer: str, device: str | None = None) -> bool:
         """STRICT: refuse a bus-master write of ``size`` bytes at ``addr`` that would land in
         free heap memory, or run past the end of the live block it starts in (over a chunk
@@ -523,6 +575,7 @@ def _find_block(heap: SysHeap, addr: int) -> int | None:
 
 
 _STALE = object()
+_NO_END = 1 << 80  # beyond any address space
 
 
 def _from_stale(heap: SysHeap, snap: list[int], addr: int) -> object:

@@ -307,6 +307,26 @@ class CoherencyChecker:
                 "the device sends depends on timing, and the cached bytes reach memory only if flushed",
             )
 
+    def cpu_write_through(self, addr: int, size: int, actor: str | None) -> None:
+        """A CPU store to ``[addr, addr+size)`` (within one cacheable line) written through to
+        memory (heap metadata, see ``MemorySystem.set_heap_lookup``): the bytes are clean, in
+        the line and in memory, so nothing is left unflushed or stale there."""
+        la, off = addr - addr % self._ls, addr % self._ls
+        self.log.record(la, actor, "cpu write (through: heap metadata)", addr, size)
+        mask = ((1 << size) - 1) << off
+        u = self._unflushed.get(la)
+        if u is not None and u.mask & mask:
+            if u.mask & ~mask:
+                self._unflushed[la] = u._replace(mask=u.mask & ~mask)
+            else:
+                self._unflushed.pop(la)
+        w = self._written.get(la) if self._written._pages else None
+        if w is not None and w.mask & mask:
+            if w.mask & ~mask:
+                self._written[la] = w._replace(mask=w.mask & ~mask)
+            else:
+                self._written.pop(la)
+
     def maintenance_started(self) -> None:
         """A range maintenance operation begins (its findings are reported once per operation)."""
         self._op = self.log.seq

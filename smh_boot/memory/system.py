@@ -53,8 +53,15 @@ CACHE_ACTOR = "cache"
 
 CacheableSpec = Callable[[int], bool] | Iterable[tuple[int, int]]
 OwnerLookup = Callable[[int], AllocationInfo | None]
+#: ``lookup(addr) -> (lo, hi, inside, token)``: see :meth:`MemorySystem.set_heap_lookup`.
+HeapLookup = Callable[[int], tuple[int, int, bool, "tuple | None"]]
 
 _NO_END = 1 << 80  # beyond any address space: "no further boundary"
+#: A token that always holds (``key in table and view[idx] == val``), and the cached runs
+#: ``(lo, hi, table, key, view, idx, val)`` of "every address" (no heap lookup) and "none".
+_ALWAYS = ((0,), 0, (0,), 0, 0)
+_EVERYWHERE = (0, _NO_END, *_ALWAYS)
+_NOWHERE = (0, 0, *_ALWAYS)
 
 
 class _Cacheability:
@@ -132,6 +139,82 @@ class MemorySystem:
         #: Accesses and maintenance of at least this many lines take the bulk path (see
         #: "Bulk path" below); ``None`` forces the line-by-line reference path everywhere.
         self.bulk_min_lines: int | None = BULK_MIN_LINES
+        #: The heap's answer for CPU stores (:meth:`set_heap_lookup`), and the last run it
+        #: gave where a store may stay in the cache: ``_run = (lo, hi, *token)``, trusted while
+        #: its token holds (no lookup: every address, for ever).
+        self._heap_lookup: HeapLookup | None = None
+        self._run: tuple = _EVERYWHERE
+        self._run2: tuple = _NOWHERE  # the run cached before ``_run``
+
+    # ------------------------------------------------------------------ the heap's metadata
+    def set_heap_lookup(self, lookup: HeapLookup | None) -> None:
+        """Make CPU stores into a heap's metadata visible to the heap at once, as on hardware.
+
+        A heap keeps its chunk headers (and free chunks their free-list links) in emulated
+        memory and reads and writes them there, past the cache (its hot path cannot afford the
+        cache model).  On hardware the allocator runs on the core and sees them through the
+        data cache, so a CPU store over a header is seen by the next heap operation, flushed
+        or not.  With a lookup, a CPU store into cacheable memory is split by it: bytes inside
+        a run where a store may stay in the cache (``inside``) are written back as usual; the
+        others (heap metadata, free heap memory) are written through to memory as well, and
+        stay in their cache line as *clean* bytes (so a later whole-line write-back takes
+        memory's current value for them, never rolling back a newer header the heap wrote).
+        A dirty byte found outside such runs at write-back (stored while its block was live,
+        freed since) is dropped in favour of memory's value: the heap has reused it.
+
+        ``lookup(addr)`` returns ``(lo, hi, inside, token)`` with ``lo <= addr < hi``: the
+        run of bytes around ``addr`` that share the answer.  ``inside`` is True for memory
+        outside every heap and for the usable bytes of one live block.  The last ``inside``
+        run is cached while ``token`` holds: ``(table, key, view, index, value)`` holds while
+        ``key in table and view[index] == value`` (for a live block, the heap's live-block
+        table and the block's chunk header; for memory outside every heap, the pool's layout
+        version), None for ever.  The boot stage passes
+        ``pool.cpu_store_run``; None turns the split off."""
+        self._heap_lookup = lookup
+        self._run = _EVERYWHERE if lookup is None else _NOWHERE
+        self._run2 = _NOWHERE
+
+    def _in_run(self, lo: int, hi: int) -> bool:
+        """Whether a CPU store to ``[lo, hi)`` may stay in the cache as a whole (the cached
+        run holds it, or the lookup's run at ``lo`` does: then cached)."""
+        r_lo, r_hi, table, key, view, idx, val = self._run
+        if r_lo <= lo and hi <= r_hi and key in table and view[idx] == val:
+            return True
+        if self._swap_run(lo, hi):
+            return True
+        inside, end = self._lookup_run(lo)
+        return inside and hi <= end
+
+    def _swap_run(self, lo: int, hi: int) -> bool:
+        """Whether the run cached before the last one holds ``[lo, hi)`` (a driver alternating
+        between two buffers); if so it becomes the last one."""
+        r_lo, r_hi, table, key, view, idx, val = run = self._run2
+        if r_lo <= lo and hi <= r_hi and key in table and view[idx] == val:
+            self._run, self._run2 = run, self._run
+            return True
+        return False
+
+    def _lookup_run(self, addr: int) -> tuple[bool, int]:
+        """``(inside, end)`` of the heap's run at ``addr``; caches an inside run."""
+        lo, hi, inside, tok = self._heap_lookup(addr)  # type: ignore[misc]
+        if inside:
+            self._run, self._run2 = (lo, hi, *(_ALWAYS if tok is None else tok)), self._run
+            return True, hi
+        return False, max(hi, addr + 1)
+
+    def _inside_mask(self, la: int) -> int:
+        """Byte mask of line ``la``: bytes inside runs where a store may stay cached."""
+        ls = self._ls
+        if self._in_run(la, la + ls):
+            return (1 << ls) - 1
+        mask, pos, end = 0, la, la + ls
+        while pos < end:
+            inside, stop = self._lookup_run(pos)
+            stop = min(stop, end)
+            if inside:
+                mask |= ((1 << (stop - pos)) - 1) << (pos - la)
+            pos = stop
+        return mask
 
     # ------------------------------------------------------------------ queries
     @property
@@ -217,6 +300,14 @@ class MemorySystem:
     def _writeback(self, line: CacheLine, why: str, quiet: bool = False) -> None:
         cache = self.cache
         assert cache is not None
+        if line.dirty and self._heap_lookup is not None:
+            # Dirty bytes now in heap metadata or free heap memory (stored while their block
+            # was live): the heap has the newer value in memory, as its stores would have put
+            # in the line on hardware.  (The cached run, inlined: a frame's lines hit it.)
+            la = line.addr
+            r_lo, r_hi, table, key, view, idx, val = self._run
+            if not (r_lo <= la and la + self._ls <= r_hi and key in table and view[idx] == val):
+                line.dirty &= self._inside_mask(la)
         runs = cache.writeback_runs(line)
         if runs and not cache.dirty_bytes_only:
             self._refresh_clean_bytes(line)
@@ -346,8 +437,13 @@ class MemorySystem:
 
     def _cpu_write(self, addr: int, data: bytes | bytearray | memoryview) -> None:
         ls, n = self._ls, len(data)
-        if ls and 0 < n <= ls - addr % ls and type(data) is bytes and self._cacheability.span(addr)[0]:
-            # One cacheable line (register-like code: u8/u16/u32): the loop below, unrolled.
+        r_lo, r_hi, table, key, view, idx, val = self._run
+        if (ls and 0 < n <= ls - addr % ls and type(data) is bytes
+                and ((r_lo <= addr and addr + n <= r_hi and key in table and view[idx] == val)
+                     or self._swap_run(addr, addr + n))
+                and self._cacheability.span(addr)[0]):
+            # One cacheable line (register-like code: u8/u16/u32) inside the last block (or
+            # outside heaps): the loop below, unrolled.
             la = addr - addr % ls
             line = self.cache.lookup(la) or self._fill(la, "miss fill")  # type: ignore[union-attr]
             line.data[addr - la : addr - la + n] = data
@@ -370,23 +466,54 @@ class MemorySystem:
             else:
                 self._log_write(addr, memoryview(data).cast("B"), "cpu", None, 3)
         data = memoryview(data).cast("B")
-        chk = self.checker
         for cached, start, stop in self._spans(addr, addr + len(data)):
             if not cached:
                 self.memory.write(start, data[start - addr : stop - addr])
                 continue
-            bm = self.bulk_min_lines
-            if bm is not None and stop - start >= max(bm, 2) * ls and self._bulk("cpu write", start, stop, cpu=True):
-                fn = bulk.cpu_write if self.stressor is None else bulk.cpu_write_ticking
-                detail = fn(self, start, data[start - addr : stop - addr])
-                if chk is not None:
-                    chk.cpu_write_range(start, stop - start, self.actor, detail)
+            if self._heap_lookup is not None and not self._in_run(start, stop):
+                self._cpu_write_split(start, stop, data[start - addr : stop - addr])
                 continue
-            for line, pos, off, n in self._cached_pieces(start, stop):
-                line.data[off : off + n] = data[pos - addr : pos - addr + n]
-                line.dirty |= ((1 << n) - 1) << off  # byte_mask(), inlined: hot path
-                if chk is not None:  # once the line holds the write: reports show its state
-                    chk.cpu_write(pos, n, self.actor)
+            self._cpu_write_cached(start, stop, data[start - addr : stop - addr])
+
+    def _cpu_write_split(self, start: int, stop: int, data: memoryview) -> None:
+        """A CPU store to cacheable ``[start, stop)`` that the heap's runs split: inside runs
+        are written back as usual, the rest written through (:meth:`set_heap_lookup`)."""
+        pos = start
+        while pos < stop:
+            inside, end = self._lookup_run(pos)
+            end = min(end, stop)
+            if inside:
+                self._cpu_write_cached(pos, end, data[pos - start : end - start])
+            else:
+                self._cpu_write_through(pos, end, data[pos - start : end - start])
+            pos = end
+
+    def _cpu_write_through(self, start: int, stop: int, data: memoryview) -> None:
+        """Store into heap metadata or free heap memory: into the cache line (write-allocate)
+        and memory at once, the bytes left clean in the line (memory has their value)."""
+        chk = self.checker
+        for line, pos, off, n in self._cached_pieces(start, stop):
+            line.data[off : off + n] = data[pos - start : pos - start + n]
+            line.dirty &= ~(((1 << n) - 1) << off)
+            self.memory.write(pos, data[pos - start : pos - start + n])
+            if chk is not None:
+                chk.cpu_write_through(pos, n, self.actor)
+
+    def _cpu_write_cached(self, start: int, stop: int, data: memoryview) -> None:
+        """CPU store of ``data`` to cacheable ``[start, stop)``, held in the cache (write-back)."""
+        ls, chk = self._ls, self.checker
+        bm = self.bulk_min_lines
+        if bm is not None and stop - start >= max(bm, 2) * ls and self._bulk("cpu write", start, stop, cpu=True):
+            fn = bulk.cpu_write if self.stressor is None else bulk.cpu_write_ticking
+            detail = fn(self, start, data)
+            if chk is not None:
+                chk.cpu_write_range(start, stop - start, self.actor, detail)
+            return
+        for line, pos, off, n in self._cached_pieces(start, stop):
+            line.data[off : off + n] = data[pos - start : pos - start + n]
+            line.dirty |= ((1 << n) - 1) << off  # byte_mask(), inlined: hot path
+            if chk is not None:  # once the line holds the write: reports show its state
+                chk.cpu_write(pos, n, self.actor)
 
     # ------------------------------------------------------------------ bus-master accesses
     def _dma_read(self, addr: int, size: int, device: str | None, transfer: DmaTransfer | None) -> bytes:
