@@ -22,12 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from smh_boot.fuzz.isolate import peak_rss_mb
 
 FORMAT = "zephyr-shared-multi-heap-golden/1"
 
@@ -105,17 +106,8 @@ def child(path: str, digests: str, mode: str) -> None:
 
 
 def peak_mb() -> float:
-    """This process's peak RSS in MiB: ``VmHWM`` where /proc has it (``ru_maxrss`` carries
-    the parent's peak over fork and exec on Linux, which made the parent's trace building
-    count against the child), else ``ru_maxrss``."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS in MiB (see smh_boot.fuzz.isolate.peak_rss_mb)."""
+    return peak_rss_mb()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,6 +77,20 @@ def _child(kind: str, path: str, extra: list[str]) -> Outcome:
     raise SystemExit(f"unknown kind {kind!r}")
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS in MiB: ``VmHWM`` where /proc has it, else ``ru_maxrss``.
+    On Linux ``ru_maxrss`` carries the parent's peak over fork and exec, so a child started
+    from a big process (a pytest worker that has run many tests) reported the parent's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv: list[str]) -> int:
     """Child entry point (see the module docstring)."""
     cap = int(os.environ.get("SMH_FUZZ_MEMORY_MB", "2048")) << 20
@@ -86,7 +100,7 @@ def main(argv: list[str]) -> int:
     except MemoryError:  # outside the guarded steps (e.g. while importing)
         out = Outcome("crash", argv[0], "MemoryError", "memory cap reached")
     data = asdict(out)
-    data["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    data["peak_mb"] = peak_rss_mb()
     print(json.dumps(data))
     return 0
 
