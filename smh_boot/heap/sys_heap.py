@@ -141,8 +141,11 @@ class SysHeap:
             bounded bucket search reads, the merges of free, realloc growing into its
             neighbour) lies in the heap, is free, its size is non-zero and ends
             inside the heap where the next chunk's LEFT_SIZE agrees, and its links are
-            inside the heap and point back at it: ``prev(next(c)) == c == next(prev(c))``
-            (C: ``free_list_remove_bidx``'s CHECKs and the newer hardening's link check).
+            inside the heap and point back at it: ``prev(next(c)) == c == next(prev(c))``;
+            a chunk taken from a bigger bucket is big enough (C: ``free_list_remove_bidx``'s
+            CHECKs, ``alloc_chunk``'s ``chunk_size(h, c) >= sz`` and the newer hardening's
+            link check).  The terms are tested in order and stop at the first that fails
+            (the compiled core tests them in the same order).
           - ``free-list-add``: the bucket a chunk joins is consistent:
             ``next(prev(head)) == head`` (C: ``free_list_add_bidx``'s CHECK).
           - ``merge-neighbour``: a free right neighbour that free or a shrinking realloc
