@@ -11,9 +11,9 @@ from .display import DisplayController
 from .dma import MemToMemDma
 from .ethernet import EthernetMac
 from .psram import Esp32LcdCam
-from .uart import DmaUart
+from .uart import DmaUart, Uart
 
 #: Every shipped driver class, in the order their modules are documented.
-DRIVERS = (DmaUart, EthernetMac, DisplayController, MemToMemDma, Esp32LcdCam)
+DRIVERS = (Uart, EthernetMac, DisplayController, MemToMemDma, Esp32LcdCam)
 
-__all__ = ["DRIVERS", "DisplayController", "DmaUart", "Esp32LcdCam", "EthernetMac", "MemToMemDma"]
+__all__ = ["DRIVERS", "DisplayController", "DmaUart", "Esp32LcdCam", "EthernetMac", "MemToMemDma", "Uart"]

@@ -17,9 +17,9 @@ byte between the data register and the caller, through the FIFO.  Such a driver 
 memory from the pool (its ring buffers, if any, belong to the application or the console), so
 neither does this one for that direction.
 
-Operations: :meth:`DmaUart.receive` (the line delivers bytes; with DMA they land in the ring and
+Operations: :meth:`Uart.receive` (the line delivers bytes; with DMA they land in the ring and
 the driver reads them out, optionally at idle-line events while the transfer runs) and
-:meth:`DmaUart.send` (with DMA the driver copies into the TX buffer and the DMA reads it out to
+:meth:`Uart.send` (with DMA the driver copies into the TX buffer and the DMA reads it out to
 the line); both return what went through, ``wire`` keeps every byte sent.
 
 Node properties: ``dmas`` / ``dma-names`` (``"rx"``, ``"tx"``), ``rx-ring-size`` (default 256),
@@ -56,7 +56,7 @@ DIRECTIONS = ("rx", "tx")
     level=InitLevel.PRE_KERNEL_1,
     priority=55,
 )
-class DmaUart(Driver):
+class Uart(Driver):
     """UART, each direction with DMA (when ``dmas`` names it) or interrupt-driven.
 
     Attributes after init: ``rx_dma``, ``tx_dma`` (the :class:`DmaChannel` of each direction,
@@ -220,3 +220,7 @@ class DmaUart(Driver):
 
     def _before_tx(self, addr: int, size: int) -> None:
         """Hook before the DMA reads the TX buffer: nothing to do in non-cacheable memory."""
+
+
+#: The class's name before a UART without ``dmas`` bound interrupt-driven (kept for imports).
+DmaUart = Uart

@@ -30,7 +30,7 @@ def test_usart_without_dmas_binds_interrupt_driven_and_the_rest_is_unbound(data_
     system = smh_boot.boot(overlays=[data_dir / "usart_without_dmas.overlay"])
     assert system.ready  # nothing failed
     usart2 = system.device("serial@40004400")
-    assert usart2.ready and type(usart2.driver).__name__ == "DmaUart"
+    assert usart2.ready and type(usart2.driver).__name__ == "Uart"
     assert usart2.driver.rx_mode == usart2.driver.tx_mode == "interrupt"
     assert usart2.buffers == []  # Zephyr's driver without DMA takes no pool memory
     assert system.device("serial@40011000").driver.rx_mode == "dma"  # the one with dmas
@@ -49,7 +49,7 @@ def test_cli_usart_without_dmas_exits_0(data_dir, capsys):
     assert main(["boot", "--overlay", str(data_dir / "usart_without_dmas.overlay")]) == 0
     out = capsys.readouterr().out
     assert "unbound: 1 device node" in out
-    assert "serial@40004400 (st,stm32-usart) DmaUart: ok\n    interrupt-driven (no dmas)" in out
+    assert "serial@40004400 (st,stm32-usart) Uart: ok\n    interrupt-driven (no dmas)" in out
 
 
 def test_a_driver_that_requires_dmas_is_unbound_without_them(data_dir):

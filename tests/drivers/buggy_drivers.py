@@ -21,7 +21,7 @@ from smh_boot.drivers.display import DisplayController
 from smh_boot.drivers.dma import MemToMemDma
 from smh_boot.drivers.ethernet import EthernetMac
 from smh_boot.drivers.psram import Esp32LcdCam
-from smh_boot.drivers.uart import DmaUart
+from smh_boot.drivers.uart import Uart
 from smh_boot.heap.region import SmhAttr
 from smh_boot.memory import CoherencyKind
 
@@ -142,7 +142,7 @@ class UnpaddedDma(_JobRecordDma):
 
 
 # ---------------------------------------------------------------------------- class 7
-class CacheableRingUart(DmaUart):
+class CacheableRingUart(Uart):
     """7. RX ring and TX buffer from cacheable memory, which this UART's DMA cannot use (and
     without the shipped driver's init-time refusal of such buffers)."""
 

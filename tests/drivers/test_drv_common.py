@@ -65,13 +65,13 @@ def test_devices_get_distinct_channels(board) -> None:
     memory-to-memory driver's is one no dmas entry names, the bus masters' are channels of
     the default engine."""
     from smh_boot.drivers.dma import MemToMemDma
-    from smh_boot.drivers.uart import DmaUart
+    from smh_boot.drivers.uart import Uart
 
     s = boot_board(board)
     held = []
     for d in s.device_list:
         drv = d.driver
-        if isinstance(drv, DmaUart):
+        if isinstance(drv, Uart):
             held += [(ch.engine.path, ch.channel) for ch in (drv.rx_dma, drv.tx_dma)]
         elif isinstance(drv, MemToMemDma):
             held.append((drv.channel.engine.path, drv.channel.channel))

@@ -178,7 +178,7 @@ def test_without_dmas_the_uart_is_interrupt_driven_and_takes_no_pool_memory(tmp_
     assert uart.rx_ring is None and uart.tx_buf is None and dev.buffers == []
     assert not [b for b in s.pool.blocks() if (b.owner or "").startswith("serial@40011000")]
     assert s.dma_controller("/soc/dma@40020000").claimed == {0}  # the memory-to-memory one
-    at = s.log.index("[PRE_KERNEL_1 55] serial@40011000 (st,stm32-usart) DmaUart: ok")
+    at = s.log.index("[PRE_KERNEL_1 55] serial@40011000 (st,stm32-usart) Uart: ok")
     assert s.log[at + 1] == ("    interrupt-driven (no dmas): no DMA buffers, bytes move "
                              "through the data register")
     arm(s, 1)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from smh_boot.drivers.uart import DmaUart
+from smh_boot.drivers.uart import Uart
 
 from .support import boards_with, device_of, pattern
 
-pytestmark = pytest.mark.smh_board(*boards_with(DmaUart))
+pytestmark = pytest.mark.smh_board(*boards_with(Uart))
 
 
 @pytest.fixture
 def uart(smh_system):
-    return device_of(smh_system, DmaUart).driver
+    return device_of(smh_system, Uart).driver
 
 
 def test_receive_returns_what_the_line_delivered(uart):
