@@ -364,14 +364,19 @@ def writer_of(heap: SysHeap, addr: int, size: int) -> str | None:
     (40 bytes, from spi.py:31)"``; None when no log is attached or it knows no such write.
     A write that lies inside one live block is no culprit: it is passed over (it was made
     before the heap reshaped that memory; its bytes may match the header by chance)."""
+    return _lookup_writer(heap, addr, size)[0]
+
+
+def _lookup_writer(heap: SysHeap, addr: int, size: int) -> tuple[str | None, str | None]:
+    """(the writer as :func:`writer_of` says it, why the lookup failed or None)."""
     lookup = getattr(heap, "writer_lookup", None)
     if lookup is None:
-        return None
+        return None, None
     try:
         rec = lookup(addr, size, lambda a, n: _inside_one_block(heap, a, n))
-    except Exception:  # noqa: BLE001 - a report must never fail for want of its writer
-        return None
-    return None if rec is None else str(rec)
+    except Exception as e:  # noqa: BLE001 - a report must never fail for want of its writer
+        return None, f"{type(e).__name__}: {e}"
+    return (None if rec is None else str(rec)), None
 
 
 def _inside_one_block(heap: SysHeap, addr: int, size: int) -> bool:
@@ -388,7 +393,9 @@ def _writer_text(heap: SysHeap, hdr_addr: int | None) -> tuple[str, str | None]:
     """(``writer: ...`` for a report on the header at ``hdr_addr``, the writer or None)."""
     if hdr_addr is None or getattr(heap, "writer_lookup", None) is None:
         return f"writer: {_NO_LOG}", None
-    w = writer_of(heap, *damaged_bytes(heap, hdr_addr))
+    w, failed = _lookup_writer(heap, *damaged_bytes(heap, hdr_addr))
+    if failed is not None:
+        return f"writer: unknown (the write log's lookup failed: {failed})", None
     if w is None:
         return ("writer: not recorded (no write the memory system logged is what the header "
                 "holds now: a store past the memory system, or one older than its log)"), None

@@ -413,8 +413,11 @@ def find_extensions(name: str, roots: list[Path]) -> list[BoardExtension]:
         for yml in sorted((root / "boards").glob("**/board.yml")):
             try:
                 text = yml.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
+            except OSError as e:
+                # Zephyr's board listing reads every board.yml too: an unreadable one could
+                # hold an extend: of this board, so it is an error, never skipped in silence.
+                raise BoardError(f"cannot read the board file: {e.strerror or e}", str(yml),
+                                 hint="fix its permissions, or remove it from the board root") from e
             if "extend" not in text or name not in text:
                 continue
             out += [e for e in _entries_in(yml)[1] if e.board == name]

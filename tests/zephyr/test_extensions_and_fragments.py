@@ -182,3 +182,13 @@ def test_application_prj_conf_and_board_fragments(in_data, tmp_path):
     (app / "app.overlay").write_text("/ { };\n")
     r = resolve(TargetSpec(**spec))
     assert [o.name for o in r.board.overlay_paths][-1] == "nrf5340dk.overlay"
+
+
+def test_an_unreadable_board_yml_is_an_error_not_a_dropped_extension(tmp_path):
+    # A board.yml that cannot be read may hold an extend: of the board looked up: Zephyr's
+    # board listing fails on it too, so it is a located error (it used to be skipped).
+    bad = tmp_path / "boards" / "acme" / "board.yml"
+    bad.mkdir(parents=True)  # a folder where the file should be: reading it fails
+    with pytest.raises(BoardError) as ei:
+        hwm.find_extensions("nrf5340dk", [tmp_path])
+    assert ei.value.file == str(bad) and "cannot read the board file" in str(ei.value)
